@@ -1,0 +1,125 @@
+"""The ``cpip`` command: a thin adapter over the flows and the domain.
+
+With ``--json`` a command prints exactly one JSON document on standard output; logs
+and messages go to standard error. Heavy libraries are imported only by the commands
+that need them, so ``cpip --help`` and an intake of an empty inbox start quickly.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Quarterly returns for the Child Protection Improvement Programme.")
+
+HomeOpt = typer.Option(None, "--home", help="The data home (default: $CPIP_HOME, else ./cpip-home).")
+JsonOpt = typer.Option(False, "--json", help="Print one JSON document on standard output.")
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.echo(f"cpip: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _settings(home: Optional[Path]):
+    from cpip.settings import SettingsError, load_settings
+
+    try:
+        return load_settings(home)
+    except SettingsError as exc:
+        _fail(str(exc))
+
+
+def _logging() -> None:
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+def init(home: Optional[Path] = HomeOpt) -> None:
+    """Create the home: inbox folders for every partner, archive, outbox, warehouse and cpip.toml."""
+    from cpip.home import init_home
+    from cpip.reference import ReferenceError
+
+    settings = _settings(home)
+    try:
+        made = init_home(settings)
+    except ReferenceError as exc:
+        _fail(str(exc))
+    typer.echo(f"Home ready at {settings.home} ({made} inbox folders).", err=True)
+
+
+@app.command()
+def intake(home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
+    """Take every settled file from the inbox once: archive, validate, load, write receipts."""
+    _logging()
+    settings = _settings(home)
+    results = _run_intake(settings)
+    if as_json:
+        typer.echo(json.dumps(results, indent=2, ensure_ascii=False))
+        return
+    if not results:
+        typer.echo("No new files in the inbox.")
+        return
+    for r in results:
+        n = len(r["issues"])
+        extra = f" ({n} issue{'s' if n != 1 else ''})" if n else ""
+        typer.echo(f"{r['outcome']:<24} {r['file']}{extra}\n{'':<24} receipt: {r['receipt']}")
+
+
+def _run_intake(settings) -> list[dict]:
+    from cpip.lock import Busy
+    from cpip.reference import ReferenceError
+    from cpip.flows.intake import intake as intake_flow
+
+    try:
+        if settings.prefect_api_url:
+            return intake_flow(home=str(settings.home))
+        return intake_flow.fn(home=str(settings.home))
+    except Busy as exc:
+        _fail(str(exc), 3)
+    except ReferenceError as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def rebuild(home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
+    """Rebuild the warehouse from the archive alone (the inbox is not touched)."""
+    _logging()
+    from cpip.home import rebuild_warehouse
+    from cpip.lock import Busy
+    from cpip.reference import ReferenceError
+
+    settings = _settings(home)
+    try:
+        results = rebuild_warehouse(settings)
+    except (Busy, ReferenceError) as exc:
+        _fail(str(exc), 3)
+    if as_json:
+        typer.echo(json.dumps({"files": len(results)}, indent=2))
+    else:
+        typer.echo(f"Rebuilt the warehouse from {len(results)} archived files.")
+
+
+@app.command()
+def demo(home: Optional[Path] = typer.Option(None, "--home", help="Where to build the demo home (default ./cpip-demo).")) -> None:
+    """Make a demonstration home with sample returns, run intake, and say where the results are."""
+    _logging()
+    from cpip.demo import build_demo
+
+    target = (home or Path("cpip-demo")).resolve()
+    summary = build_demo(target)
+    typer.echo(summary)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

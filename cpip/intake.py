@@ -1,0 +1,421 @@
+"""Intake, step by step: inbox -> archive -> read -> check -> warehouse -> receipt.
+
+Each function is one step with one I/O boundary; ``tasks/intake.py`` wraps them as
+Prefect tasks and ``flows/intake.py`` lists them in order. They can be called (and
+are tested) without Prefect.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from cpip.archive import Archive, Record, make_record
+from cpip.checks import Checked, FileContext, Plan, cross_check, plan
+from cpip.checks.columns import ColumnFailure, run_column_rules
+from cpip.checks.history import LastPeriod, indicator_warnings, progress_warnings
+from cpip.inbox import Found
+from cpip.model import STATUSES, FileRejected, Issue, ReturnFile, make_issue
+from cpip.periods import Period, iso, is_late
+from cpip.reference import Reference
+from cpip.settings import Settings
+from cpip.values import display, is_blank, read_date, text, whole_number
+from cpip import warehouse as wh
+
+log = logging.getLogger("cpip.intake")
+
+_STATUS_BY_LOWER = {s.lower(): s for s in STATUSES}
+
+
+@dataclass
+class Handling:
+    """One file's way through intake; each step fills in its part."""
+
+    record: Record
+    duplicate_of: int | None = None
+    rf: ReturnFile | None = None
+    read_issues: list[Issue] = field(default_factory=list)  # F01 / F02
+    plan: Plan | None = None
+    checked: Checked | None = None
+    # Filled in by the load step:
+    outcome: str | None = None
+    issues: list[Issue] = field(default_factory=list)
+    partner_code: str | None = None
+    period: str | None = None
+    late: bool | None = None
+    receipt_html: str | None = None
+    receipt_json: str | None = None
+
+    def to_json(self) -> dict:
+        return {
+            "file": self.record.inbox_path,
+            "sha256": self.record.sha256,
+            "partner_code": self.partner_code,
+            "period": self.period,
+            "outcome": self.outcome,
+            "late": self.late,
+            "issues": [i.to_json() for i in self.issues],
+            "receipt": self.receipt_html,
+        }
+
+
+def new_run_id(now: datetime) -> str:
+    return f"{now.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+
+
+# --- archive ---------------------------------------------------------------------------
+
+
+def take_files(settings: Settings, settled: list[Found], run_id: str, pending: list[Record]) -> list[Record]:
+    """Copy each settled file into the archive, durably, then remove it from the inbox.
+
+    A symbolic link is never followed: it is recorded (as not a regular file) and the
+    link itself removed. A file left in the inbox by a run that crashed after archiving
+    it (same path and bytes as a record not yet loaded) is removed, not taken twice.
+    """
+    archive = Archive(settings.archive)
+    archive.ensure()
+    number = archive.next_number()
+    taken: list[Record] = []
+    leftovers = {(r.inbox_path, r.sha256) for r in pending}
+    for f in settled:
+        if f.is_symlink:
+            rec = make_record(number, settings.now, run_id, f.path, f.folder, None, None, not_regular=True)
+            archive.add_record(rec)
+            _unlink(f.path)
+            taken.append(rec)
+            number += 1
+            continue
+        data = _read_regular(f.path)
+        if data is None:
+            continue  # vanished, became a link, or unreadable: left for the next run
+        sha = archive.store(data)
+        if (str(f.path), sha) in leftovers:
+            _unlink(f.path)
+            continue
+        rec = make_record(number, settings.now, run_id, f.path, f.folder, sha, len(data))
+        archive.add_record(rec)
+        _unlink(f.path)
+        taken.append(rec)
+        number += 1
+    return taken
+
+
+def _read_regular(path: Path) -> bytes | None:
+    """The bytes of a regular file, opened without following a symbolic link."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        log.warning("could not open %s (%s); left for the next run", path, exc.strerror)
+        return None
+    try:
+        import stat as _stat
+
+        if not _stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        chunks = []
+        while True:
+            b = os.read(fd, 1 << 20)
+            if not b:
+                break
+            chunks.append(b)
+        return b"".join(chunks)
+    except OSError as exc:
+        log.warning("could not read %s (%s); left for the next run", path, exc.strerror)
+        return None
+    finally:
+        os.close(fd)
+
+
+def _unlink(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+# --- what to handle --------------------------------------------------------------------
+
+
+def pending_records(settings: Settings) -> list[Record]:
+    """Archive records not yet in the warehouse: this run's and any a crash left behind."""
+    archive = Archive(settings.archive)
+    if not settings.warehouse.exists():
+        return archive.all_records()
+    con = wh.connect(settings.warehouse)
+    try:
+        wh.ensure_schema(con)
+        loaded = {r[0] for r in con.execute(wh.sql("queries/loaded_numbers")).fetchall()}
+    finally:
+        con.close()
+    last = max(loaded, default=0)
+    return [r for r in archive.records_after(0 if len(loaded) != last else last) if r.number not in loaded]
+
+
+# --- read ------------------------------------------------------------------------------
+
+
+def read_files(settings: Settings, records: list[Record]) -> list[Handling]:
+    """Read each pending file from the archive; spot duplicates of earlier files."""
+    from cpip.readers import read_return
+
+    archive = Archive(settings.archive)
+    known = _known_shas(settings, {r.sha256 for r in records if r.sha256})
+    out: list[Handling] = []
+    for rec in records:
+        h = Handling(rec)
+        out.append(h)
+        if rec.not_regular or rec.sha256 is None:
+            continue
+        if rec.sha256 in known:
+            h.duplicate_of = known[rec.sha256]
+            continue
+        known[rec.sha256] = rec.number
+        try:
+            h.rf = read_return(rec.name, archive.read(rec.sha256))
+        except FileRejected as exc:
+            h.read_issues = exc.issues
+        except Exception as exc:  # a reader bug must not lose the file or stop the run
+            log.exception("unexpected error reading %s", rec.inbox_path)
+            h.read_issues = [make_issue("F01", f"This file could not be read ({type(exc).__name__}).")]
+    return out
+
+
+def _known_shas(settings: Settings, shas: set[str]) -> dict[str, int]:
+    if not shas or not settings.warehouse.exists():
+        return {}
+    con = wh.connect(settings.warehouse)
+    try:
+        wh.ensure_schema(con)
+        out = {}
+        for sha in shas:
+            row = con.execute(wh.sql("queries/original_of"), {"sha256": sha}).fetchall()
+            if row:
+                out[sha] = row[0][0]
+        return out
+    finally:
+        con.close()
+
+
+# --- check -----------------------------------------------------------------------------
+
+
+def check_files(ref: Reference, handled: list[Handling]) -> list[Handling]:
+    """Every error rule: the shape, then the column suites (one GX run for the batch), then cross-field rules."""
+    batch = []
+    for idx, h in enumerate(handled):
+        if h.rf is None:
+            continue
+        h.plan = plan(h.rf, ref)
+        batch.append((idx, h.rf, h.plan.parts))
+    failures = run_column_rules(batch, ref) if batch else []
+    by_file: dict[int, list[ColumnFailure]] = {}
+    for f in failures:
+        by_file.setdefault(f.file, []).append(f)
+    for idx, h in enumerate(handled):
+        if h.rf is None:
+            continue
+        ctx = FileContext(folder_partner=h.record.folder if h.record.folder in ref.partners else None,
+                          received_at=h.record.received)
+        h.checked = cross_check(h.rf, h.plan, ref, ctx, by_file.get(idx, []))
+    return handled
+
+
+# --- load ------------------------------------------------------------------------------
+
+
+def load_files(settings: Settings, ref: Reference, handled: list[Handling]) -> list[Handling]:
+    """Decide each outcome and load it, one transaction per file, in the order taken.
+
+    Warnings are worked out here, against what the warehouse holds when the file is
+    loaded (including earlier files of the same run).
+    """
+    con = wh.connect(settings.warehouse)
+    try:
+        wh.ensure_schema(con)
+        wh.load_reference_tables(con, ref)
+        for h in handled:
+            _decide(settings, ref, con, h)
+            _paths_for_receipt(settings, h)
+            _load_one(settings, ref, con, h)
+    finally:
+        con.close()
+    return handled
+
+
+def _decide(settings: Settings, ref: Reference, con, h: Handling) -> None:
+    rec = h.record
+    if rec.not_regular:
+        h.outcome = "rejected"
+        h.issues = [make_issue("F01", "This is not a regular file (it is a shortcut or link), so it was removed "
+                                      "without being opened. Copy the file itself into your folder.")]
+        return
+    if h.duplicate_of is not None:
+        row = con.execute(wh.sql("queries/original_of"), {"sha256": rec.sha256}).fetchall()
+        h.outcome = "duplicate"
+        if row:
+            _, h.partner_code, h.period, _ = row[0]
+        p = Period.parse(h.period)
+        if p is not None and p.ended_by(rec.received):
+            h.late = is_late(p, rec.received, settings.cycle.due_days)
+        return
+    if h.read_issues:
+        h.outcome = "rejected"
+        h.issues = list(h.read_issues)
+        return
+    h.partner_code = h.plan.partner_code
+    h.period = h.plan.period_text
+    period = h.checked.period
+    if period is not None:
+        h.late = is_late(period, rec.received, settings.cycle.due_days)
+    errors = h.checked.issues
+    if errors:
+        h.outcome = "rejected"
+        h.issues = errors
+        return
+    last = _last_period(con, h.partner_code, period.previous())
+    warnings: list[Issue] = []
+    if h.rf.progress is not None and "progress" in h.plan.parts:
+        warnings += progress_warnings(h.rf, ref, last)
+    if h.rf.indicators is not None and "indicators" in h.plan.parts:
+        warnings += indicator_warnings(h.rf, ref, last)
+    h.issues = warnings
+    h.outcome = "accepted_with_warnings" if warnings else "accepted"
+
+
+def _last_period(con, partner: str, period: Period) -> LastPeriod:
+    params = {"partner": partner, "period": str(period)}
+    last = LastPeriod()
+    rows = con.execute(wh.sql("queries/last_period_progress"), params).fetchall()
+    if rows:
+        last.progress_submission = rows[0][0]
+        last.progress = {r[1]: {"status": r[2], "percent_complete": r[3], "narrative": r[4]} for r in rows}
+    rows = con.execute(wh.sql("queries/last_period_indicators"), params).fetchall()
+    if rows:
+        last.indicators_submission = rows[0][0]
+        last.indicators = {r[1]: r[2] for r in rows}
+    return last
+
+
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _paths_for_receipt(settings: Settings, h: Handling) -> None:
+    folder = _SAFE.sub("_", h.record.folder)[:80] or "_inbox"
+    stem = _SAFE.sub("_", h.record.name)[:120].strip("._") or "file"
+    base = settings.outbox / "receipts" / folder / f"{h.record.number:08d}-{stem}"
+    h.receipt_html = str(base) + ".html"
+    h.receipt_json = str(base) + ".json"
+
+
+def _parts_supplied(h: Handling) -> list[str]:
+    if h.plan is None or h.plan.part_kind is None:
+        return []
+    return ["progress", "indicators"] if h.plan.part_kind == "both" else [h.plan.part_kind]
+
+
+def _load_one(settings: Settings, ref: Reference, con, h: Handling) -> None:
+    import pandas as pd
+
+    rec = h.record
+    now = iso(settings.now)
+    # returns.md §2: from the partner whose folder it was in, else from the partner it names.
+    from_partner = rec.folder if rec.folder in ref.partners else None
+    if from_partner is None and h.partner_code in ref.partners:
+        from_partner = h.partner_code
+    period_valid = h.checked.period is not None if h.checked else False
+    if h.outcome == "duplicate":
+        p = Period.parse(h.period)
+        period_valid = p is not None and p.ended_by(rec.received)
+    accepted = h.outcome in ("accepted", "accepted_with_warnings")
+    con.execute("BEGIN")
+    try:
+        if rec.sha256 and h.outcome != "duplicate":
+            con.execute(wh.sql("load/insert_file"), {
+                "sha256": rec.sha256, "size": rec.size,
+                "archive_path": str(Archive(settings.archive).object_path(rec.sha256)),
+                "first_received": rec.number})
+        superseded = []
+        if accepted:
+            for part in _parts_supplied(h):
+                row = con.execute(wh.sql("queries/current_part"),
+                                  {"partner": h.partner_code, "period": h.period, "part": part}).fetchall()
+                if row:
+                    superseded.append((part, row[0][0]))
+        con.execute(wh.sql("load/insert_submission"), {
+            "submission_id": rec.number, "run_id": rec.run_id, "sha256": rec.sha256,
+            "inbox_path": rec.inbox_path, "original_name": rec.name, "folder": rec.folder,
+            "from_partner": from_partner, "received_at": rec.received_at,
+            "file_format": h.rf.format if h.rf else None, "partner_code": h.partner_code,
+            "period": h.period, "period_valid": period_valid,
+            "part": h.plan.part_kind if h.plan else None, "outcome": h.outcome, "late": h.late,
+            "duplicate_of": h.duplicate_of, "receipt_html": h.receipt_html, "receipt_json": h.receipt_json})
+        if h.issues:
+            con.register("issues_frame", pd.DataFrame(
+                [{"submission_id": rec.number, "seq": n, **i.to_json()} for n, i in enumerate(h.issues, start=1)]))
+            con.execute(wh.sql("load/insert_issues"))
+            con.unregister("issues_frame")
+        if accepted:
+            _insert_rows(con, h)
+        events = [("received", rec.received_at, None)]
+        if rec.sha256:
+            events.append(("archived", rec.received_at, Archive(settings.archive).object_path(rec.sha256).name))
+        if h.outcome != "duplicate" and not rec.not_regular:
+            n_err = sum(1 for i in h.issues if i.severity == "error")
+            n_warn = len(h.issues) - n_err
+            events.append(("validated", now, f"{n_err} errors, {n_warn} warnings"))
+        events.append((h.outcome if h.outcome != "accepted_with_warnings" else "accepted", now,
+                       f"{h.partner_code or '-'} {h.period or '-'}" +
+                       (f" duplicate of file {h.duplicate_of}" if h.duplicate_of else "")))
+        for part, old in superseded:
+            events.append(("superseded", now, f"{part} part of file {old} superseded by file {rec.number}"))
+        for event, at, detail in events:
+            con.execute(wh.sql("load/insert_audit"), {"at": at, "event": event, "sha256": rec.sha256,
+                                                       "submission_id": rec.number, "detail": detail})
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _insert_rows(con, h: Handling) -> None:
+    import pandas as pd
+
+    rec = h.record
+    if h.rf.progress is not None and "progress" in h.plan.parts:
+        rows = []
+        for n, v in h.rf.progress.rows:
+            rows.append({
+                "submission_id": rec.number, "partner_code": h.partner_code, "period": h.period, "row": n,
+                "item_id": text(v.get("item_id")),
+                "status": _STATUS_BY_LOWER[display(v.get("status")).strip().lower()],
+                "percent_complete": whole_number(v.get("percent_complete")),
+                "milestone": text(v.get("milestone")), "milestone_due": read_date(v.get("milestone_due")),
+                "forecast_completion": read_date(v.get("forecast_completion")),
+                "narrative": text(v.get("narrative")), "risks": text(v.get("risks")),
+            })
+        df = pd.DataFrame(rows)
+        for c in ("milestone_due", "forecast_completion"):
+            df[c] = pd.array(df[c].tolist(), dtype=object)
+        con.register("progress_frame", df)
+        con.execute(wh.sql("load/insert_progress_rows"))
+        con.unregister("progress_frame")
+    if h.rf.indicators is not None and "indicators" in h.plan.parts:
+        rows = []
+        for n, v in h.rf.indicators.rows:
+            raw = v.get("value")
+            rows.append({
+                "submission_id": rec.number, "partner_code": h.partner_code, "period": h.period, "row": n,
+                "indicator_id": text(v.get("indicator_id")),
+                "value": None if is_blank(raw) else whole_number(raw), "note": text(v.get("note")),
+            })
+        df = pd.DataFrame(rows)
+        df["value"] = pd.array(df["value"].tolist(), dtype="Int64")
+        con.register("indicators_frame", df)
+        con.execute(wh.sql("load/insert_indicator_values"))
+        con.unregister("indicators_frame")

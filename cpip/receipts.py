@@ -1,0 +1,95 @@
+"""Receipts for officers (HTML + JSON) and the rule catalogue page, rendered with Jinja2.
+
+Autoescape is on for every template: whatever a partner wrote appears as text.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from cpip.periods import Period, UK
+from cpip.rules import RULES
+
+
+@lru_cache(maxsize=1)
+def environment():
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(resources.files("cpip.templates"))),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+_HEADLINES = {
+    "accepted": ("ok", "Accepted", "Your return has been accepted and will be used in the quarterly briefing. Thank you."),
+    "accepted_with_warnings": ("warn", "Accepted, with queries",
+                               "Your return has been accepted and will be used in the quarterly briefing. "
+                               "Please look at the queries below."),
+    "rejected": ("bad", "Not accepted: please fix and resend", ""),
+    "duplicate": ("info", "Already received",
+                  "This file is identical to one we have already received, so nothing has changed. "
+                  "If you meant to send a correction, check you saved your changes before sending."),
+}
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def render_receipt(h, rules_page: Path, due_days: int) -> str:
+    tone, headline, summary = _HEADLINES[h.outcome]
+    errors = [i for i in h.issues if i.severity == "error"]
+    if h.outcome == "rejected":
+        summary = (f"We found {len(errors)} problem{'s' if len(errors) != 1 else ''} in this file, so none of it "
+                   "has been used. The table below says where each one is and what to do.")
+    n = len(h.issues)
+    if h.outcome == "rejected":
+        caption = f"{n} problem{'s' if n != 1 else ''} in this file"
+    else:
+        caption = f"{n} quer{'ies' if n != 1 else 'y'} about this file"
+    period = Period.parse(h.period)
+    due = f"{period.due_date(due_days):%d %B %Y}" if period else ""
+    rec = h.record
+    received = rec.received.astimezone(UK)
+    return environment().get_template("receipt.html.j2").render(
+        name=rec.name, folder=f"inbox/{rec.folder}/" if rec.folder else "inbox/",
+        received=f"{received:%d %B %Y at %H:%M} (UK time)", partner=h.partner_code, period=h.period,
+        late=h.late, due=due, number=rec.number, sha256=rec.sha256, outcome=h.outcome, tone=tone,
+        headline=headline, summary=summary, caption=caption, issues=[i.to_json() for i in h.issues],
+        rules_href=os.path.relpath(rules_page, Path(h.receipt_html).parent),
+    )
+
+
+def write_receipt(h, rules_page: Path, due_days: int) -> None:
+    _write(Path(h.receipt_html), render_receipt(h, rules_page, due_days))
+    _write(Path(h.receipt_json), json.dumps(h.to_json(), indent=2, ensure_ascii=False) + "\n")
+
+
+def rule_families() -> list[tuple[str, list]]:
+    fams: dict[str, list] = {}
+    for r in RULES.values():
+        fams.setdefault(r.family, []).append(r)
+    return list(fams.items())
+
+
+def render_rule_catalogue() -> str:
+    return environment().get_template("rules.html.j2").render(families=rule_families())
+
+
+def write_rule_catalogue(outbox: Path) -> Path:
+    path = outbox / "rules.html"
+    text = render_rule_catalogue()
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        _write(path, text)
+    return path

@@ -1,0 +1,207 @@
+"""The programme's reference data: register, partners, assignments, indicators.
+
+The CPIP files ship inside the package (``cpip/data/reference``); any of them can be
+replaced by a file named in ``[reference]`` of ``cpip.toml``. Nothing else in the
+system knows CPIP's particular items, partners or indicators.
+
+Reference data that contradicts itself is refused with :class:`ReferenceError`,
+whose message lists every problem found.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date
+from importlib import resources
+from pathlib import Path
+
+from cpip.settings import Settings
+
+NAMES = ("register", "partners", "assignments", "indicators")
+
+REQUIRED_COLUMNS = {
+    "register": ["item_id", "kind", "workstream", "number", "title", "lead_partner", "target_date"],
+    "partners": ["partner_code", "name", "reports_indicators", "contact_email"],
+    "assignments": ["item_id", "partner_code", "role"],
+    "indicators": ["indicator_id", "label", "unit", "part_of"],
+}
+
+
+class ReferenceError(Exception):
+    """The reference data is inconsistent or unreadable."""
+
+
+@dataclass(frozen=True)
+class Item:
+    item_id: str
+    kind: str
+    workstream: str
+    number: str
+    title: str
+    lead_partner: str
+    target_date: date | None
+    order: int
+
+
+@dataclass(frozen=True)
+class Partner:
+    partner_code: str
+    name: str
+    type: str
+    reports_indicators: bool
+    contact_email: str
+
+
+@dataclass(frozen=True)
+class Indicator:
+    indicator_id: str
+    label: str
+    unit: str
+    part_of: str | None
+    order: int
+
+
+@dataclass(frozen=True)
+class Reference:
+    items: dict[str, Item]
+    partners: dict[str, Partner]
+    assignments: dict[str, dict[str, str]]  # partner_code -> {item_id: role}
+    indicators: dict[str, Indicator]
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def assigned_items(self, partner_code: str) -> list[str]:
+        """Items this partner reports on, in register order."""
+        mine = self.assignments.get(partner_code, {})
+        return [i for i in self.items if i in mine]
+
+    def is_cpc(self, partner_code: str | None) -> bool:
+        p = self.partners.get(partner_code or "")
+        return bool(p and p.reports_indicators)
+
+    def contributors(self, item_id: str) -> list[str]:
+        return sorted(
+            p for p, items in self.assignments.items() if items.get(item_id) == "contributor"
+        )
+
+    @property
+    def kinds(self) -> list[str]:
+        seen: list[str] = []
+        for it in self.items.values():
+            if it.kind not in seen:
+                seen.append(it.kind)
+        return seen
+
+
+def _read_csv(name: str, settings: Settings | None) -> tuple[list[dict[str, str]], str]:
+    path = settings.reference_path(name) if settings else None
+    if path is None:
+        text = resources.files("cpip.data").joinpath("reference", f"{name}.csv").read_text(encoding="utf-8-sig")
+        source = f"(shipped) {name}.csv"
+    else:
+        if not path.is_file():
+            raise ReferenceError(
+                f"[reference] {name} names {path}, which does not exist. Fix the path in cpip.toml or remove the key to use the shipped file."
+            )
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("cp1252", errors="replace")
+        source = str(path)
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED_COLUMNS[name] if c not in header]
+    if missing:
+        raise ReferenceError(f"{source}: missing column(s) {', '.join(missing)}.")
+    rows = [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in reader]
+    return rows, source
+
+
+def load_reference(settings: Settings | None = None) -> Reference:
+    raw = {}
+    sources = {}
+    for name in NAMES:
+        raw[name], sources[name] = _read_csv(name, settings)
+    problems: list[str] = []
+
+    partners: dict[str, Partner] = {}
+    for n, r in enumerate(raw["partners"], start=2):
+        code = r["partner_code"]
+        if not code:
+            problems.append(f"partners row {n}: partner_code is blank")
+            continue
+        if code in partners:
+            problems.append(f"partners row {n}: partner {code} is listed twice")
+        flag = r["reports_indicators"].lower()
+        if flag not in ("yes", "no"):
+            problems.append(f"partners row {n}: reports_indicators must be yes or no, not {r['reports_indicators']!r}")
+        partners[code] = Partner(code, r["name"], r.get("type", ""), flag == "yes", r["contact_email"])
+
+    items: dict[str, Item] = {}
+    for n, r in enumerate(raw["register"], start=2):
+        iid = r["item_id"]
+        if not iid:
+            problems.append(f"register row {n}: item_id is blank")
+            continue
+        if iid in items:
+            problems.append(f"register row {n}: item {iid} is listed twice")
+        if not r["kind"]:
+            problems.append(f"register row {n}: item {iid} has no kind")
+        if r["lead_partner"] not in partners:
+            problems.append(f"register row {n}: item {iid} names lead partner {r['lead_partner']!r}, who is not in partners")
+        target = None
+        if r["target_date"]:
+            try:
+                target = date.fromisoformat(r["target_date"])
+            except ValueError:
+                problems.append(f"register row {n}: item {iid} target_date {r['target_date']!r} is not YYYY-MM-DD")
+        items[iid] = Item(iid, r["kind"], r["workstream"], r["number"], r["title"], r["lead_partner"], target, n - 2)
+
+    assignments: dict[str, dict[str, str]] = {}
+    leads: dict[str, list[str]] = {}
+    for n, r in enumerate(raw["assignments"], start=2):
+        iid, code, role = r["item_id"], r["partner_code"], r["role"].lower()
+        if iid not in items:
+            problems.append(f"assignments row {n}: item {iid!r} is not in the register")
+        if code not in partners:
+            problems.append(f"assignments row {n}: partner {code!r} is not in partners")
+        if role not in ("lead", "contributor"):
+            problems.append(f"assignments row {n}: role must be lead or contributor, not {r['role']!r}")
+        if iid in assignments.get(code, {}):
+            problems.append(f"assignments row {n}: {code} is assigned {iid} twice")
+        assignments.setdefault(code, {})[iid] = role
+        if role == "lead":
+            leads.setdefault(iid, []).append(code)
+    for iid, item in items.items():
+        got = leads.get(iid, [])
+        if len(got) == 0:
+            problems.append(f"assignments: item {iid} has no lead")
+        elif len(got) > 1:
+            problems.append(f"assignments: item {iid} has {len(got)} leads ({', '.join(got)})")
+        elif got[0] != item.lead_partner:
+            problems.append(
+                f"assignments: item {iid} is led by {got[0]} but the register names {item.lead_partner}"
+            )
+
+    indicators: dict[str, Indicator] = {}
+    for n, r in enumerate(raw["indicators"], start=2):
+        iid = r["indicator_id"]
+        if not iid:
+            problems.append(f"indicators row {n}: indicator_id is blank")
+            continue
+        if iid in indicators:
+            problems.append(f"indicators row {n}: indicator {iid} is listed twice")
+        indicators[iid] = Indicator(iid, r["label"], r["unit"], r["part_of"] or None, n - 2)
+    for ind in indicators.values():
+        if ind.part_of and ind.part_of not in indicators:
+            problems.append(f"indicators: {ind.indicator_id} is part_of {ind.part_of!r}, which is not an indicator")
+        if ind.part_of == ind.indicator_id:
+            problems.append(f"indicators: {ind.indicator_id} is part_of itself")
+
+    if problems:
+        raise ReferenceError(
+            "The reference data contradicts itself; fix these and run again:\n  - " + "\n  - ".join(problems)
+        )
+    return Reference(items, partners, assignments, indicators, sources)

@@ -1,0 +1,224 @@
+"""Realistic sample returns, written as real .xlsx and .csv files.
+
+Used by ``cpip demo``, the tests and the benchmark. Everything is derived from the
+reference data in use (no CPIP-specific ids), deterministic for a given seed, and
+consistent with the rules: a sample return passes every error rule unless a caller
+changes it to test one.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from cpip.periods import Period
+from cpip.reference import Reference
+
+PROGRESS_HEADER = ["item_id", "status", "percent_complete", "milestone", "milestone_due",
+                   "forecast_completion", "narrative", "risks"]
+COVER_LABELS = [("partner_code", "Partner code"), ("period", "Reporting period"), ("prepared_by", "Prepared by"),
+                ("contact_email", "Contact email"), ("signed_off_by", "Signed off by"),
+                ("signed_off_on", "Date signed off")]
+
+_FIRST = ["Aileen", "Callum", "Morag", "Euan", "Fiona", "Hamish", "Isla", "Ross", "Kirsty", "Niall", "Shona", "Ewan"]
+_LAST = ["MacLeod", "Campbell", "Stewart", "Fraser", "Robertson", "Murray", "Reid", "Sinclair", "Munro", "Wallace"]
+
+_NARRATIVES = {
+    "Not started": "Work is scheduled to begin next quarter once the scoping paper is agreed.",
+    "On track": "Delivery is progressing to plan; the working group met twice this quarter and agreed the next stage.",
+    "At risk": "Recruitment delays in the project team mean the next milestone may slip; mitigation agreed with the board.",
+    "Off track": "The pilot has paused because a key partner withdrew; a recovery plan goes to the programme board next month.",
+    "Complete": "Delivered and signed off by the programme board.",
+}
+_MILESTONES = ["Draft guidance issued for consultation", "Pilot evaluation report", "Training programme launched",
+               "Data sharing agreement signed", "Board sign-off of delivery plan"]
+
+
+@dataclass
+class SampleReturn:
+    partner_code: str
+    period: str
+    cover: dict
+    progress: list[dict]
+    indicators: list[dict] | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def _person(rng: random.Random) -> str:
+    return f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"
+
+
+def partner_scale(code: str) -> float:
+    """A stable size for a partner (some CPCs are many times bigger than others)."""
+    r = random.Random(f"scale:{code}")
+    return r.choice([0.15, 0.3, 0.5, 0.8, 1.0, 1.5, 2.5, 4.0, 8.0])
+
+
+def make_return(ref: Reference, partner_code: str, period: Period, seed: int = 0,
+                signed_off: date | None = None, previous: SampleReturn | None = None) -> SampleReturn:
+    rng = random.Random(f"{seed}:{partner_code}:{period}")
+    person = _person(rng)
+    signed = signed_off or (period.last_day + timedelta(days=rng.randint(3, 20)))
+    cover = {"partner_code": partner_code, "period": str(period), "prepared_by": person,
+             "contact_email": f"{person.split()[0].lower()}.{person.split()[1].lower()}@{partner_code.lower()}.example.org",
+             "signed_off_by": _person(rng), "signed_off_on": signed}
+    prev_rows = {r["item_id"]: r for r in (previous.progress if previous else [])}
+    rows = []
+    for item_id in ref.assigned_items(partner_code):
+        item = ref.items[item_id]
+        before = prev_rows.get(item_id)
+        if before and before["status"] == "Complete":
+            status = "Complete"
+        else:
+            status = rng.choices(["Not started", "On track", "At risk", "Off track", "Complete"],
+                                 weights=[1, 6, 2, 1, 1])[0]
+        pct_before = before["percent_complete"] if before else 0
+        if status == "Complete":
+            pct = 100
+        elif status == "Not started":
+            pct = pct_before if before else 0
+        else:
+            pct = min(95, pct_before + rng.randint(0, 25))
+        forecast = None
+        if status != "Complete":
+            base = item.target_date or (period.last_day + timedelta(days=365))
+            forecast = base - timedelta(days=rng.randint(0, 60))
+            if forecast <= period.last_day:
+                forecast = period.last_day + timedelta(days=rng.randint(30, 200))
+            if item.target_date and forecast > item.target_date:
+                forecast = item.target_date
+        narrative = _NARRATIVES[status]
+        if before and status in ("At risk", "Off track"):
+            narrative = f"{narrative} Update for {period}: actions reviewed at the {rng.choice(['June', 'September', 'December', 'March'])} board."
+        rows.append({
+            "item_id": item_id, "status": status, "percent_complete": pct,
+            "milestone": rng.choice(_MILESTONES) if status != "Complete" else None,
+            "milestone_due": (period.last_day + timedelta(days=rng.randint(20, 120))) if status != "Complete" else None,
+            "forecast_completion": forecast, "narrative": narrative,
+            "risks": "Capacity in partner agencies." if status in ("At risk", "Off track") else None,
+        })
+    indicators = None
+    if ref.is_cpc(partner_code):
+        indicators = make_indicators(ref, partner_code, period, seed, previous.indicators if previous else None)
+    return SampleReturn(partner_code, str(period), cover, rows, indicators)
+
+
+def make_indicators(ref: Reference, partner_code: str, period: Period, seed: int,
+                    previous: list[dict] | None) -> list[dict]:
+    rng = random.Random(f"ind:{seed}:{partner_code}:{period}")
+    scale = partner_scale(partner_code)
+    prev = {r["indicator_id"]: r["value"] for r in (previous or [])}
+    values: dict[str, int] = {}
+    for ind in ref.indicators.values():
+        if ind.part_of:
+            continue
+        base = {"REGISTRATIONS": 27, "DEREGISTRATIONS": 26, "ON_REGISTER_END": 75, "IRD_HELD": 160,
+                "INVESTIGATIONS": 90, "INITIAL_CONFERENCES": 34}.get(ind.indicator_id, 3)
+        values[ind.indicator_id] = max(0, round(base * scale * rng.uniform(0.85, 1.15)))
+    if "ON_REGISTER_END" in values and "REGISTRATIONS" in values and "DEREGISTRATIONS" in values:
+        if "ON_REGISTER_END" in prev and prev["ON_REGISTER_END"] is not None:
+            values["ON_REGISTER_END"] = max(0, prev["ON_REGISTER_END"] + values["REGISTRATIONS"] - values["DEREGISTRATIONS"])
+    # Parts never exceed their whole; process in reference order so chains work.
+    for ind in ref.indicators.values():
+        if ind.part_of:
+            whole = values.get(ind.part_of, 0)
+            values[ind.indicator_id] = min(whole, round(whole * rng.uniform(0.05, 0.5)))
+    rows = []
+    for ind in ref.indicators.values():
+        v = values[ind.indicator_id]
+        note = None
+        p = prev.get(ind.indicator_id)
+        if p is not None and abs(v - p) > 10 and (p == 0 or abs(v - p) > 0.5 * p):
+            note = "Change reflects local recording practice this quarter."
+        rows.append({"indicator_id": ind.indicator_id, "value": v, "note": note})
+    return rows
+
+
+# --- writers ----------------------------------------------------------------------------
+
+
+def write_xlsx(path: Path, ret: SampleReturn, dates_as_text: bool = False) -> Path:
+    """A workbook as the return template lays it out (Cover, Progress, Indicators)."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Cover"
+    ws.cell(1, 1, "Quarterly return")
+    for n, (key, label) in enumerate(COVER_LABELS, start=3):
+        v = ret.cover.get(key)
+        ws.cell(n, 1, label)
+        ws.cell(n, 2, v.isoformat() if dates_as_text and isinstance(v, date) else v)
+        if isinstance(v, date) and not dates_as_text:
+            ws.cell(n, 2).number_format = "dd/mm/yyyy"
+    ps = wb.create_sheet("Progress")
+    _write_table(ps, PROGRESS_HEADER, ret.progress, dates_as_text)
+    if ret.indicators is not None:
+        isheet = wb.create_sheet("Indicators")
+        _write_table(isheet, ["indicator_id", "value", "note"], ret.indicators, dates_as_text)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def _write_table(ws, header: list[str], rows: list[dict], dates_as_text: bool) -> None:
+    for c, h in enumerate(header, start=1):
+        ws.cell(1, c, h)
+    for r, row in enumerate(rows, start=2):
+        for c, h in enumerate(header, start=1):
+            v = row.get(h)
+            if isinstance(v, date) and dates_as_text:
+                v = v.isoformat()
+            cell = ws.cell(r, c, v)
+            if isinstance(v, date):
+                cell.number_format = "dd/mm/yyyy"
+    for extra_col in sorted({k for row in rows for k in row} - set(header)):
+        c = ws.max_column + 1
+        ws.cell(1, c, extra_col)
+        for r, row in enumerate(rows, start=2):
+            ws.cell(r, c, row.get(extra_col))
+
+
+def _fmt(v, date_style: str) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, date):
+        return v.strftime("%d/%m/%Y") if date_style == "uk" else v.isoformat()
+    return str(v)
+
+
+def progress_csv_text(ret: SampleReturn, date_style: str = "iso") -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    cover_keys = [k for k, _ in COVER_LABELS]
+    w.writerow(cover_keys + PROGRESS_HEADER)
+    for row in ret.progress:
+        w.writerow([_fmt(ret.cover.get(k), date_style) for k in cover_keys] +
+                   [_fmt(row.get(h), date_style) for h in PROGRESS_HEADER])
+    return buf.getvalue()
+
+
+def indicators_csv_text(ret: SampleReturn) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(["partner_code", "period", "indicator_id", "value", "note"])
+    for row in ret.indicators or []:
+        w.writerow([ret.cover["partner_code"], ret.cover["period"], row["indicator_id"],
+                    _fmt(row["value"], "iso"), _fmt(row["note"], "iso")])
+    return buf.getvalue()
+
+
+def write_progress_csv(path: Path, ret: SampleReturn, encoding: str = "utf-8", date_style: str = "iso") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(progress_csv_text(ret, date_style).encode(encoding))
+    return path
+
+
+def write_indicators_csv(path: Path, ret: SampleReturn, encoding: str = "utf-8") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(indicators_csv_text(ret).encode(encoding))
+    return path

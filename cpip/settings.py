@@ -1,0 +1,257 @@
+"""One typed settings object, read once from ``<home>/cpip.toml`` and the environment.
+
+Precedence (highest first): ``CPIP_<SECTION>_<KEY>`` environment variables,
+``cpip.toml`` in the home, the defaults below. The home is ``--home``, else
+``CPIP_HOME``, else ``./cpip-home``. Secrets (``CPIP_EMAIL_PASSWORD``) are read
+only from the environment, are never written to the file and never printed:
+:class:`Secret` hides them from ``repr``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Mapping
+
+from cpip.periods import parse_now
+
+
+class SettingsError(Exception):
+    """cpip.toml or a CPIP_* variable is wrong; the message says which and how to fix it."""
+
+
+class Secret(str):
+    def __repr__(self) -> str:  # pragma: no cover - trivial
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def reveal(self) -> str:
+        return str.__str__(self)
+
+
+@dataclass(frozen=True)
+class ReferenceSettings:
+    register: str | None = None
+    partners: str | None = None
+    assignments: str | None = None
+    indicators: str | None = None
+
+
+@dataclass(frozen=True)
+class IntakeSettings:
+    settle_seconds: float = 1.0
+    # How long a second writer waits for the home's lock before giving up.
+    lock_timeout_seconds: float = 120.0
+
+
+@dataclass(frozen=True)
+class CycleSettings:
+    due_days: int = 28
+
+
+@dataclass(frozen=True)
+class BriefingSettings:
+    marking: str = "OFFICIAL-SENSITIVE"
+    suppress_below: int = 5
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    host: str = "127.0.0.1"
+    port: int = 25
+    sender: str = "cpip-returns@example.org"
+    briefing_to: tuple[str, ...] = ()
+    username: str | None = None
+    password: Secret | None = field(default=None, repr=False)
+    starttls: bool = False
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    now: datetime
+    reference: ReferenceSettings = ReferenceSettings()
+    intake: IntakeSettings = IntakeSettings()
+    cycle: CycleSettings = CycleSettings()
+    briefing: BriefingSettings = BriefingSettings()
+    email: EmailSettings | None = None
+    # True when PREFECT_API_URL names a Prefect server: CLI runs are then
+    # orchestrated (and visible) there; otherwise the same flow body runs in-process.
+    prefect_api_url: str | None = None
+
+    @property
+    def inbox(self) -> Path:
+        return self.home / "inbox"
+
+    @property
+    def archive(self) -> Path:
+        return self.home / "archive"
+
+    @property
+    def outbox(self) -> Path:
+        return self.home / "outbox"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.home / ".cpip.lock"
+
+    def reference_path(self, name: str) -> Path | None:
+        value = getattr(self.reference, name)
+        if value is None:
+            return None
+        p = Path(value)
+        return p if p.is_absolute() else self.home / p
+
+
+_SECTIONS = {
+    "reference": ReferenceSettings,
+    "intake": IntakeSettings,
+    "cycle": CycleSettings,
+    "briefing": BriefingSettings,
+    "email": EmailSettings,
+}
+
+DEFAULT_TOML = """\
+# cpip settings for this home. Every key is optional; the values shown are the defaults.
+# Environment variables override single keys as CPIP_<SECTION>_<KEY>, e.g. CPIP_CYCLE_DUE_DAYS=30.
+# Secrets (the SMTP password) never go here: set CPIP_EMAIL_PASSWORD in the environment.
+
+[reference]            # each optional; the CPIP files shipped with cpip are the default
+# register = "reference/register.csv"
+# partners = "reference/partners.csv"
+# assignments = "reference/assignments.csv"
+# indicators = "reference/indicators.csv"
+
+[intake]
+settle_seconds = 1     # a file is taken once unchanged for this long
+# lock_timeout_seconds = 120   # how long a second run waits for the first to finish
+
+[cycle]
+due_days = 28          # a return is due this many days after its period ends
+
+[briefing]
+marking = "OFFICIAL-SENSITIVE"   # printed at the top and bottom of every page of the restricted form
+suppress_below = 5               # publication form: CPC-level values from 1 to this minus 1 become [c]
+
+# [email]              # delivery of briefings and reminders; absent means no email is sent
+# host = "127.0.0.1"
+# port = 25
+# sender = "cpip-returns@example.org"
+# briefing_to = ["private-office@example.org"]
+"""
+
+
+def resolve_home(home: str | os.PathLike | None, env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    if home:
+        return Path(home).expanduser().resolve()
+    if env.get("CPIP_HOME"):
+        return Path(env["CPIP_HOME"]).expanduser().resolve()
+    return Path("cpip-home").resolve()
+
+
+def _coerce(section: str, key: str, raw: Any, typ: Any, source: str) -> Any:
+    typ_s = str(typ)
+    try:
+        if "tuple" in typ_s:
+            if isinstance(raw, str):
+                raw = [x.strip() for x in raw.split(",") if x.strip()]
+            if not isinstance(raw, (list, tuple)) or not all(isinstance(x, str) for x in raw):
+                raise ValueError("a list of strings")
+            return tuple(raw)
+        if "bool" in typ_s:
+            if isinstance(raw, bool):
+                return raw
+            if str(raw).lower() in ("1", "true", "yes", "on"):
+                return True
+            if str(raw).lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError("true or false")
+        if "float" in typ_s:
+            value = float(raw)
+            if value < 0:
+                raise ValueError("a number of at least 0")
+            return value
+        if "int" in typ_s:
+            if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
+                raise ValueError("a whole number")
+            value = int(raw)
+            if value < 0:
+                raise ValueError("a whole number of at least 0")
+            return value
+        if raw is None:
+            return None
+        if not isinstance(raw, (str, int, float)):
+            raise ValueError("a text value")
+        return str(raw)
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(
+            f"{source}: [{section}] {key} = {raw!r} is not valid; it must be {exc}."
+        ) from None
+
+
+def load_settings(home: str | os.PathLike | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Read the settings once. Raises :class:`SettingsError` with a message saying what to fix."""
+    env = dict(os.environ if env is None else env)
+    home_path = resolve_home(home, env)
+    toml_path = home_path / "cpip.toml"
+    data: dict[str, Any] = {}
+    if toml_path.is_file():
+        try:
+            data = tomllib.loads(toml_path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"{toml_path} cannot be read: {exc}. Fix the file or delete it and run `cpip init`.") from None
+
+    sections: dict[str, Any] = {}
+    for name, cls in _SECTIONS.items():
+        given = data.get(name)
+        env_keys = {f.name: env.get(f"CPIP_{name.upper()}_{f.name.upper()}") for f in fields(cls)}
+        if name == "email" and given is None and not any(
+            v for k, v in env_keys.items() if k not in ("password", "username")
+        ):
+            sections[name] = None
+            continue
+        given = dict(given or {})
+        if not isinstance(given, dict):
+            raise SettingsError(f"{toml_path}: [{name}] must be a table of keys.")
+        kwargs: dict[str, Any] = {}
+        known = {f.name: f for f in fields(cls)}
+        for key, raw in given.items():
+            if key not in known:
+                raise SettingsError(
+                    f"{toml_path}: [{name}] has an unknown key {key!r}; the keys are {', '.join(sorted(known))}."
+                )
+            if key == "password":
+                raise SettingsError(
+                    f"{toml_path}: secrets never go in cpip.toml; remove [email] password and set CPIP_EMAIL_PASSWORD."
+                )
+            kwargs[key] = _coerce(name, key, raw, known[key].type, str(toml_path))
+        for key, raw in env_keys.items():
+            if raw is not None and raw != "":
+                if key == "password":
+                    kwargs[key] = Secret(raw)
+                else:
+                    kwargs[key] = _coerce(name, key, raw, known[key].type, f"CPIP_{name.upper()}_{key.upper()}")
+        sections[name] = cls(**kwargs)
+
+    if sections["briefing"].suppress_below < 1:
+        raise SettingsError("[briefing] suppress_below must be at least 1.")
+    try:
+        now = parse_now(env.get("CPIP_NOW"))
+    except ValueError:
+        raise SettingsError(
+            f"CPIP_NOW={env.get('CPIP_NOW')!r} is not an ISO 8601 time; use e.g. 2026-10-15T09:00 or unset it."
+        ) from None
+    return Settings(home=home_path, now=now, prefect_api_url=env.get("PREFECT_API_URL") or None, **sections)
+
+
+def with_now(settings: Settings, now: datetime) -> Settings:
+    return replace(settings, now=now)

@@ -1,0 +1,147 @@
+"""How cell values are read: names, blanks, whole numbers, dates, display text.
+
+Pure functions shared by the readers, the staging of Great Expectations batches and
+the cross-row checks, so a value means the same thing everywhere.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+_NAME_RE = re.compile(r"[\s_]+")
+
+
+def norm_name(text: object) -> str:
+    """Sheet names, headers and cover labels match ignoring case, spaces and underscores."""
+    if text is None:
+        return ""
+    return _NAME_RE.sub("", str(text)).lower()
+
+
+def is_blank(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    if isinstance(value, str) and value.strip() == "":
+        return True
+    return False
+
+
+def text(value: object) -> str | None:
+    """A value as text with surrounding spaces removed; ``None`` when blank."""
+    if is_blank(value):
+        return None
+    return display(value).strip()
+
+
+def display(value: object) -> str:
+    """How the officer sees a value: whole floats without ``.0``, dates as YYYY-MM-DD."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, datetime):
+        if value.time() == time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return str(value)
+    return str(value)
+
+
+_INT_RE = re.compile(r"^[+]?\d+(\.0*)?$")
+
+
+def whole_number(value: object) -> int | None:
+    """The whole number a cell holds (``50``, ``50.0``, ``"50"``, ``" 50 "``), else ``None``.
+
+    Booleans, fractions, words, thousands separators and negative numbers are not
+    read as whole numbers ≥ 0 here; range checks are the caller's.
+    """
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value) or not value.is_integer():
+            return None
+        return int(value)
+    if isinstance(value, str):
+        s = value.strip()
+        if s.startswith("-") and _INT_RE.match(s[1:]):
+            return -int(float(s[1:]))
+        if _INT_RE.match(s):
+            return int(s.split(".")[0])
+    return None
+
+
+def canonical_number(value: object) -> str | None:
+    """Staged form of a numeric cell for the column suites: whole numbers as plain digits
+    (``-3`` keeps its sign), anything else as the text the officer typed; ``None`` when blank."""
+    if is_blank(value):
+        return None
+    n = whole_number(value)
+    if n is not None:
+        return str(n)
+    return display(value).strip()
+
+
+_ISO_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?$")
+_UK_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+def read_date(value: object) -> date | None:
+    """A date from a real spreadsheet date, ``YYYY-MM-DD`` or ``DD/MM/YYYY`` (UK order).
+
+    Returns ``None`` when blank or unreadable; callers tell the two apart with
+    :func:`is_blank`. A time of day after an ISO date is allowed and dropped.
+    """
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        return None
+    s = value.strip()
+    m = _ISO_RE.match(s)
+    try:
+        if m:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        m = _UK_RE.match(s)
+        if m:
+            return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+    except ValueError:
+        return None
+    return None
+
+
+def canonical_date(value: object) -> str | None:
+    """Staged form of a date cell: ``YYYY-MM-DD`` when readable, else the text as typed."""
+    if is_blank(value):
+        return None
+    d = read_date(value)
+    if d is not None:
+        return d.isoformat()
+    return display(value).strip()
+
+
+def cut(value: object, limit: int = 200) -> str | None:
+    """The offending value as reported: text, cut to ``limit`` characters."""
+    if value is None:
+        return None
+    s = display(value)
+    if len(s) > limit:
+        return s[: limit - 1] + "…"
+    return s

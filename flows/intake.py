@@ -1,0 +1,24 @@
+"""The intake flow: from dropped files to receipts, nothing lost."""
+
+from __future__ import annotations
+
+from prefect import flow
+
+from cpip.lock import writer_lock
+from cpip.tasks.intake import (archive_files, load_files, parse_files, read_reference, read_settings, scan_inbox,
+                          settle_files, unloaded_records, validate_files, write_receipts)
+
+
+@flow(name="intake", log_prints=False)
+def intake(home: str | None = None) -> list[dict]:
+    """Take every settled file from the inbox once: archive, parse, validate, load, receipt."""
+    settings = read_settings(home)
+    reference = read_reference(settings)
+    with writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
+        found = scan_inbox(settings)
+        settled = settle_files(settings, found)
+        archive_files(settings, settled, unloaded_records(settings))
+        handled = parse_files(settings, unloaded_records(settings))
+        handled = validate_files(reference, handled)
+        handled = load_files(settings, reference, handled)
+        return write_receipts(settings, handled)

@@ -1,0 +1,1 @@
+INSERT INTO indicator_values BY NAME SELECT * FROM indicators_frame;

@@ -1,0 +1,1 @@
+INSERT INTO issues BY NAME SELECT * FROM issues_frame;

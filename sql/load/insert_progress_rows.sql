@@ -1,0 +1,1 @@
+INSERT INTO progress_rows BY NAME SELECT * FROM progress_frame;

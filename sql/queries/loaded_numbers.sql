@@ -1,0 +1,2 @@
+-- Archive records already in the warehouse.
+SELECT submission_id FROM submissions;

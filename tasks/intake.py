@@ -1,0 +1,68 @@
+"""Intake tasks: each one step of :mod:`cpip.intake` with one I/O boundary.
+
+Retries only where I/O can flake (reading a shared inbox or archive); nothing that
+judges data is retried.
+"""
+
+from __future__ import annotations
+
+from cpip import intake as steps
+from cpip.archive import Record
+from cpip.inbox import Found, scan, settle
+from cpip.orchestration import step
+from cpip.receipts import write_receipt, write_rule_catalogue
+from cpip.reference import Reference, load_reference
+from cpip.settings import Settings, load_settings
+
+
+@step(name="read-settings")
+def read_settings(home: str | None) -> Settings:
+    return load_settings(home)
+
+
+@step(name="read-reference")
+def read_reference(settings: Settings) -> Reference:
+    return load_reference(settings)
+
+
+@step(name="scan-inbox", retries=2, retry_delay_seconds=1)
+def scan_inbox(settings: Settings) -> list[Found]:
+    return scan(settings.inbox)
+
+
+@step(name="settle")
+def settle_files(settings: Settings, found: list[Found]) -> list[Found]:
+    return settle(found, settings.intake.settle_seconds)
+
+
+@step(name="unloaded-records", retries=2, retry_delay_seconds=1)
+def unloaded_records(settings: Settings) -> list[Record]:
+    return steps.pending_records(settings)
+
+
+@step(name="archive")
+def archive_files(settings: Settings, settled: list[Found], unloaded: list[Record]) -> list[Record]:
+    return steps.take_files(settings, settled, steps.new_run_id(settings.now), unloaded)
+
+
+@step(name="parse", retries=2, retry_delay_seconds=1)
+def parse_files(settings: Settings, records: list[Record]) -> list[steps.Handling]:
+    return steps.read_files(settings, records)
+
+
+@step(name="validate")
+def validate_files(reference: Reference, handled: list[steps.Handling]) -> list[steps.Handling]:
+    return steps.check_files(reference, handled)
+
+
+@step(name="load")
+def load_files(settings: Settings, reference: Reference, handled: list[steps.Handling]) -> list[steps.Handling]:
+    return steps.load_files(settings, reference, handled)
+
+
+@step(name="receipts", retries=2, retry_delay_seconds=1)
+def write_receipts(settings: Settings, handled: list[steps.Handling]) -> list[dict]:
+    rules_page = write_rule_catalogue(settings.outbox)
+    for h in handled:
+        write_receipt(h, rules_page, settings.cycle.due_days)
+    return [h.to_json() for h in handled]
