@@ -62,7 +62,7 @@ def make_return(ref: Reference, partner_code: str, period: Period, seed: int = 0
                 signed_off: date | None = None, previous: SampleReturn | None = None) -> SampleReturn:
     rng = random.Random(f"{seed}:{partner_code}:{period}")
     person = _person(rng)
-    signed = signed_off or (period.last_day + timedelta(days=rng.randint(3, 20)))
+    signed = signed_off or (period.last_day + timedelta(days=rng.randint(1, 10)))
     cover = {"partner_code": partner_code, "period": str(period), "prepared_by": person,
              "contact_email": f"{person.split()[0].lower()}.{person.split()[1].lower()}@{partner_code.lower()}.example.org",
              "signed_off_by": _person(rng), "signed_off_on": signed}
