@@ -1,0 +1,178 @@
+"""Fast tests of the domain: periods, values, settings, reference data, the rule catalogue."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from cpip.periods import UK, Period, is_late, parse_now
+from cpip.rules import RULES
+from cpip.settings import Secret, SettingsError, load_settings
+from cpip.values import canonical_number, cut, read_date, whole_number
+
+
+def test_periods():
+    p = Period.parse(" 2026-Q3 ")
+    assert p == Period(2026, 3) and str(p) == "2026-Q3"
+    assert (p.first_day, p.last_day) == (date(2026, 7, 1), date(2026, 9, 30))
+    assert Period(2026, 4).last_day == date(2026, 12, 31) and Period(2026, 1).last_day == date(2026, 3, 31)
+    assert p.due_date(28) == date(2026, 10, 28)
+    assert Period(2026, 1).previous() == Period(2025, 4) and Period(2025, 4).next() == Period(2026, 1)
+    for bad in ["2026-q3", "2026Q3", "2026-Q0", "26-Q3", "", None, 2026]:
+        assert Period.parse(bad) is None
+
+
+def test_clock_reads_uk_local_time_with_fold_0():
+    t = parse_now("2026-10-25T01:30")  # the ambiguous hour when clocks go back: fold=0 is BST
+    assert t.utcoffset().total_seconds() == 3600
+    assert parse_now("2026-07-01T12:00+00:00").astimezone(UK).hour == 13
+    assert parse_now(None).tzinfo is not None
+
+
+def test_late_is_after_the_due_date_any_time_that_day():
+    p = Period(2026, 3)
+    assert not is_late(p, datetime(2026, 10, 28, 23, 59, tzinfo=UK), 28)
+    assert is_late(p, datetime(2026, 10, 29, 0, 0, tzinfo=UK), 28)
+
+
+@pytest.mark.parametrize("value,expected", [
+    (date(2026, 1, 2), date(2026, 1, 2)), (datetime(2026, 1, 2, 15, 0), date(2026, 1, 2)),
+    ("2026-01-02", date(2026, 1, 2)), ("02/01/2026", date(2026, 1, 2)), ("2/1/2026", date(2026, 1, 2)),
+    (" 2026-01-02 ", date(2026, 1, 2)), ("2026-01-02 10:30:00", date(2026, 1, 2)),
+    ("12/31/2026", None), ("31/02/2026", None), ("2026/01/02", None), ("next week", None), (46000.0, None), (None, None),
+])
+def test_dates_are_uk_order_never_us(value, expected):
+    assert read_date(value) == expected
+
+
+@pytest.mark.parametrize("value,expected", [
+    (50, 50), (50.0, 50), ("50", 50), (" 50 ", 50), ("50.0", 50), ("050", 50),
+    (50.5, None), ("50.5", None), ("1,234", None), ("fifty", None), (True, None), (None, None), ("-3", -3),
+])
+def test_whole_numbers(value, expected):
+    assert whole_number(value) == expected
+
+
+def test_staged_numbers_keep_what_was_typed_when_not_whole():
+    assert canonical_number(" 7 ") == "7" and canonical_number("7.5") == "7.5" and canonical_number("") is None
+
+
+def test_values_are_cut_to_200_characters():
+    assert len(cut("x" * 5000)) == 200 and cut(None) is None and cut(12.0) == "12"
+
+
+def test_settings_file_env_and_secrets(tmp_path):
+    (tmp_path / "cpip.toml").write_text('[cycle]\ndue_days = 30\n[briefing]\nmarking = "OFFICIAL"\n'
+                                        '[email]\nhost = "mail.example.org"\nbriefing_to = ["a@example.org"]\n')
+    s = load_settings(tmp_path, {"CPIP_CYCLE_DUE_DAYS": "21", "CPIP_EMAIL_PASSWORD": "hunter2",
+                                 "CPIP_NOW": "2026-10-15T09:00"})
+    assert s.cycle.due_days == 21 and s.briefing.marking == "OFFICIAL"
+    assert s.email.host == "mail.example.org" and s.email.briefing_to == ("a@example.org",)
+    assert isinstance(s.email.password, Secret) and "hunter2" not in repr(s) and "hunter2" not in str(s.email.password)
+    assert s.email.password.reveal() == "hunter2"
+    assert s.now == datetime(2026, 10, 15, 9, 0, tzinfo=UK)
+    assert load_settings(tmp_path / "nope", {}).email is None
+
+
+@pytest.mark.parametrize("toml,env,needle", [
+    ("[cycle]\ndue_days = 'soon'\n", {}, "due_days"),
+    ("[cycle]\nwhen = 3\n", {}, "unknown key"),
+    ("[email]\npassword = 'x'\n", {}, "CPIP_EMAIL_PASSWORD"),
+    ("", {"CPIP_INTAKE_SETTLE_SECONDS": "-1"}, "settle_seconds"),
+    ("", {"CPIP_NOW": "yesterday"}, "CPIP_NOW"),
+    ("[cycle\n", {}, "cannot be read"),
+])
+def test_bad_settings_say_what_to_fix(tmp_path, toml, env, needle):
+    (tmp_path / "cpip.toml").write_text(toml)
+    with pytest.raises(SettingsError, match=re.escape(needle)):
+        load_settings(tmp_path, env)
+
+
+def test_shipped_reference_is_consistent(ref):
+    assert len(ref.items) == 47 and len(ref.partners) == 40 and len(ref.indicators) == 19
+    assert sum(1 for p in ref.partners.values() if p.reports_indicators) == 30
+    for item in ref.items.values():
+        assert ref.assignments[item.lead_partner][item.item_id] == "lead"
+
+
+def _write_ref(tmp_path, **overrides):
+    src = Path(__file__).resolve().parents[2] / "cpip" / "data" / "reference"
+    folder = tmp_path / "reference"
+    folder.mkdir(exist_ok=True)
+    lines = ["[reference]"]
+    for name in ("register", "partners", "assignments", "indicators"):
+        text = overrides.get(name) or (src / f"{name}.csv").read_text()
+        (folder / f"{name}.csv").write_text(text)
+        lines.append(f'{name} = "reference/{name}.csv"')
+    (tmp_path / "cpip.toml").write_text("\n".join(lines) + "\n")
+    return load_settings(tmp_path, {})
+
+
+def test_contradictory_reference_data_is_refused_with_every_problem(tmp_path):
+    from cpip.reference import ReferenceError, load_reference
+
+    src = Path(__file__).resolve().parents[2] / "cpip" / "data" / "reference"
+    assignments = (src / "assignments.csv").read_text()
+    assignments += "A-SR-1,CELCIS,lead\nA-NOPE,CELCIS,contributor\nA-SR-2,NOBODY,contributor\n"
+    settings = _write_ref(tmp_path, assignments=assignments)
+    with pytest.raises(ReferenceError) as err:
+        load_reference(settings)
+    msg = str(err.value)
+    assert "A-SR-1 has 2 leads" in msg and "'A-NOPE' is not in the register" in msg and "'NOBODY' is not in partners" in msg
+
+
+def test_a_lead_that_differs_from_the_register_is_refused(tmp_path):
+    from cpip.reference import ReferenceError, load_reference
+
+    src = Path(__file__).resolve().parents[2] / "cpip" / "data" / "reference"
+    text = (src / "assignments.csv").read_text().replace("A-SR-1,SG-CPIP,lead", "A-SR-1,CELCIS,lead")
+    with pytest.raises(ReferenceError, match="A-SR-1 is led by CELCIS but the register names SG-CPIP"):
+        load_reference(_write_ref(tmp_path, assignments=text))
+
+
+# --- the one rule catalogue -----------------------------------------------------------------
+
+
+def test_rule_catalogue_has_every_rule_of_the_spec_once():
+    expected = ([f"F0{i}" for i in range(1, 4)] + [f"C0{i}" for i in range(1, 7)] +
+                [f"P{i:02d}" for i in range(1, 15)] + [f"I0{i}" for i in range(1, 7)])
+    assert list(RULES) == expected
+    warnings = {r for r, x in RULES.items() if x.severity == "warning"}
+    assert warnings == {"P11", "P12", "P13", "P14", "I05", "I06"}
+    for r in RULES.values():
+        assert r.title and r.fix.endswith(".")
+
+
+def test_every_expectation_names_a_catalogued_rule_and_says_what_is_wrong():
+    from cpip.checks.columns import SUITES, load_suite
+
+    seen = set()
+    for name in SUITES:
+        suite = load_suite(name)
+        assert suite["name"] == name
+        for e in suite["expectations"]:
+            assert e["meta"]["rule"] in RULES
+            assert e["meta"]["what"].endswith(".")
+            seen.add(e["meta"]["rule"])
+    assert seen == {"C01", "C02", "C04", "C05", "P01", "P05", "P06", "P09", "P10", "I01", "I02"}
+
+
+def test_every_rule_is_raised_somewhere_in_the_code():
+    """A rule in the catalogue that no check can raise would be a promise we do not keep."""
+    root = Path(__file__).resolve().parents[2]
+    code = "".join(p.read_text() for p in (root / "cpip").rglob("*.py") if p.name != "rules.py")
+    code += "".join(p.read_text() for p in (root / "expectations").glob("*.json"))
+    for rid in RULES:
+        assert f'"{rid}"' in code, rid
+
+
+def test_rule_catalogue_page_lists_every_rule():
+    from cpip.receipts import render_rule_catalogue
+
+    page = render_rule_catalogue()
+    for r in RULES.values():
+        assert f'id="{r.id}"' in page
