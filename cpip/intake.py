@@ -320,8 +320,6 @@ def _parts_supplied(h: Handling) -> list[str]:
 
 
 def _load_one(settings: Settings, ref: Reference, con, h: Handling) -> None:
-    import pandas as pd
-
     rec = h.record
     now = iso(settings.now)
     # returns.md §2: from the partner whose folder it was in, else from the partner it names.
@@ -333,20 +331,18 @@ def _load_one(settings: Settings, ref: Reference, con, h: Handling) -> None:
         p = Period.parse(h.period)
         period_valid = p is not None and p.ended_by(rec.received)
     accepted = h.outcome in ("accepted", "accepted_with_warnings")
+    object_path = Archive(settings.archive).object_path(rec.sha256) if rec.sha256 else None
     con.execute("BEGIN")
     try:
         if rec.sha256 and h.outcome != "duplicate":
             con.execute(wh.sql("load/insert_file"), {
-                "sha256": rec.sha256, "size": rec.size,
-                "archive_path": str(Archive(settings.archive).object_path(rec.sha256)),
+                "sha256": rec.sha256, "size": rec.size, "archive_path": str(object_path),
                 "first_received": rec.number})
         superseded = []
         if accepted:
-            for part in _parts_supplied(h):
-                row = con.execute(wh.sql("queries/current_part"),
-                                  {"partner": h.partner_code, "period": h.period, "part": part}).fetchall()
-                if row:
-                    superseded.append((part, row[0][0]))
+            current = dict(con.execute(wh.sql("queries/current_parts_of"),
+                                       {"partner": h.partner_code, "period": h.period}).fetchall())
+            superseded = [(part, current[part]) for part in _parts_supplied(h) if part in current]
         con.execute(wh.sql("load/insert_submission"), {
             "submission_id": rec.number, "run_id": rec.run_id, "sha256": rec.sha256,
             "inbox_path": rec.inbox_path, "original_name": rec.name, "folder": rec.folder,
@@ -356,27 +352,26 @@ def _load_one(settings: Settings, ref: Reference, con, h: Handling) -> None:
             "part": h.plan.part_kind if h.plan else None, "outcome": h.outcome, "late": h.late,
             "duplicate_of": h.duplicate_of, "receipt_html": h.receipt_html, "receipt_json": h.receipt_json})
         if h.issues:
-            con.register("issues_frame", pd.DataFrame(
-                [{"submission_id": rec.number, "seq": n, **i.to_json()} for n, i in enumerate(h.issues, start=1)]))
-            con.execute(wh.sql("load/insert_issues"))
-            con.unregister("issues_frame")
+            con.execute(wh.sql("load/insert_issues"), {
+                "submission_id": rec.number, "seq": list(range(1, len(h.issues) + 1)),
+                **{k: [getattr(i, k) for i in h.issues]
+                   for k in ("rule", "severity", "sheet", "row", "column", "value", "message")}})
         if accepted:
             _insert_rows(con, h)
         events = [("received", rec.received_at, None)]
-        if rec.sha256:
-            events.append(("archived", rec.received_at, Archive(settings.archive).object_path(rec.sha256).name))
+        if object_path:
+            events.append(("archived", rec.received_at, object_path.name))
         if h.outcome != "duplicate" and not rec.not_regular:
             n_err = sum(1 for i in h.issues if i.severity == "error")
-            n_warn = len(h.issues) - n_err
-            events.append(("validated", now, f"{n_err} errors, {n_warn} warnings"))
+            events.append(("validated", now, f"{n_err} errors, {len(h.issues) - n_err} warnings"))
         events.append((h.outcome if h.outcome != "accepted_with_warnings" else "accepted", now,
                        f"{h.partner_code or '-'} {h.period or '-'}" +
                        (f" duplicate of file {h.duplicate_of}" if h.duplicate_of else "")))
         for part, old in superseded:
             events.append(("superseded", now, f"{part} part of file {old} superseded by file {rec.number}"))
-        for event, at, detail in events:
-            con.execute(wh.sql("load/insert_audit"), {"at": at, "event": event, "sha256": rec.sha256,
-                                                       "submission_id": rec.number, "detail": detail})
+        con.execute(wh.sql("load/insert_audit"), {
+            "at": [e[1] for e in events], "event": [e[0] for e in events], "detail": [e[2] for e in events],
+            "sha256": rec.sha256, "submission_id": rec.number})
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -384,38 +379,28 @@ def _load_one(settings: Settings, ref: Reference, con, h: Handling) -> None:
 
 
 def _insert_rows(con, h: Handling) -> None:
-    import pandas as pd
-
     rec = h.record
+    common = {"submission_id": rec.number, "partner_code": h.partner_code, "period": h.period}
     if h.rf.progress is not None and "progress" in h.plan.parts:
-        rows = []
-        for n, v in h.rf.progress.rows:
-            rows.append({
-                "submission_id": rec.number, "partner_code": h.partner_code, "period": h.period, "row": n,
-                "item_id": text(v.get("item_id")),
-                "status": _STATUS_BY_LOWER[display(v.get("status")).strip().lower()],
-                "percent_complete": whole_number(v.get("percent_complete")),
-                "milestone": text(v.get("milestone")), "milestone_due": read_date(v.get("milestone_due")),
-                "forecast_completion": read_date(v.get("forecast_completion")),
-                "narrative": text(v.get("narrative")), "risks": text(v.get("risks")),
-            })
-        df = pd.DataFrame(rows)
-        for c in ("milestone_due", "forecast_completion"):
-            df[c] = pd.array(df[c].tolist(), dtype=object)
-        con.register("progress_frame", df)
-        con.execute(wh.sql("load/insert_progress_rows"))
-        con.unregister("progress_frame")
+        rows = h.rf.progress.rows
+        con.execute(wh.sql("load/insert_progress_rows"), {
+            **common,
+            "row": [n for n, _ in rows],
+            "item_id": [text(v.get("item_id")) for _, v in rows],
+            "status": [_STATUS_BY_LOWER[display(v.get("status")).strip().lower()] for _, v in rows],
+            "percent_complete": [whole_number(v.get("percent_complete")) for _, v in rows],
+            "milestone": [text(v.get("milestone")) for _, v in rows],
+            "milestone_due": [read_date(v.get("milestone_due")) for _, v in rows],
+            "forecast_completion": [read_date(v.get("forecast_completion")) for _, v in rows],
+            "narrative": [text(v.get("narrative")) for _, v in rows],
+            "risks": [text(v.get("risks")) for _, v in rows],
+        })
     if h.rf.indicators is not None and "indicators" in h.plan.parts:
-        rows = []
-        for n, v in h.rf.indicators.rows:
-            raw = v.get("value")
-            rows.append({
-                "submission_id": rec.number, "partner_code": h.partner_code, "period": h.period, "row": n,
-                "indicator_id": text(v.get("indicator_id")),
-                "value": None if is_blank(raw) else whole_number(raw), "note": text(v.get("note")),
-            })
-        df = pd.DataFrame(rows)
-        df["value"] = pd.array(df["value"].tolist(), dtype="Int64")
-        con.register("indicators_frame", df)
-        con.execute(wh.sql("load/insert_indicator_values"))
-        con.unregister("indicators_frame")
+        rows = h.rf.indicators.rows
+        con.execute(wh.sql("load/insert_indicator_values"), {
+            **common,
+            "row": [n for n, _ in rows],
+            "indicator_id": [text(v.get("indicator_id")) for _, v in rows],
+            "value": [None if is_blank(v.get("value")) else whole_number(v.get("value")) for _, v in rows],
+            "note": [text(v.get("note")) for _, v in rows],
+        })

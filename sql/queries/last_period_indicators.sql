@@ -1,5 +1,8 @@
 -- A partner's current (latest accepted) indicator values for a period.
+-- Same meaning as stg_current_parts, written as a point lookup so it stays fast at any history size.
 SELECT v.submission_id, v.indicator_id, v.value
-FROM stg_current_parts AS c
-JOIN indicator_values AS v USING (submission_id)
-WHERE c.part = 'indicators' AND c.partner_code = $partner AND c.period = $period;
+FROM indicator_values AS v
+WHERE v.submission_id = (
+    SELECT max(submission_id) FROM submissions
+    WHERE partner_code = $partner AND period = $period
+      AND outcome IN ('accepted', 'accepted_with_warnings') AND part IN ('indicators', 'both'));

@@ -1,0 +1,137 @@
+"""``cpip demo``: a demonstration home with several quarters of realistic returns.
+
+Four quarters (2025-Q4 to 2026-Q3) of returns from the partners in the reference data:
+most arrive on time, as workbooks or CSV pairs; a few are late; a few partners never
+send anything for a quarter; some files are rejected and one of those is corrected and
+resubmitted; one partner sends the same file twice. Each batch is taken by a real
+intake run with the clock (``CPIP_NOW``) set to when the files "arrived", so lateness
+and the warnings against last period come out as they would have.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+from collections import Counter
+from contextlib import contextmanager
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+from cpip import samples
+from cpip.periods import UK, Period
+
+QUARTERS = [Period(2025, 4), Period(2026, 1), Period(2026, 2), Period(2026, 3)]
+
+
+@contextmanager
+def _clock(moment: datetime):
+    old = os.environ.get("CPIP_NOW")
+    os.environ["CPIP_NOW"] = moment.isoformat()
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("CPIP_NOW", None)
+        else:
+            os.environ["CPIP_NOW"] = old
+
+
+def _add_queries(ref, ret: samples.SampleReturn, rng: random.Random) -> None:
+    """Give a return something an analyst would query: slippage, or a jump with no note."""
+    for row in ret.progress:
+        item = ref.items[row["item_id"]]
+        if row["status"] not in ("Complete",) and item.target_date:
+            row["forecast_completion"] = item.target_date + timedelta(days=rng.randint(30, 200))
+            row["status"] = "At risk"
+            row["narrative"] = "Slipping: the supplier contract was re-tendered; revised plan to the board next month."
+            break
+    if ret.indicators:
+        ret.indicators[0]["value"] = ret.indicators[0]["value"] * 2 + 15
+        ret.indicators[0]["note"] = None
+
+
+def build_demo(target: Path) -> str:
+    from cpip.flows.intake import intake
+    from cpip.home import init_home
+    from cpip.reference import load_reference
+    from cpip.settings import load_settings
+
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    (target / "cpip.toml").write_text(
+        "# Demonstration home made by `cpip demo`.\n[intake]\nsettle_seconds = 0.2\n\n[cycle]\ndue_days = 28\n")
+    settings = load_settings(target, {})
+    init_home(settings)
+    ref = load_reference(settings)
+    partners = sorted(ref.partners)
+    rng = random.Random(2026)
+    previous: dict[str, samples.SampleReturn] = {}
+    outcomes: Counter = Counter()
+    results_all = []
+    for qi, period in enumerate(QUARTERS):
+        due = period.due_date(settings.cycle.due_days)
+        missing = set(rng.sample(partners, 2)) if qi else set()
+        late = set(rng.sample([p for p in partners if p not in missing], 3))
+        broken = rng.sample([p for p in partners if p not in missing | late], 2)
+        batches: dict[str, list] = {"on_time": [], "late": [], "fix": []}
+        for n, code in enumerate(partners):
+            if code in missing:
+                continue
+            ret = samples.make_return(ref, code, period, seed=7, previous=previous.get(code),
+                                      signed_off=period.last_day + timedelta(days=rng.randint(1, 9)))
+            if qi and n % 11 == 5:
+                _add_queries(ref, ret, rng)
+            previous[code] = ret
+            when = "late" if code in late else "on_time"
+            fmt = "csv" if n % 3 == 0 else "xlsx"
+            if code in broken:
+                bad = samples.SampleReturn(ret.partner_code, ret.period, dict(ret.cover),
+                                           [dict(r) for r in ret.progress], ret.indicators)
+                bad.progress[0]["status"] = "Amber"
+                bad.cover["contact_email"] = "returns at council"
+                batches["on_time"].append((bad, "xlsx", f"{code}_{period}_return.xlsx"))
+                if code == broken[0]:  # corrected and resubmitted; the other stays rejected only
+                    batches["fix"].append((ret, "xlsx", f"{code}_{period}_return_v2.xlsx"))
+                continue
+            batches[when].append((ret, fmt, None))
+        times = {"on_time": datetime.combine(due - timedelta(days=6), time(10, 0)),
+                 "fix": datetime.combine(due - timedelta(days=2), time(15, 30)),
+                 "late": datetime.combine(due + timedelta(days=9), time(11, 15))}
+        for batch in ("on_time", "fix", "late"):
+            for ret, fmt, name in batches[batch]:
+                folder = target / "inbox" / ret.partner_code
+                stem = name or f"{ret.partner_code}_{period}"
+                if fmt == "xlsx":
+                    samples.write_xlsx(folder / (stem if stem.endswith(".xlsx") else stem + ".xlsx"), ret)
+                else:
+                    samples.write_progress_csv(folder / f"{stem}_progress.csv", ret,
+                                               date_style="uk" if len(stem) % 2 else "iso",
+                                               encoding="cp1252" if ret.partner_code.endswith("E") else "utf-8")
+                    if ret.indicators is not None:
+                        samples.write_indicators_csv(folder / f"{stem}_indicators.csv", ret)
+            if batch == "on_time" and period == QUARTERS[-1]:
+                # One officer sends the same workbook twice.
+                first = batches["on_time"][0][0]
+                src = target / "inbox" / first.partner_code
+                for f in list(src.iterdir())[:1]:
+                    shutil.copy(f, src / f"copy_of_{f.name}")
+            moment = times[batch].replace(tzinfo=UK)
+            with _clock(moment):
+                res = intake.fn(home=str(target))
+            results_all += res
+            outcomes.update(r["outcome"] for r in res)
+    receipts = target / "outbox" / "receipts"
+    lines = [
+        f"Demo home: {target}",
+        f"Files taken: {sum(outcomes.values())} over {len(QUARTERS)} quarters "
+        f"({', '.join(f'{k} {v}' for k, v in sorted(outcomes.items()))}).",
+        f"Receipts for officers: {receipts}",
+        f"Rule catalogue: {target / 'outbox' / 'rules.html'}",
+        f"Warehouse: {target / 'warehouse.duckdb'}",
+    ]
+    rejected = next((r for r in results_all if r["outcome"] == "rejected"), None)
+    if rejected:
+        lines.append(f"A receipt for a rejected file: {rejected['receipt']}")
+    return "\n".join(lines)
