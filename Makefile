@@ -1,0 +1,31 @@
+# make demo   set up and run intake on a demonstration home (prints where everything is)
+# make test   set up (Python venv + Debian packages the tests use) and run the tests
+# make bench  the intake benchmark
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test bench venv system-deps clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -U pip
+	$(BIN)/pip install -q -e ".[test]"
+	touch $@
+
+venv: $(BIN)/.installed
+
+system-deps:
+	./scripts/system-deps.sh
+
+demo: venv
+	PREFECT_SERVER_ANALYTICS_ENABLED=false $(BIN)/cpip demo --home cpip-demo
+
+test: venv system-deps
+	PREFECT_SERVER_ANALYTICS_ENABLED=false PREFECT_HOME=$(CURDIR)/.prefect $(BIN)/python -m pytest
+
+bench: venv
+	$(BIN)/python bench/intake_rate.py
+
+clean:
+	rm -rf $(VENV) cpip-demo .prefect bench/out
