@@ -211,7 +211,15 @@ def check_files(ref: Reference, handled: list[Handling]) -> list[Handling]:
     for idx, h in enumerate(handled):
         if h.rf is None:
             continue
-        h.plan = plan(h.rf, ref)
+        try:
+            h.plan = plan(h.rf, ref)
+        except Exception as exc:
+            log.exception("unexpected error checking %s", h.record.inbox_path)
+            h.rf = None
+            h.read_issues = [make_issue(
+                "F01", f"This file could not be checked because of a fault in the system ({type(exc).__name__}); "
+                       "the programme office has been told. You do not need to do anything yet.")]
+            continue
         batch.append((idx, h.rf, h.plan.parts))
     failures = run_column_rules(batch, ref) if batch else []
     by_file: dict[int, list[ColumnFailure]] = {}
@@ -222,7 +230,14 @@ def check_files(ref: Reference, handled: list[Handling]) -> list[Handling]:
             continue
         ctx = FileContext(folder_partner=h.record.folder if h.record.folder in ref.partners else None,
                           received_at=h.record.received)
-        h.checked = cross_check(h.rf, h.plan, ref, ctx, by_file.get(idx, []))
+        try:
+            h.checked = cross_check(h.rf, h.plan, ref, ctx, by_file.get(idx, []))
+        except Exception as exc:  # a fault in a check must not stop the run or lose the file
+            log.exception("unexpected error checking %s", h.record.inbox_path)
+            h.rf, h.plan = None, None
+            h.read_issues = [make_issue(
+                "F01", f"This file could not be checked because of a fault in the system ({type(exc).__name__}); "
+                       "the programme office has been told. You do not need to do anything yet.")]
     return handled
 
 
