@@ -88,6 +88,62 @@ def _run_intake(settings) -> list[dict]:
 
 
 @app.command()
+def cycle(period: str = typer.Option(..., "--period", help="The quarter to close, e.g. 2026-Q3."),
+          home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
+    """Close period P: build the marts and write the briefing in both forms (HTML and PDF)."""
+    _logging()
+    from cpip.cycle import CycleError
+    from cpip.flows.cycle import cycle as cycle_flow
+    from cpip.lock import Busy
+    from cpip.reference import ReferenceError
+
+    settings = _settings(home)
+    try:
+        if settings.prefect_api_url:
+            out = cycle_flow(period=period, home=str(settings.home))
+        else:
+            out = cycle_flow.fn(period=period, home=str(settings.home))
+    except (CycleError, ReferenceError) as exc:
+        _fail(str(exc))
+    except Busy as exc:
+        _fail(str(exc), 3)
+    if as_json:
+        typer.echo(json.dumps(out, indent=2))
+    else:
+        typer.echo(f"Briefing for {period} written:\n  restricted:  {out['restricted']['pdf']}\n"
+                   f"               {out['restricted']['html']}\n  publication: {out['publication']['pdf']}\n"
+                   f"               {out['publication']['html']}\n  data:        {out['briefing_json']}")
+
+
+@app.command()
+def status(period: str = typer.Option(..., "--period", help="The quarter, e.g. 2026-Q3."),
+           home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
+    """Who has submitted for period P, who is late, who is missing."""
+    _logging()
+    from cpip.cycle import CycleError, parse_period, status as read_status
+    from cpip.lock import Busy, writer_lock
+    from cpip.reference import ReferenceError, load_reference
+
+    settings = _settings(home)
+    try:
+        quarter = parse_period(period)
+        ref = load_reference(settings)
+        with writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
+            out = read_status(settings, ref, quarter)
+    except (CycleError, ReferenceError) as exc:
+        _fail(str(exc))
+    except Busy as exc:
+        _fail(str(exc), 3)
+    if as_json:
+        typer.echo(json.dumps(out, indent=2))
+        return
+    typer.echo(f"Returns for {out['period']} (due {out['due_date']}):")
+    for p in out["partners"]:
+        when = f"first accepted {p['first_accepted_at']}" if p["first_accepted_at"] else ""
+        typer.echo(f"  {p['partner_code']:<30} {p['state']:<14} files: {p['files']:<3} {when}")
+
+
+@app.command()
 def rebuild(home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
     """Rebuild the warehouse from the archive alone (the inbox is not touched)."""
     _logging()

@@ -43,6 +43,7 @@ class Item:
     lead_partner: str
     target_date: date | None
     order: int
+    confirmed: bool = True  # register column `confirmed` (optional): False marks a provisional entry
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,8 @@ def load_reference(settings: Settings | None = None) -> Reference:
                 target = date.fromisoformat(r["target_date"])
             except ValueError:
                 problems.append(f"register row {n}: item {iid} target_date {r['target_date']!r} is not YYYY-MM-DD")
-        items[iid] = Item(iid, r["kind"], r["workstream"], r["number"], r["title"], r["lead_partner"], target, n - 2)
+        items[iid] = Item(iid, r["kind"], r["workstream"], r["number"], r["title"], r["lead_partner"], target, n - 2,
+                          (r.get("confirmed") or "yes").lower() != "no")
 
     assignments: dict[str, dict[str, str]] = {}
     leads: dict[str, list[str]] = {}

@@ -37,7 +37,7 @@ def connect(path: Path, read_only: bool = False):
 
 def ensure_schema(con) -> None:
     """Create every table and view that is missing (idempotent)."""
-    for layer in ("schema", "staging"):
+    for layer in ("schema", "staging", "marts"):
         for name in _layer(layer):
             con.execute(sql(f"{layer}/{name}"))
 

@@ -1,0 +1,166 @@
+"""What the quarterly briefing says, built only from the marts.
+
+:func:`gather` runs the mart queries for a period; :func:`briefing_json` turns them into
+``briefing.json`` exactly as interfaces.md defines it; :func:`annex_json` holds what the
+briefing prints besides figures (titles, partner names, narratives, risks, warnings)
+and the trend series, which are the national totals of every period held, computed by
+the same marts. The HTML and PDF are rendered only from these documents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from cpip import warehouse as wh
+from cpip.disclosure import suppress_cells
+from cpip.periods import Period, iso
+from cpip.reference import Reference
+
+STATUS_ORDER = ("Not started", "On track", "At risk", "Off track", "Complete", "No return")
+MOVEMENTS = ("improved", "worsened", "unchanged", "new")
+
+
+def _rows(con, query: str, params: dict) -> list[dict]:
+    cur = con.execute(query, params)
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+@dataclass
+class CycleData:
+    period: Period
+    due_date: Any
+    items: list[dict]
+    contributors: list[dict]
+    totals: list[dict]
+    movement: list[dict]
+    returns: list[dict]
+    indicator_values: list[dict]
+    national: list[dict]
+    warnings: list[dict]
+    trends: list[dict]  # per period held: {"period", "national": {...}, "by_partner": {...}}
+    data_cutoff: datetime | None
+    files_used: int
+
+
+def gather(con, ref: Reference, period: Period, due_days: int) -> CycleData:
+    p = {"p": str(period)}
+    items = _rows(con, "SELECT * FROM mart_item_status($p)", p)
+    contributors = _rows(con, "SELECT * FROM mart_item_contributors($p)", p)
+    totals = _rows(con, "SELECT * FROM mart_status_totals($p)", p)
+    movement = _rows(con, "SELECT * FROM mart_movement_totals($p)", p)
+    returns = _rows(con, "SELECT * FROM mart_returns($p, $d)", {**p, "d": period.due_date(due_days)})
+    values = _rows(con, "SELECT * FROM mart_indicator_values($p)", p)
+    national = _rows(con, "SELECT * FROM mart_indicator_national($p)", p)
+    warnings = _rows(con, "SELECT * FROM mart_open_warnings($p)", p)
+    trends = []
+    for (held,) in con.execute("SELECT period FROM mart_periods_held($p)", p).fetchall():
+        hv = _rows(con, "SELECT * FROM mart_indicator_values($p)", {"p": held})
+        hn = _rows(con, "SELECT * FROM mart_indicator_national($p)", {"p": held})
+        trends.append({"period": held, "national": {r["indicator_id"]: r["total"] for r in hn},
+                       "reporting_cpcs": hn[0]["reporting_cpcs"] if hn else 0,
+                       "by_partner": _by_partner(hv)})
+    cutoff = con.execute(wh.sql("queries/data_cutoff")).fetchall()[0][0]
+    used = {r["source_submission"] for r in items if r["source_submission"]}
+    used |= {r["source_submission"] for r in contributors if r["source_submission"]}
+    used |= {r["source_submission"] for r in values}
+    return CycleData(period, period.due_date(due_days), items, contributors, totals, movement, returns, values,
+                     national, warnings, trends, cutoff, len(used))
+
+
+def _by_partner(values: list[dict]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for r in values:
+        out.setdefault(r["partner_code"], {})[r["indicator_id"]] = r["value"]
+    return out
+
+
+def briefing_json(data: CycleData, generated_at: datetime) -> dict:
+    """``briefing.json``: exactly the schema of interfaces.md."""
+    contrib: dict[str, list] = {}
+    for c in data.contributors:
+        contrib.setdefault(c["item_id"], []).append({"partner_code": c["partner_code"], "status": c["status"]})
+    items = [{
+        "item_id": r["item_id"], "kind": r["kind"], "workstream": r["workstream"],
+        "status": r["status"], "rag": r["rag"], "percent_complete": r["percent_complete"],
+        "previous_status": r["previous_status"], "movement": r["movement"],
+        "lead_partner": r["lead_partner"], "contributors": contrib.get(r["item_id"], []),
+    } for r in data.items]
+    totals: dict[str, dict[str, int]] = {}
+    for t in data.totals:
+        totals.setdefault(t["kind"], {s: 0 for s in STATUS_ORDER})[t["status"]] = int(t["n"])
+    movement = {m: 0 for m in MOVEMENTS}
+    for m in data.movement:
+        movement[m["movement"]] = int(m["n"])
+    by_state: dict[str, list[str]] = {"accepted": [], "late": [], "missing": [], "rejected_only": []}
+    for r in data.returns:
+        by_state[r["state"]].append(r["partner_code"])
+    national = {r["indicator_id"]: (None if r["total"] is None else int(r["total"])) for r in data.national}
+    by_rule: dict[str, int] = {}
+    for w in data.warnings:
+        by_rule[w["rule"]] = by_rule.get(w["rule"], 0) + 1
+    return {
+        "period": str(data.period),
+        "generated_at": iso(generated_at),
+        "items": items,
+        "totals": totals,
+        "movement": movement,
+        "returns": {
+            "expected": len(data.returns),
+            "accepted": len(by_state["accepted"]) + len(by_state["late"]),
+            "late": sorted(by_state["late"]),
+            "missing": sorted(by_state["missing"]),
+            "rejected_only": sorted(by_state["rejected_only"]),
+        },
+        "indicators": {
+            "national": national,
+            "reporting_cpcs": int(data.national[0]["reporting_cpcs"]) if data.national else 0,
+            "by_partner": {p: v for p, v in sorted(_by_partner(data.indicator_values).items())},
+        },
+        "data_quality": {"open_warnings": len(data.warnings), "by_rule": dict(sorted(by_rule.items()))},
+    }
+
+
+def annex_json(data: CycleData, ref: Reference, run_id: str, generated_at: datetime, suppress_below: int,
+               due_days: int) -> dict:
+    """What the briefing prints besides briefing.json's figures, and the trend series (both forms)."""
+    trends_public = []
+    for t in data.trends:
+        _, nat = suppress_cells(t["by_partner"], t["national"], suppress_below)
+        trends_public.append({"period": t["period"], "national": nat, "reporting_cpcs": t["reporting_cpcs"]})
+    return {
+        "period": str(data.period),
+        "due_date": data.due_date.isoformat(),
+        "run_id": run_id,
+        "generated_at": iso(generated_at),
+        "data_cutoff": iso(data.data_cutoff) if data.data_cutoff else None,
+        "files_used": data.files_used,
+        "provisional": generated_at.date() <= data.due_date,
+        "items": {r["item_id"]: {
+            "title": r["title"], "number": r["number"], "target_date": _d(r["target_date"]),
+            "narrative": r["narrative"], "risks": r["risks"], "milestone": r["milestone"],
+            "milestone_due": _d(r["milestone_due"]), "forecast_completion": _d(r["forecast_completion"]),
+            "confirmed": ref.items[r["item_id"]].confirmed if r["item_id"] in ref.items else True,
+        } for r in data.items},
+        "partners": {p.partner_code: {"name": p.name, "cpc": p.reports_indicators} for p in ref.partners.values()},
+        "indicators": {i.indicator_id: {"label": i.label, "unit": i.unit, "part_of": i.part_of}
+                       for i in ref.indicators.values()},
+        "indicator_notes": [{"partner_code": v["partner_code"], "indicator_id": v["indicator_id"], "note": v["note"]}
+                            for v in data.indicator_values if v["note"]],
+        "returns": [{"partner_code": r["partner_code"], "state": r["state"], "files": int(r["files"]),
+                     "first_accepted_at": iso(r["first_accepted_at"]) if r["first_accepted_at"] else None}
+                    for r in data.returns],
+        "warnings": [{k: w[k] for k in ("partner_code", "rule", "sheet", "row", "column", "value", "message")}
+                     for w in data.warnings],
+        "trends": [{"period": t["period"], "national": t["national"], "reporting_cpcs": t["reporting_cpcs"]}
+                   for t in data.trends],
+        "trends_publication": trends_public,
+        "suppress_below": suppress_below,
+        "due_days": due_days,
+    }
+
+
+def _d(v) -> str | None:
+    return v.isoformat() if v is not None else None

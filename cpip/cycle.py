@@ -1,0 +1,127 @@
+"""The quarterly cycle, step by step: marts -> briefing.json -> publication.json -> HTML and PDF.
+
+Each function is one step with one I/O boundary (``tasks/cycle.py`` wraps them as Prefect
+tasks and ``flows/cycle.py`` lists them). Also the returns picture for ``cpip status``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from cpip import warehouse as wh
+from cpip.briefing import CycleData, annex_json, briefing_json, gather
+from cpip.disclosure import publication
+from cpip.periods import Period, iso
+from cpip.reference import Reference
+from cpip.settings import Settings
+
+
+class CycleError(Exception):
+    """The cycle cannot be run as asked; the message says why and what to do."""
+
+
+def parse_period(text: str) -> Period:
+    p = Period.parse(text)
+    if p is None:
+        raise CycleError(f"'{text}' is not a period; write it as YYYY-Qn, for example 2026-Q3.")
+    return p
+
+
+def _open(settings: Settings, ref: Reference):
+    if not settings.warehouse.exists():
+        raise CycleError(f"There is no warehouse at {settings.warehouse}: run `cpip init` and `cpip intake` first.")
+    con = wh.connect(settings.warehouse)
+    wh.ensure_schema(con)
+    wh.load_reference_tables(con, ref)
+    return con
+
+
+def read_marts(settings: Settings, ref: Reference, period: Period) -> CycleData:
+    con = _open(settings, ref)
+    try:
+        return gather(con, ref, period, settings.cycle.due_days)
+    finally:
+        con.close()
+
+
+@dataclass
+class Documents:
+    run_id: str
+    briefing: dict
+    publication: dict
+    annex: dict
+
+
+def compose(settings: Settings, ref: Reference, data: CycleData, run_id: str | None = None) -> Documents:
+    run_id = run_id or f"cycle-{data.period}-{settings.now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    b = briefing_json(data, settings.now)
+    return Documents(run_id, b, publication(b, settings.briefing.suppress_below),
+                     annex_json(data, ref, run_id, settings.now, settings.briefing.suppress_below,
+                                settings.cycle.due_days))
+
+
+def output_dir(settings: Settings, period: Period) -> Path:
+    return settings.outbox / "briefings" / str(period)
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def write_documents(settings: Settings, period: Period, docs: Documents) -> dict:
+    out = output_dir(settings, period)
+    paths = {"briefing_json": out / "briefing.json", "publication_json": out / "publication.json",
+             "annex_json": out / "annex.json"}
+    for key, doc in (("briefing_json", docs.briefing), ("publication_json", docs.publication),
+                     ("annex_json", docs.annex)):
+        _write(paths[key], (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode())
+    return {k: str(v) for k, v in paths.items()}
+
+
+def render_form(settings: Settings, period: Period, docs: Documents, form: str) -> dict:
+    """Write one form (restricted or publication) as HTML and PDF."""
+    from cpip.render import render_html, render_pdf
+
+    doc = docs.briefing if form == "restricted" else docs.publication
+    marking = settings.briefing.marking
+    html_text = render_html(doc, docs.annex, form, marking)
+    out = output_dir(settings, period) / form
+    stem = f"cpip-briefing-{period}-{form}"
+    html_path, pdf_path = out / f"{stem}.html", out / f"{stem}.pdf"
+    _write(html_path, html_text.encode())
+    _write(pdf_path, render_pdf(html_text, form, marking))
+    return {"html": str(html_path), "pdf": str(pdf_path)}
+
+
+def record_briefing(settings: Settings, ref: Reference, period: Period, docs: Documents, written: dict) -> None:
+    """The audit log: a briefing was written, from which files."""
+    con = _open(settings, ref)
+    try:
+        con.execute(wh.sql("load/insert_audit"), {
+            "at": [iso(settings.now)], "event": ["briefing written"], "sha256": None, "submission_id": None,
+            "detail": [json.dumps({"period": str(period), "run_id": docs.run_id, "outputs": written})]})
+    finally:
+        con.close()
+
+
+def status(settings: Settings, ref: Reference, period: Period) -> dict:
+    """The returns picture for ``cpip status --json``."""
+    con = _open(settings, ref)
+    try:
+        cur = con.execute("SELECT * FROM mart_returns($p, $d)",
+                          {"p": str(period), "d": period.due_date(settings.cycle.due_days)})
+        cols = [d[0] for d in cur.description]
+        rows = [dict(zip(cols, r)) for r in cur.fetchall()]
+    finally:
+        con.close()
+    return {"period": str(period), "due_date": period.due_date(settings.cycle.due_days).isoformat(),
+            "partners": [{"partner_code": r["partner_code"], "state": r["state"],
+                          "first_accepted_at": iso(r["first_accepted_at"]) if r["first_accepted_at"] else None,
+                          "files": int(r["files"])} for r in rows]}
