@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench venv system-deps clean
+.PHONY: demo test bench venv system-deps runtime-deps clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,9 +16,12 @@ $(BIN)/.installed: pyproject.toml
 venv: $(BIN)/.installed
 
 system-deps:
-	./scripts/system-deps.sh
+	./scripts/system-deps.sh test
 
-demo: venv
+runtime-deps:
+	./scripts/system-deps.sh runtime
+
+demo: venv runtime-deps
 	PREFECT_SERVER_ANALYTICS_ENABLED=false $(BIN)/cpip demo --home cpip-demo
 
 test: venv system-deps

@@ -1,4 +1,4 @@
-"""``cpip demo``: a demonstration home with several quarters of realistic returns.
+"""``cpip demo``: a demonstration home with several quarters of realistic returns, and a briefing.
 
 Four quarters (2025-Q4 to 2026-Q3) of returns from the partners in the reference data:
 most arrive on time, as workbooks or CSV pairs; a few are late; a few partners never
@@ -122,6 +122,11 @@ def build_demo(target: Path) -> str:
                 res = intake.fn(home=str(target))
             results_all += res
             outcomes.update(r["outcome"] for r in res)
+    from cpip.flows.cycle import cycle
+
+    with _clock(datetime.combine(QUARTERS[-1].due_date(settings.cycle.due_days) + timedelta(days=14),
+                                 time(9, 0)).replace(tzinfo=UK)):
+        written = cycle.fn(period=str(QUARTERS[-1]), home=str(target))
     receipts = target / "outbox" / "receipts"
     lines = [
         f"Demo home: {target}",
@@ -134,4 +139,10 @@ def build_demo(target: Path) -> str:
     rejected = next((r for r in results_all if r["outcome"] == "rejected"), None)
     if rejected:
         lines.append(f"A receipt for a rejected file: {rejected['receipt']}")
+    lines += [
+        f"Briefing for {QUARTERS[-1]} (restricted, OFFICIAL-SENSITIVE): {written['restricted']['pdf']}",
+        f"                                         and {written['restricted']['html']}",
+        f"Briefing for {QUARTERS[-1]} (publication):               {written['publication']['pdf']}",
+        f"briefing.json: {written['briefing_json']}",
+    ]
     return "\n".join(lines)

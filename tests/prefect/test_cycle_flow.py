@@ -1,0 +1,30 @@
+"""The cycle flow as a real Prefect flow run, named after its period."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import NOW
+
+
+def test_cycle_flow_runs_under_prefect(home, monkeypatch, prefect_harness):
+    from cpip.flows.cycle import cycle
+    from cpip.flows.intake import intake
+
+    home.drop_xlsx(home.sample("CPC-MORAY"))
+    home.drop_progress_csv(home.sample("SSSC"))
+    monkeypatch.setenv("CPIP_NOW", NOW)
+    assert intake(home=str(home.path), return_state=True).is_completed()
+    state = cycle(period="2026-Q3", home=str(home.path), return_state=True)
+    assert state.is_completed()
+    out = state.result()
+    assert Path(out["restricted"]["pdf"]).is_file() and Path(out["publication"]["html"]).is_file()
+
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+
+    async def name():
+        async with get_client() as client:
+            return (await client.read_flow_run(state.state_details.flow_run_id)).name
+    assert asyncio.run(name()) == "cycle-2026-Q3"
