@@ -124,13 +124,14 @@ def briefing_json(data: CycleData, generated_at: datetime) -> dict:
 
 
 def annex_json(data: CycleData, ref: Reference, run_id: str, generated_at: datetime, suppress_below: int,
-               due_days: int) -> dict:
+               due_days: int, programme: str = "") -> dict:
     """What the briefing prints besides briefing.json's figures, and the trend series (both forms)."""
     trends_public = []
     for t in data.trends:
         _, nat = suppress_cells(t["by_partner"], t["national"], suppress_below)
         trends_public.append({"period": t["period"], "national": nat, "reporting_cpcs": t["reporting_cpcs"]})
     return {
+        "programme": programme,
         "period": str(data.period),
         "due_date": data.due_date.isoformat(),
         "run_id": run_id,

@@ -61,7 +61,7 @@ def compose(settings: Settings, ref: Reference, data: CycleData, run_id: str | N
     b = briefing_json(data, settings.now)
     return Documents(run_id, b, publication(b, settings.briefing.suppress_below),
                      annex_json(data, ref, run_id, settings.now, settings.briefing.suppress_below,
-                                settings.cycle.due_days))
+                                settings.cycle.due_days, settings.briefing.programme))
 
 
 def output_dir(settings: Settings, period: Period) -> Path:

@@ -23,7 +23,7 @@ def init_home(settings: Settings) -> int:
         (settings.inbox / code).mkdir(parents=True, exist_ok=True)
     Archive(settings.archive).ensure()
     settings.outbox.mkdir(parents=True, exist_ok=True)
-    write_rule_catalogue(settings.outbox)
+    write_rule_catalogue(settings.outbox, settings.briefing.programme)
     with writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
         con = wh.connect(settings.warehouse)
         try:
@@ -55,9 +55,9 @@ def rebuild_warehouse(settings: Settings) -> list[dict]:
         handled = steps.read_files(settings, records)
         handled = steps.check_files(ref, handled)
         handled = steps.load_files(settings, ref, handled)
-        rules_page = write_rule_catalogue(settings.outbox)
+        rules_page = write_rule_catalogue(settings.outbox, settings.briefing.programme)
         for h in handled:
-            write_receipt(h, rules_page, settings.cycle.due_days)
+            write_receipt(h, rules_page, settings.cycle.due_days, settings.briefing.programme)
         for p in (backup, backup.with_name(backup.name + ".wal")):
             if p.exists():
                 p.unlink()

@@ -47,7 +47,10 @@ def _write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def render_receipt(h, rules_page: Path, due_days: int) -> str:
+PROGRAMME = "Child Protection Improvement Programme"
+
+
+def render_receipt(h, rules_page: Path, due_days: int, programme: str = PROGRAMME) -> str:
     tone, headline, summary = _HEADLINES[h.outcome]
     errors = [i for i in h.issues if i.severity == "error"]
     if h.outcome == "rejected":
@@ -67,12 +70,12 @@ def render_receipt(h, rules_page: Path, due_days: int) -> str:
         received=f"{received:%d %B %Y at %H:%M} (UK time)", partner=h.partner_code, period=h.period,
         late=h.late, due=due, number=rec.number, sha256=rec.sha256, outcome=h.outcome, tone=tone,
         headline=headline, summary=summary, caption=caption, issues=[i.to_json() for i in h.issues],
-        rules_href=os.path.relpath(rules_page, Path(h.receipt_html).parent),
+        rules_href=os.path.relpath(rules_page, Path(h.receipt_html).parent), programme=programme,
     )
 
 
-def write_receipt(h, rules_page: Path, due_days: int) -> None:
-    _write(Path(h.receipt_html), render_receipt(h, rules_page, due_days))
+def write_receipt(h, rules_page: Path, due_days: int, programme: str = PROGRAMME) -> None:
+    _write(Path(h.receipt_html), render_receipt(h, rules_page, due_days, programme))
     _write(Path(h.receipt_json), json.dumps(h.to_json(), indent=2, ensure_ascii=False) + "\n")
 
 
@@ -83,13 +86,13 @@ def rule_families() -> list[tuple[str, list]]:
     return list(fams.items())
 
 
-def render_rule_catalogue() -> str:
-    return environment().get_template("rules.html.j2").render(families=rule_families())
+def render_rule_catalogue(programme: str = PROGRAMME) -> str:
+    return environment().get_template("rules.html.j2").render(families=rule_families(), programme=programme)
 
 
-def write_rule_catalogue(outbox: Path) -> Path:
+def write_rule_catalogue(outbox: Path, programme: str = PROGRAMME) -> Path:
     path = outbox / "rules.html"
-    text = render_rule_catalogue()
+    text = render_rule_catalogue(programme)
     if not path.exists() or path.read_text(encoding="utf-8") != text:
         _write(path, text)
     return path

@@ -146,7 +146,9 @@ def context(doc: dict, annex: dict, form: str, marking: str) -> dict:
     return {
         "doc": doc, "annex": annex, "form": form, "restricted": restricted, "marking": marking if restricted else None,
         "statuses": statuses, "kinds": list(doc["totals"]), "rag": RAG, "items": items,
-        "exceptions": _exceptions(items), "workstreams": _workstreams(items, statuses),
+        "exceptions": _exceptions(items),
+        "worsened": [i for i in items if i["movement"] == "worsened"],
+        "improved": [i for i in items if i["movement"] == "improved"], "workstreams": _workstreams(items, statuses),
         "indicators": indicators, "chunks": chunks, "by_partner": by_partner, "partner_names": partner_names,
         "cpcs_expected": cpcs_expected, "trend_periods": trend_periods, "fmt": fmt_num,
         "contributor_summary": contributor_summary, "rules": RULES, "by_rule": by_rule, "provisional": provisional,

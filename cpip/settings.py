@@ -57,6 +57,8 @@ class CycleSettings:
 class BriefingSettings:
     marking: str = "OFFICIAL-SENSITIVE"
     suppress_below: int = 5
+    # The programme's name as printed on briefings and receipts (an addition to interfaces.md).
+    programme: str = "Child Protection Improvement Programme"
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,7 @@ due_days = 28          # a return is due this many days after its period ends
 [briefing]
 marking = "OFFICIAL-SENSITIVE"   # printed at the top and bottom of every page of the restricted form
 suppress_below = 5               # publication form: CPC-level values from 1 to this minus 1 become [c]
+# programme = "Child Protection Improvement Programme"   # the name printed on briefings and receipts
 
 # [email]              # delivery of briefings and reminders; absent means no email is sent
 # host = "127.0.0.1"

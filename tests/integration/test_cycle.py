@@ -54,7 +54,8 @@ def world(tmp_path_factory):
     shutil.copytree(MINI, home / "reference")
     (home / "cpip.toml").write_text(
         "[reference]\n" + "".join(f'{n} = "reference/{n}.csv"\n' for n in ("register", "partners", "assignments", "indicators"))
-        + "[intake]\nsettle_seconds = 0\n[briefing]\nmarking = \"OFFICIAL-SENSITIVE\"\nsuppress_below = 5\n")
+        + "[intake]\nsettle_seconds = 0\n[briefing]\nmarking = \"OFFICIAL-SENSITIVE\"\nsuppress_below = 5\n"
+        + "programme = \"Mini Test Programme\"\n")
     assert cpip_cli("init", "--home", str(home)).returncode == 0
     inbox = home / "inbox"
 
@@ -228,6 +229,8 @@ def test_partner_text_is_escaped_and_kept_out_of_the_publication(world):
     assert "System down in September." in restricted and "System down in September." not in public
     assert "OFFICIAL-SENSITIVE" in restricted.split("<main>")[0] and "OFFICIAL-SENSITIVE" in restricted.split("</main>")[1]
     assert "OFFICIAL-SENSITIVE" not in public
+    assert "<h1>Mini Test Programme: quarterly briefing, 2026-Q3</h1>" in public
+    assert "Child Protection Improvement" not in public + restricted
 
 
 def test_exceptions_carry_the_leads_narrative_in_the_restricted_form_only(world):
