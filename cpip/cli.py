@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
@@ -36,6 +37,30 @@ def _settings(home: Optional[Path]):
         _fail(str(exc))
 
 
+@contextmanager
+def _clear_failures():
+    """Known failures become one clear line on standard error and an exit status: 2 for settings,
+    reference data or arguments, 3 when another run holds the home's writer lock."""
+    from cpip.cycle import CycleError
+    from cpip.lock import Busy
+    from cpip.reference import ReferenceError
+
+    try:
+        yield
+    except (CycleError, ReferenceError) as exc:
+        _fail(str(exc))
+    except Busy as exc:
+        _fail(str(exc), 3)
+
+
+def _run_flow(settings, flow, **params):
+    """Run a flow: tracked on the Prefect server when PREFECT_API_URL names one, else in-process."""
+    with _clear_failures():
+        if settings.prefect_api_url:
+            return flow(**params)
+        return flow.fn(**params)
+
+
 def _logging() -> None:
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
@@ -44,13 +69,10 @@ def _logging() -> None:
 def init(home: Optional[Path] = HomeOpt) -> None:
     """Create the home: inbox folders for every partner, archive, outbox, warehouse and cpip.toml."""
     from cpip.home import init_home
-    from cpip.reference import ReferenceError
 
     settings = _settings(home)
-    try:
+    with _clear_failures():
         made = init_home(settings)
-    except ReferenceError as exc:
-        _fail(str(exc))
     typer.echo(f"Home ready at {settings.home} ({made} inbox folders).", err=True)
 
 
@@ -73,18 +95,9 @@ def intake(home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
 
 
 def _run_intake(settings) -> list[dict]:
-    from cpip.lock import Busy
-    from cpip.reference import ReferenceError
     from cpip.flows.intake import intake as intake_flow
 
-    try:
-        if settings.prefect_api_url:
-            return intake_flow(home=str(settings.home))
-        return intake_flow.fn(home=str(settings.home))
-    except Busy as exc:
-        _fail(str(exc), 3)
-    except ReferenceError as exc:
-        _fail(str(exc))
+    return _run_flow(settings, intake_flow, home=str(settings.home))
 
 
 @app.command()
@@ -92,21 +105,10 @@ def cycle(period: str = typer.Option(..., "--period", help="The quarter to close
           home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
     """Close period P: build the marts and write the briefing in both forms (HTML and PDF)."""
     _logging()
-    from cpip.cycle import CycleError
     from cpip.flows.cycle import cycle as cycle_flow
-    from cpip.lock import Busy
-    from cpip.reference import ReferenceError
 
     settings = _settings(home)
-    try:
-        if settings.prefect_api_url:
-            out = cycle_flow(period=period, home=str(settings.home))
-        else:
-            out = cycle_flow.fn(period=period, home=str(settings.home))
-    except (CycleError, ReferenceError) as exc:
-        _fail(str(exc))
-    except Busy as exc:
-        _fail(str(exc), 3)
+    out = _run_flow(settings, cycle_flow, period=period, home=str(settings.home))
     if as_json:
         typer.echo(json.dumps(out, indent=2))
     else:
@@ -120,20 +122,16 @@ def status(period: str = typer.Option(..., "--period", help="The quarter, e.g. 2
            home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
     """Who has submitted for period P, who is late, who is missing."""
     _logging()
-    from cpip.cycle import CycleError, parse_period, status as read_status
-    from cpip.lock import Busy, writer_lock
-    from cpip.reference import ReferenceError, load_reference
+    from cpip.cycle import parse_period, status as read_status
+    from cpip.lock import writer_lock
+    from cpip.reference import load_reference
 
     settings = _settings(home)
-    try:
+    with _clear_failures():
         quarter = parse_period(period)
         ref = load_reference(settings)
         with writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
             out = read_status(settings, ref, quarter)
-    except (CycleError, ReferenceError) as exc:
-        _fail(str(exc))
-    except Busy as exc:
-        _fail(str(exc), 3)
     if as_json:
         typer.echo(json.dumps(out, indent=2))
         return
@@ -148,14 +146,10 @@ def rebuild(home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
     """Rebuild the warehouse from the archive alone (the inbox is not touched)."""
     _logging()
     from cpip.home import rebuild_warehouse
-    from cpip.lock import Busy
-    from cpip.reference import ReferenceError
 
     settings = _settings(home)
-    try:
+    with _clear_failures():
         results = rebuild_warehouse(settings)
-    except (Busy, ReferenceError) as exc:
-        _fail(str(exc), 3)
     if as_json:
         typer.echo(json.dumps({"files": len(results)}, indent=2))
     else:
