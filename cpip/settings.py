@@ -67,9 +67,25 @@ class EmailSettings:
     port: int = 25
     sender: str = "cpip-returns@example.org"
     briefing_to: tuple[str, ...] = ()
+    # Which form of the briefing is attached: "publication" (default), "restricted", "both" or "none".
+    # The default never attaches OFFICIAL-SENSITIVE material; the restricted form is linked instead.
+    briefing_attach: str = "publication"
+    # Where the restricted form is kept, for the link in the message (e.g. a controlled share);
+    # empty means the path in the outbox is given.
+    briefing_link: str = ""
     username: str | None = None
-    password: Secret | None = field(default=None, repr=False)
+    password: Secret | None = field(default=None, repr=False)  # CPIP_EMAIL_PASSWORD only
+    password_block: str | None = None  # or the name of a Prefect Secret block holding it
     starttls: bool = False
+    timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    intake_every_minutes: int = 5
+    cycle_hour: int = 6  # UK time, the day after each due date
+    reminder_days_before: int = 7
+    reminder_hour: int = 9
 
 
 @dataclass(frozen=True)
@@ -80,6 +96,7 @@ class Settings:
     intake: IntakeSettings = IntakeSettings()
     cycle: CycleSettings = CycleSettings()
     briefing: BriefingSettings = BriefingSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
     email: EmailSettings | None = None
     # True when PREFECT_API_URL names a Prefect server: CLI runs are then
     # orchestrated (and visible) there; otherwise the same flow body runs in-process.
@@ -118,6 +135,7 @@ _SECTIONS = {
     "intake": IntakeSettings,
     "cycle": CycleSettings,
     "briefing": BriefingSettings,
+    "schedule": ScheduleSettings,
     "email": EmailSettings,
 }
 
@@ -144,11 +162,22 @@ marking = "OFFICIAL-SENSITIVE"   # printed at the top and bottom of every page o
 suppress_below = 5               # publication form: CPC-level values from 1 to this minus 1 become [c]
 # programme = "Child Protection Improvement Programme"   # the name printed on briefings and receipts
 
+[schedule]             # used by `cpip serve` and prefect.yaml (UK time)
+# intake_every_minutes = 5
+# cycle_hour = 6               # the cycle runs at this hour on the day after each due date
+# reminder_days_before = 7     # first reminder this many days before the due date; second the day after it
+# reminder_hour = 9
+
 # [email]              # delivery of briefings and reminders; absent means no email is sent
 # host = "127.0.0.1"
 # port = 25
 # sender = "cpip-returns@example.org"
 # briefing_to = ["private-office@example.org"]
+# briefing_attach = "publication"   # publication | restricted | both | none (default never attaches OFFICIAL-SENSITIVE)
+# briefing_link = ""                # where the restricted form is kept, e.g. a controlled share
+# username = "cpip"                 # the password comes from CPIP_EMAIL_PASSWORD or a Prefect Secret block:
+# password_block = "cpip-smtp-password"
+# starttls = false
 """
 
 
@@ -245,6 +274,8 @@ def load_settings(home: str | os.PathLike | None = None, env: Mapping[str, str] 
                     kwargs[key] = _coerce(name, key, raw, known[key].type, f"CPIP_{name.upper()}_{key.upper()}")
         sections[name] = cls(**kwargs)
 
+    if sections["email"] is not None and sections["email"].briefing_attach not in ("publication", "restricted", "both", "none"):
+        raise SettingsError("[email] briefing_attach must be one of publication, restricted, both, none.")
     if sections["briefing"].suppress_below < 1:
         raise SettingsError("[briefing] suppress_below must be at least 1.")
     try:

@@ -5,11 +5,18 @@ from __future__ import annotations
 from prefect import flow
 
 from cpip.lock import writer_lock
+from cpip.tasks.delivery import publish_intake_artifact
 from cpip.tasks.intake import (archive_files, load_files, parse_files, read_reference, read_settings, scan_inbox,
                           settle_files, unloaded_records, validate_files, write_receipts)
 
 
-@flow(name="intake", log_prints=False)
+def _run_name() -> str:
+    from prefect.runtime import flow_run
+
+    return f"intake-{flow_run.scheduled_start_time:%Y%m%d-%H%M%S}"
+
+
+@flow(name="intake", flow_run_name=_run_name)
 def intake(home: str | None = None) -> list[dict]:
     """Take every settled file from the inbox once: archive, parse, validate, load, receipt."""
     settings = read_settings(home)
@@ -21,4 +28,5 @@ def intake(home: str | None = None) -> list[dict]:
         handled = parse_files(settings, unloaded_records(settings))
         handled = validate_files(reference, handled)
         handled = load_files(settings, reference, handled)
-        return write_receipts(settings, handled)
+        results = write_receipts(settings, handled)
+    return publish_intake_artifact(results)

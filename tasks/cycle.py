@@ -42,9 +42,13 @@ def render_publication(settings: Settings, period: Period, docs: steps.Documents
 
 @step(name="record-briefing", retries=2, retry_delay_seconds=2)
 def record_briefing(settings: Settings, reference: Reference, period: Period, docs: steps.Documents,
-                    written: dict) -> dict:
-    steps.record_briefing(settings, reference, period, docs, written)
-    return written
+                    written: dict, restricted: dict, publication: dict) -> dict:
+    """Record in the audit log that the briefing was written; return the paths of what was written."""
+    outputs = {"period": str(period), "briefing_json": written["briefing_json"],
+               "publication_json": written["publication_json"], "annex_json": written["annex_json"],
+               "restricted": restricted, "publication": publication}
+    steps.record_briefing(settings, reference, period, docs, outputs)
+    return outputs
 
 
 @step(name="read-returns")

@@ -1,0 +1,20 @@
+"""The reminders flow: a week before the due date, and the day after it, to partners who have sent nothing."""
+
+from __future__ import annotations
+
+from prefect import flow
+
+from cpip.lock import writer_lock
+from cpip.tasks.delivery import choose_reminder_period, partners_to_remind, send_reminders
+from cpip.tasks.intake import read_reference, read_settings
+
+
+@flow(name="reminders", flow_run_name="reminders-{kind}")
+def reminders(kind: str = "before", period: str | None = None, home: str | None = None) -> dict:
+    """Remind every partner with no file for the period (``before`` or ``after`` its due date)."""
+    settings = read_settings(home)
+    reference = read_reference(settings)
+    quarter = choose_reminder_period(settings, kind, period)
+    with writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
+        partners = partners_to_remind(settings, reference, quarter)
+    return send_reminders(settings, reference, quarter, kind, partners)
