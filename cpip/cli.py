@@ -157,6 +157,26 @@ def rebuild(home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
 
 
 @app.command()
+def serve(home: Optional[Path] = HomeOpt,
+          polling: bool = typer.Option(False, "--polling", help="Watch the inbox by polling (network shares).")) -> None:
+    """Serve the flows on their schedules, and run intake as soon as a file lands (runs until stopped)."""
+    _logging()
+    import os
+
+    settings = _settings(home)
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from cpip.serve import serve_forever, start_local_server
+
+    server = start_local_server(settings)
+    try:
+        serve_forever(settings, polling=polling)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+@app.command()
 def demo(home: Optional[Path] = typer.Option(None, "--home", help="Where to build the demo home (default ./cpip-demo).")) -> None:
     """Make a demonstration home with sample returns, run intake, and say where the results are."""
     _logging()
