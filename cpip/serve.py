@@ -132,6 +132,7 @@ class InboxWatcher:
         self._observer = (PollingObserver(timeout=0.5) if self.polling else Observer())
         self._observer.schedule(Handler(), str(self.settings.inbox), recursive=True)
         self._observer.start()
+        self._event.set()  # take whatever is already waiting
         self._thread.start()
 
     def stop(self) -> None:
