@@ -142,6 +142,21 @@ def status(period: str = typer.Option(..., "--period", help="The quarter, e.g. 2
 
 
 @app.command()
+def templates(period: str = typer.Option(..., "--period", help="The quarter the returns are for, e.g. 2026-Q4."),
+              home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
+    """Write each partner's pre-filled return workbook (and CSV template pair) for period P."""
+    _logging()
+    from cpip.flows.templates import templates as templates_flow
+
+    settings = _settings(home)
+    out = _run_flow(settings, templates_flow, period=period, home=str(settings.home))
+    if as_json:
+        typer.echo(json.dumps(out, indent=2))
+    else:
+        typer.echo(f"Templates for {out['period']} for {len(out['partners'])} partners in {out['folder']}")
+
+
+@app.command()
 def rebuild(home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
     """Rebuild the warehouse from the archive alone (the inbox is not touched)."""
     _logging()

@@ -54,6 +54,16 @@ def period_due_last(now: datetime, due_days: int) -> Period:
     return p
 
 
+def period_just_ended(now: datetime) -> Period:
+    """The quarter before the one containing today: what templates are made for."""
+    return Period.containing(uk_date(now)).previous()
+
+
+def templates_crons(hour: int) -> list[str]:
+    """The first day of each quarter: the templates for the quarter just ended."""
+    return [f"0 {hour} 1 1,4,7,10 *"]
+
+
 def period_for_reminder(now: datetime, due_days: int, kind: str) -> Period:
     """The period a reminder is about: the next due date (``before``) or the one just passed (``after``)."""
     today = uk_date(now)

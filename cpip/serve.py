@@ -26,7 +26,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from cpip.inbox import ignored
-from cpip.schedules import TIMEZONE, cycle_crons, reminder_crons
+from cpip.schedules import TIMEZONE, cycle_crons, reminder_crons, templates_crons
 from cpip.settings import Settings
 
 log = logging.getLogger("cpip.serve")
@@ -66,6 +66,7 @@ def deployments(settings: Settings) -> list:
     from cpip.flows.cycle import cycle
     from cpip.flows.intake import intake
     from cpip.flows.reminders import reminders
+    from cpip.flows.templates import templates
 
     home = str(settings.home)
     sch = settings.schedule
@@ -81,6 +82,8 @@ def deployments(settings: Settings) -> list:
                                 schedules=[Cron(c, timezone=TIMEZONE) for c in reminder["before"]]),
         reminders.to_deployment(name="reminders-after", parameters={"kind": "after", "home": home},
                                 schedules=[Cron(c, timezone=TIMEZONE) for c in reminder["after"]]),
+        templates.to_deployment(name="templates", parameters={"home": home},
+                                schedules=[Cron(c, timezone=TIMEZONE) for c in templates_crons(sch.templates_hour)]),
     ]
 
 

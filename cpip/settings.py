@@ -86,6 +86,7 @@ class ScheduleSettings:
     cycle_hour: int = 6  # UK time, the day after each due date
     reminder_days_before: int = 7
     reminder_hour: int = 9
+    templates_hour: int = 7  # on the first day of each quarter, for the quarter just ended
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,7 @@ suppress_below = 5               # publication form: CPC-level values from 1 to 
 # cycle_hour = 6               # the cycle runs at this hour on the day after each due date
 # reminder_days_before = 7     # first reminder this many days before the due date; second the day after it
 # reminder_hour = 9
+# templates_hour = 7           # templates for the quarter just ended, on the first day of the next
 
 # [email]              # delivery of briefings and reminders; absent means no email is sent
 # host = "127.0.0.1"

@@ -19,7 +19,7 @@ import pytest
 from cpip import samples
 from cpip.periods import Period
 from cpip.reference import load_reference
-from cpip.schedules import cycle_crons, reminder_crons
+from cpip.schedules import cycle_crons, reminder_crons, templates_crons
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -125,7 +125,9 @@ def test_flows_deployed_from_prefect_yaml_run_on_a_worker(server, tmp_path):
     _run([str(BIN / "prefect"), "--no-prompt", "deploy", "--all"], env)
 
     deps = _deployments(url)
-    assert {"intake/intake", "cycle/cycle", "reminders/reminders-before", "reminders/reminders-after"} <= set(deps)
+    assert {"intake/intake", "cycle/cycle", "reminders/reminders-before", "reminders/reminders-after",
+            "templates/templates"} <= set(deps)
+    assert [s.schedule.cron for s in deps["templates/templates"].schedules] == templates_crons(7)
     # Schedules read back from Prefect are those computed from the default settings.
     assert [s.schedule.interval.total_seconds() for s in deps["intake/intake"].schedules] == [300]
     assert [s.schedule.cron for s in deps["cycle/cycle"].schedules] == cycle_crons(28, 6)
@@ -179,6 +181,7 @@ def test_cpip_serve_registers_schedules_and_takes_a_dropped_file_within_ten_seco
         assert sorted(s.schedule.cron for s in deps["cycle/cycle"].schedules) == ["0 6 1 5 *", "0 6 31 1,7,10 *"]
         assert [s.schedule.cron for s in deps["reminders/reminders-before"].schedules] == \
             reminder_crons(30, 10, 9)["before"]
+        assert deps["templates/templates"].parameters == {"home": str(home)}
         time.sleep(3)  # let the watcher start
         src = tmp_path / "CELCIS.xlsx"
         target = home / "inbox" / "CELCIS" / "CELCIS.xlsx"

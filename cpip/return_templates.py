@@ -1,0 +1,275 @@
+"""Each partner's return for a period, pre-filled, as a workbook that is hard to fill in wrongly,
+and a CSV template pair for partners who export from their own systems.
+
+The workbook has the sheets the reader expects (Cover, Progress, Indicators for CPCs) plus an
+Instructions sheet and a hidden Lists sheet for the status drop-down. Item ids, titles, headers
+and labels are locked (sheet protection without a password: it prevents accidents, not
+determined editing); the cells the officer fills in are unlocked and carry data validation and an
+input message saying what they need. Text copied from earlier returns is always written as text,
+never as a formula, whatever it starts with.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from cpip.model import STATUSES
+from cpip.periods import Period
+from cpip.reference import Reference
+
+FORMULA_STARTS = ("=", "+", "-", "@")
+DATE_FORMAT = "dd/mm/yyyy"
+
+
+@dataclass
+class LastReturn:
+    """What the partner's latest accepted progress part for the previous period said, by item."""
+
+    rows: dict[str, dict]
+
+
+def safe_text(cell, value) -> None:
+    """Write ``value`` so that no spreadsheet ever evaluates it: a string is stored as a string
+    (openpyxl would otherwise store text starting with '=' as a formula) and, when it starts
+    with a formula character, marked with Excel's quote prefix so an edit keeps it text."""
+    if value is None:
+        cell.value = None
+        return
+    if isinstance(value, str):
+        cell.value = value
+        cell.data_type = "s"
+        if value.startswith(FORMULA_STARTS):
+            from openpyxl.styles import Alignment
+
+            cell.quotePrefix = True
+            cell.alignment = Alignment(wrap_text=cell.alignment.wrap_text)
+        return
+    cell.value = value
+
+
+def workbook(ref: Reference, partner_code: str, period: Period, due_days: int, last: LastReturn | None,
+             inbox_hint: str):
+    """The pre-filled return workbook (an openpyxl Workbook)."""
+    import openpyxl
+    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    partner = ref.partners[partner_code]
+    due = period.due_date(due_days)
+    head = Font(bold=True)
+    fill = PatternFill("solid", fgColor="FFF7D6")  # cells to fill in
+    unlocked = Protection(locked=False)
+    wb = openpyxl.Workbook()
+
+    ins = wb.active
+    ins.title = "Instructions"
+    lines = [
+        (f"Quarterly return for {period}: {partner.name} ({partner_code})", True),
+        ("", False),
+        (f"Due by {due:%d %B %Y}. Drop the completed workbook into your folder: {inbox_hint}", True),
+        ("You will get a receipt within a minute: accepted, or exactly what to fix.", False),
+        ("", False),
+        ("1. Cover: give who prepared the return, a contact email, who signed it off and when.", False),
+        ("2. Progress: one row per item your organisation reports on. Update the status, percent complete, "
+         "forecast completion date and narrative. Last quarter's accepted figures are filled in for you.", False),
+        ("   A narrative is required for items At risk or Off track; a forecast date for every item not Complete.", False),
+    ]
+    if partner.reports_indicators:
+        lines.append(("3. Indicators: a whole number for every indicator; if a figure is not available, leave it "
+                      "blank and say why in the note.", False))
+    lines += [("", False), ("Do not rename the sheets or change the item and indicator ids. Extra sheets are ignored.", False),
+              ("Dates may be typed as DD/MM/YYYY.", False)]
+    for n, (text, bold) in enumerate(lines, start=1):
+        c = ins.cell(n, 1)
+        safe_text(c, text)
+        c.font = Font(bold=bold, size=13 if n == 1 else 11)
+    ins.column_dimensions["A"].width = 120
+    ins.protection.sheet = True
+
+    lists = wb.create_sheet("Lists")
+    for n, s in enumerate(STATUSES, start=1):
+        lists.cell(n, 1, s)
+    lists.sheet_state = "hidden"
+    lists.protection.sheet = True
+
+    cover = wb.create_sheet("Cover")
+    cover_rows = [("Partner code", partner_code, False), ("Reporting period", str(period), False),
+                  ("Prepared by", None, True), ("Contact email", None, True), ("Signed off by", None, True),
+                  ("Date signed off", None, True)]
+    safe_text(cover.cell(1, 1), f"Quarterly return: {partner.name}")
+    cover.cell(1, 1).font = Font(bold=True, size=13)
+    for n, (label, value, editable) in enumerate(cover_rows, start=3):
+        cover.cell(n, 1, label).font = head
+        c = cover.cell(n, 2)
+        safe_text(c, value)
+        if editable:
+            c.protection = unlocked
+            c.fill = fill
+    cover["B8"].number_format = DATE_FORMAT
+    dv_text = DataValidation(type="textLength", operator="greaterThan", formula1="0", allow_blank=False,
+                             showInputMessage=True, promptTitle="Required", prompt="Required.")
+    dv_text.add("B5")
+    dv_text.add("B7")
+    dv_email = DataValidation(type="custom", formula1='ISNUMBER(SEARCH("@",B6))', showInputMessage=True,
+                              showErrorMessage=True, promptTitle="Contact email",
+                              prompt="An email address someone will answer, e.g. name@organisation.gov.uk.",
+                              errorTitle="Email address", error="Enter an email address, e.g. name@organisation.gov.uk.")
+    dv_email.add("B6")
+    dv_signed = DataValidation(type="date", operator="between", formula1=f"DATE({period.first_day.year},"
+                               f"{period.first_day.month},{period.first_day.day})", formula2="DATE(2100,12,31)",
+                               showInputMessage=True, showErrorMessage=True, promptTitle="Date signed off",
+                               prompt=f"The date the return was signed off (DD/MM/YYYY), from {period.first_day:%d/%m/%Y}.",
+                               errorTitle="Date signed off",
+                               error=f"Enter a date from {period.first_day:%d/%m/%Y}, as DD/MM/YYYY.")
+    dv_signed.add("B8")
+    for dv in (dv_text, dv_email, dv_signed):
+        cover.add_data_validation(dv)
+    cover.column_dimensions["A"].width = 22
+    cover.column_dimensions["B"].width = 48
+    cover.protection.sheet = True
+
+    prog = wb.create_sheet("Progress")
+    header = ["item_id", "title", "status", "percent_complete", "milestone", "milestone_due", "forecast_completion",
+              "narrative", "risks"]
+    widths = [12, 50, 14, 10, 30, 14, 14, 60, 40]
+    for col, (h, w) in enumerate(zip(header, widths), start=1):
+        prog.cell(1, col, h).font = head
+        prog.column_dimensions[openpyxl.utils.get_column_letter(col)].width = w
+    items = ref.assigned_items(partner_code)
+    before = last.rows if last else {}
+    for r, item_id in enumerate(items, start=2):
+        item = ref.items[item_id]
+        prev = before.get(item_id, {})
+        safe_text(prog.cell(r, 1), item_id)
+        safe_text(prog.cell(r, 2), item.title)
+        prog.cell(r, 2).alignment = Alignment(wrap_text=True, vertical="top")
+        safe_text(prog.cell(r, 3), prev.get("status"))
+        prog.cell(r, 4, prev.get("percent_complete"))
+        prog.cell(r, 7, prev.get("forecast_completion"))
+        for col in (6, 7):
+            prog.cell(r, col).number_format = DATE_FORMAT
+        for col in range(3, 10):
+            c = prog.cell(r, col)
+            c.protection = unlocked
+            c.fill = fill
+            if col in (5, 8, 9):
+                c.alignment = Alignment(wrap_text=True, vertical="top")
+    last_row = max(len(items) + 1, 2)
+    rng = lambda col: f"{col}2:{col}{last_row}"  # noqa: E731
+    validations = [
+        DataValidation(type="list", formula1="=Lists!$A$1:$A$5", allow_blank=False, showInputMessage=True,
+                       showErrorMessage=True, promptTitle="Status", prompt="Choose: " + ", ".join(STATUSES) + ".",
+                       errorTitle="Status", error="Choose one of: " + ", ".join(STATUSES) + ".", sqref=rng("C")),
+        DataValidation(type="whole", operator="between", formula1="0", formula2="100", showInputMessage=True,
+                       showErrorMessage=True, promptTitle="Percent complete",
+                       prompt="A whole number from 0 to 100 (100 when Complete).", errorTitle="Percent complete",
+                       error="Enter a whole number from 0 to 100.", sqref=rng("D")),
+        DataValidation(type="textLength", operator="lessThanOrEqual", formula1="300", showInputMessage=True,
+                       showErrorMessage=True, promptTitle="Milestone", prompt="Optional: the next milestone "
+                       "(at most 300 characters).", errorTitle="Milestone", error="At most 300 characters.",
+                       sqref=rng("E")),
+        DataValidation(type="date", operator="between", formula1="DATE(2000,1,1)", formula2="DATE(2100,12,31)",
+                       showInputMessage=True, showErrorMessage=True, promptTitle="Milestone due",
+                       prompt="Optional: when the milestone is due (DD/MM/YYYY).", errorTitle="Date",
+                       error="Enter a date as DD/MM/YYYY.", sqref=rng("F")),
+        DataValidation(type="date", operator="between", formula1="DATE(2000,1,1)", formula2="DATE(2100,12,31)",
+                       showInputMessage=True, showErrorMessage=True, promptTitle="Forecast completion",
+                       prompt="When the item will be complete (DD/MM/YYYY); required unless Complete.",
+                       errorTitle="Date", error="Enter a date as DD/MM/YYYY.", sqref=rng("G")),
+        DataValidation(type="textLength", operator="lessThanOrEqual", formula1="2000", showInputMessage=True,
+                       showErrorMessage=True, promptTitle="Narrative", prompt="What happened this quarter and "
+                       "what is next (at most 2,000 characters); required when At risk or Off track.",
+                       errorTitle="Narrative", error="At most 2,000 characters.", sqref=rng("H")),
+        DataValidation(type="textLength", operator="lessThanOrEqual", formula1="1000", showInputMessage=True,
+                       showErrorMessage=True, promptTitle="Risks", prompt="Optional: risks to delivery (at most "
+                       "1,000 characters).", errorTitle="Risks", error="At most 1,000 characters.", sqref=rng("I")),
+    ]
+    for dv in validations:
+        prog.add_data_validation(dv)
+    prog.freeze_panes = "C2"
+    prog.protection.sheet = True
+
+    if partner.reports_indicators:
+        ind = wb.create_sheet("Indicators")
+        for col, (h, w) in enumerate(zip(["indicator_id", "label", "value", "note"], [30, 60, 12, 60]), start=1):
+            ind.cell(1, col, h).font = head
+            ind.column_dimensions[openpyxl.utils.get_column_letter(col)].width = w
+        for r, i in enumerate(ref.indicators.values(), start=2):
+            safe_text(ind.cell(r, 1), i.indicator_id)
+            safe_text(ind.cell(r, 2), i.label + (f" (part of {i.part_of})" if i.part_of else ""))
+            for col in (3, 4):
+                ind.cell(r, col).protection = unlocked
+                ind.cell(r, col).fill = fill
+        last_i = len(ref.indicators) + 1
+        for dv in (
+            DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", showInputMessage=True,
+                           showErrorMessage=True, promptTitle="Value", prompt="A whole number, 0 or more; leave "
+                           "blank only if not available, and say why in the note.", errorTitle="Value",
+                           error="Enter a whole number, 0 or more.", sqref=f"C2:C{last_i}"),
+            DataValidation(type="textLength", operator="lessThanOrEqual", formula1="500", showInputMessage=True,
+                           showErrorMessage=True, promptTitle="Note", prompt="Explain a blank or unusual value "
+                           "(at most 500 characters).", errorTitle="Note", error="At most 500 characters.",
+                           sqref=f"D2:D{last_i}"),
+        ):
+            ind.add_data_validation(dv)
+        ind.protection.sheet = True
+    wb.active = wb.sheetnames.index("Instructions")
+    return wb
+
+
+def progress_csv(ref: Reference, partner_code: str, period: Period, last: LastReturn | None) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(["partner_code", "period", "prepared_by", "contact_email", "signed_off_by", "signed_off_on",
+                "item_id", "status", "percent_complete", "milestone", "milestone_due", "forecast_completion",
+                "narrative", "risks"])
+    before = last.rows if last else {}
+    for item_id in ref.assigned_items(partner_code):
+        prev = before.get(item_id, {})
+        fc = prev.get("forecast_completion")
+        w.writerow([partner_code, str(period), "", "", "", "", item_id, _csv_text(prev.get("status")),
+                    prev.get("percent_complete") if prev.get("percent_complete") is not None else "", "", "",
+                    fc.isoformat() if isinstance(fc, date) else "", "", ""])
+    return buf.getvalue()
+
+
+def indicators_csv(ref: Reference, partner_code: str, period: Period) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(["partner_code", "period", "indicator_id", "value", "note"])
+    for i in ref.indicators:
+        w.writerow([partner_code, str(period), i, "", ""])
+    return buf.getvalue()
+
+
+def _csv_text(v) -> str:
+    """Text for a CSV a spreadsheet may open: a leading formula character is neutralised with a quote."""
+    if v is None:
+        return ""
+    s = str(v)
+    return "'" + s if s.startswith(FORMULA_STARTS) else s
+
+
+def write_all(ref: Reference, period: Period, due_days: int, out: Path, inbox: Path,
+              last_returns: dict[str, LastReturn]) -> list[dict]:
+    """Write every partner's workbook and CSV pair under ``out``; return what was written."""
+    written = []
+    for code in sorted(ref.partners):
+        folder = out / code
+        folder.mkdir(parents=True, exist_ok=True)
+        wb = workbook(ref, code, period, due_days, last_returns.get(code), f"{inbox}/{code}/")
+        xlsx = folder / f"{code}_{period}_return.xlsx"
+        wb.save(xlsx)
+        prog = folder / f"{code}_{period}_progress.csv"
+        prog.write_text(progress_csv(ref, code, period, last_returns.get(code)), encoding="utf-8")
+        item = {"partner_code": code, "xlsx": str(xlsx), "progress_csv": str(prog)}
+        if ref.partners[code].reports_indicators:
+            ind = folder / f"{code}_{period}_indicators.csv"
+            ind.write_text(indicators_csv(ref, code, period), encoding="utf-8")
+            item["indicators_csv"] = str(ind)
+        written.append(item)
+    return written

@@ -1,0 +1,26 @@
+"""The templates flow: each partner's pre-filled return for a period."""
+
+from __future__ import annotations
+
+from prefect import flow
+
+from cpip.lock import writer_lock
+from cpip.tasks.intake import read_reference, read_settings
+from cpip.tasks.templates import choose_template_period, last_returns, write_templates
+
+
+def _run_name() -> str:
+    from prefect.runtime import flow_run
+
+    return f"templates-{flow_run.parameters.get('period') or 'next'}"
+
+
+@flow(name="templates", flow_run_name=_run_name)
+def templates(period: str | None = None, home: str | None = None) -> dict:
+    """Write every partner's workbook and CSV template pair for the period (default: the quarter just ended)."""
+    settings = read_settings(home)
+    reference = read_reference(settings)
+    quarter = choose_template_period(settings, period)
+    with writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
+        last = last_returns(settings, reference, quarter)
+    return write_templates(settings, reference, quarter, last)

@@ -1,0 +1,186 @@
+"""Return templates: what they contain, and the round trip through LibreOffice and intake."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from cpip.periods import Period
+from tests.conftest import libreoffice_convert, soffice
+
+Q4 = Period(2026, 4)
+
+
+@pytest.fixture
+def made(home, monkeypatch):
+    """A home with accepted 2026-Q3 returns from two partners, and templates for 2026-Q4."""
+    from cpip.flows.templates import templates
+
+    glasgow = home.sample("CPC-GLASGOW")
+    glasgow.progress[0].update(status="At risk", percent_complete=45)
+    home.drop_xlsx(glasgow)
+    home.drop_progress_csv(home.sample("CELCIS"))
+    assert [r["outcome"] for r in home.intake()] == ["accepted", "accepted"]
+    monkeypatch.setenv("CPIP_NOW", "2027-01-01T07:00")
+    out = templates.fn(home=str(home.path))  # scheduled: the quarter just ended
+    assert out["period"] == "2026-Q4"
+    return home, out, glasgow
+
+
+def test_a_workbook_and_csv_pair_for_every_partner(made, ref):
+    home, out, _ = made
+    assert sorted(p["partner_code"] for p in out["partners"]) == sorted(ref.partners)
+    for p in out["partners"]:
+        assert Path(p["xlsx"]).is_file() and Path(p["progress_csv"]).is_file()
+        assert ("indicators_csv" in p) == ref.partners[p["partner_code"]].reports_indicators
+
+
+def test_workbook_is_prefilled_locked_and_validated(made, ref):
+    home, out, glasgow = made
+    wb = openpyxl.load_workbook(next(p["xlsx"] for p in out["partners"] if p["partner_code"] == "CPC-GLASGOW"))
+    assert wb.sheetnames == ["Instructions", "Lists", "Cover", "Progress", "Indicators"]
+    assert wb["Lists"].sheet_state == "hidden"
+    assert "inbox/CPC-GLASGOW/" in wb["Instructions"]["A3"].value and "28 January 2027" in wb["Instructions"]["A3"].value
+    cover = wb["Cover"]
+    assert (cover["B3"].value, cover["B4"].value) == ("CPC-GLASGOW", "2026-Q4")
+    assert cover["B3"].protection.locked and not cover["B5"].protection.locked
+    prog = wb["Progress"]
+    items = ref.assigned_items("CPC-GLASGOW")
+    assert [prog.cell(r, 1).value for r in range(2, 2 + len(items))] == items
+    last = {r["item_id"]: r for r in glasgow.progress}
+    assert prog["C2"].value == "At risk" and prog["D2"].value == 45
+    assert prog["G2"].value.date() == last[items[0]]["forecast_completion"]
+    for ws in (cover, prog, wb["Indicators"], wb["Instructions"]):
+        assert ws.protection.sheet
+    assert prog["A2"].protection.locked and prog["B2"].protection.locked and prog["A1"].protection.locked
+    assert not prog["C2"].protection.locked and not prog["H2"].protection.locked
+    dvs = {str(dv.sqref): dv for dv in prog.data_validations.dataValidation}
+    status_dv = next(dv for dv in dvs.values() if dv.type == "list")
+    assert status_dv.formula1 == "=Lists!$A$1:$A$5" and str(status_dv.sqref).startswith("C2")
+    assert [c.value for c in wb["Lists"]["A"]] == ["Not started", "On track", "At risk", "Off track", "Complete"]
+    pct = next(dv for dv in dvs.values() if dv.type == "whole")
+    assert (pct.formula1, pct.formula2, pct.operator) == ("0", "100", "between") and pct.prompt
+    assert {dv.type for dv in dvs.values()} >= {"list", "whole", "date", "textLength"}
+    assert all(dv.prompt for dv in dvs.values())
+    ind = wb["Indicators"]
+    assert [ind.cell(r, 1).value for r in range(2, 2 + len(ref.indicators))] == list(ref.indicators)
+    assert not ind["C2"].protection.locked and ind["A2"].protection.locked
+
+
+def test_text_that_looks_like_a_formula_is_written_as_text(tmp_path, ref):
+    from cpip.return_templates import LastReturn, workbook
+
+    last = LastReturn({"A-NEG-3": {"status": "=HYPERLINK(\"http://evil\")", "percent_complete": 5,
+                                   "forecast_completion": None}})
+    wb = workbook(ref, "CELCIS", Q4, 28, last, "inbox/CELCIS/")
+    p = tmp_path / "t.xlsx"
+    wb.save(p)
+    import zipfile
+
+    with zipfile.ZipFile(p) as z:
+        sheet_xml = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/"))
+    assert "<f>" not in sheet_xml  # no formula anywhere
+    back = openpyxl.load_workbook(p)["Progress"]
+    row = next(r for r in range(2, 10) if back.cell(r, 1).value == "A-NEG-3")
+    assert back.cell(row, 3).value == "=HYPERLINK(\"http://evil\")" and back.cell(row, 3).data_type == "s"
+    if soffice():
+        saved = libreoffice_convert(p, tmp_path / "lo")
+        again = openpyxl.load_workbook(saved)["Progress"]
+        assert again.cell(row, 3).value == "=HYPERLINK(\"http://evil\")"
+
+
+def _fill(path: Path, ref, code: str) -> None:
+    wb = openpyxl.load_workbook(path)
+    c = wb["Cover"]
+    c["B5"], c["B6"], c["B7"], c["B8"] = "Morag Fraser", "morag.fraser@example.org", "Ewan Reid", date(2027, 1, 10)
+    prog = wb["Progress"]
+    for r in range(2, prog.max_row + 1):
+        item = prog.cell(r, 1).value
+        if not item:
+            continue
+        prev = prog.cell(r, 4).value or 0
+        target = ref.items[item].target_date
+        prog.cell(r, 3).value = "On track"
+        prog.cell(r, 4).value = min(100, prev + 5)
+        prog.cell(r, 6).value = date(2027, 3, 1)
+        prog.cell(r, 7).value = target if target and target > date(2027, 1, 1) else date(2027, 12, 31)
+        prog.cell(r, 8).value = "Steady progress this quarter; next steps agreed with partners."
+    if "Indicators" in wb.sheetnames:
+        ind = wb["Indicators"]
+        for r in range(2, ind.max_row + 1):
+            if ind.cell(r, 1).value:
+                ind.cell(r, 3).value = 0
+    wb.save(path)
+
+
+@pytest.mark.libreoffice
+def test_round_trip_filled_in_resaved_by_libreoffice_and_accepted(made, ref, tmp_path):
+    if soffice() is None:
+        pytest.skip("LibreOffice not installed")
+    home, out, _ = made
+    filled = tmp_path / "filled"
+    filled.mkdir()
+    for p in out["partners"]:
+        dst = filled / Path(p["xlsx"]).name
+        shutil.copy(p["xlsx"], dst)
+        _fill(dst, ref, p["partner_code"])
+    lo = tmp_path / "lo"
+    subprocess.run([soffice(), f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless",
+                    "--convert-to", "xlsx", "--outdir", str(lo), *sorted(str(p) for p in filled.iterdir())],
+                   check=True, capture_output=True, timeout=600)
+    for p in out["partners"]:
+        saved = lo / Path(p["xlsx"]).name
+        assert saved.is_file() and saved.read_bytes() != (filled / saved.name).read_bytes()
+        home.drop_bytes(p["partner_code"], saved.name, saved.read_bytes())
+    results = home.intake(now="2027-01-12T09:00")
+    assert len(results) == len(ref.partners)
+    bad = [(r["file"], r["issues"]) for r in results if r["outcome"] not in ("accepted", "accepted_with_warnings")]
+    assert bad == []
+    assert all(i["severity"] == "warning" for r in results for i in r["issues"])
+
+
+def test_an_untouched_template_is_rejected_with_the_errors_an_officer_expects(made, ref):
+    home, out, _ = made
+    for code in ("CPC-GLASGOW", "SCRA"):
+        p = next(x for x in out["partners"] if x["partner_code"] == code)
+        home.drop_bytes(code, Path(p["xlsx"]).name, Path(p["xlsx"]).read_bytes())
+    results = {r["partner_code"]: r for r in home.intake(now="2027-01-12T09:00")}
+    glasgow, scra = results["CPC-GLASGOW"], results["SCRA"]
+    assert glasgow["outcome"] == scra["outcome"] == "rejected"
+    cover_rules = sorted(i["rule"] for i in scra["issues"] if i["sheet"] == "Cover")
+    assert cover_rules == ["C04", "C04", "C05", "C05"]  # signed off by/date; prepared by, email
+    # SCRA sent nothing last quarter: every status and percent is blank.
+    n = len(ref.assigned_items("SCRA"))
+    assert sum(1 for i in scra["issues"] if i["rule"] == "P05") == n
+    assert sum(1 for i in scra["issues"] if i["rule"] == "P06") == n
+    # Glasgow's statuses were pre-filled from its accepted 2026-Q3 return, so only the narrative it must
+    # rewrite for an at-risk item and the blank indicators are left to fix.
+    g_rules = {i["rule"] for i in glasgow["issues"]}
+    assert "P05" not in g_rules and "P06" not in g_rules and {"C04", "C05", "P08", "I03"} <= g_rules
+
+
+def test_csv_templates_are_the_csv_the_reader_expects(made, ref):
+    home, out, _ = made
+    p = next(x for x in out["partners"] if x["partner_code"] == "CPC-GLASGOW")
+    head = Path(p["progress_csv"]).read_text().splitlines()[0].split(",")
+    from cpip.model import PROGRESS_CSV_COVER, PROGRESS_COLUMNS
+
+    assert head == [*PROGRESS_CSV_COVER, *PROGRESS_COLUMNS]
+    ind = Path(p["indicators_csv"]).read_text().splitlines()
+    assert ind[0] == "partner_code,period,indicator_id,value,note" and len(ind) == 1 + len(ref.indicators)
+
+
+def test_cli_templates(made):
+    home, _, _ = made
+    from tests.conftest import cpip_cli
+
+    r = cpip_cli("templates", "--period", "2027-Q1", "--home", str(home.path), "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["period"] == "2027-Q1" and len(out["partners"]) == 40
