@@ -64,6 +64,16 @@ class Handling:
         }
 
 
+def fault(exc: BaseException) -> str:
+    """Where a fault happened (type, file and line), never its message: a message may quote a
+    partner's file, and logs must not carry more of a file than a receipt does."""
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    return f"{type(exc).__name__}{where}"
+
+
 def new_run_id(now: datetime) -> str:
     return f"{now.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
 
@@ -157,6 +167,34 @@ def pending_records(settings: Settings) -> list[Record]:
     return [r for r in archive.records_after(0 if len(loaded) != last else last) if r.number not in loaded]
 
 
+def unwritten_receipts(settings: Settings) -> list[Handling]:
+    """Files loaded by a run that died before writing their receipts: rebuilt from the warehouse."""
+    if not settings.warehouse.exists():
+        return []
+    con = wh.connect(settings.warehouse)
+    try:
+        wh.ensure_schema(con)
+        ids = [n for n, path in con.execute(wh.sql("queries/receipt_paths")).fetchall()
+               if path and not os.path.exists(path)]
+        rows = con.execute(wh.sql("queries/receipts_of"), {"ids": ids}).fetchall() if ids else []
+    finally:
+        con.close()
+    archive = Archive(settings.archive)
+    out = []
+    for number, partner, period, outcome, late, html, js, issues in rows:
+        rec_path = archive.records / f"{number:08d}.json"
+        if not rec_path.exists():
+            continue
+        import json
+
+        h = Handling(Record(**json.loads(rec_path.read_text())))
+        h.partner_code, h.period, h.outcome, h.late = partner, period, outcome, late
+        h.receipt_html, h.receipt_json = html, js
+        h.issues = [Issue(**i) for i in (issues or [])]
+        out.append(h)
+    return out
+
+
 # --- read ------------------------------------------------------------------------------
 
 
@@ -181,7 +219,7 @@ def read_files(settings: Settings, records: list[Record]) -> list[Handling]:
         except FileRejected as exc:
             h.read_issues = exc.issues
         except Exception as exc:  # a reader bug must not lose the file or stop the run
-            log.exception("unexpected error reading %s", rec.inbox_path)
+            log.error("unexpected error reading %s: %s", rec.inbox_path, fault(exc))
             h.read_issues = [make_issue("F01", f"This file could not be read ({type(exc).__name__}).")]
     return out
 
@@ -214,7 +252,7 @@ def check_files(ref: Reference, handled: list[Handling]) -> list[Handling]:
         try:
             h.plan = plan(h.rf, ref)
         except Exception as exc:
-            log.exception("unexpected error checking %s", h.record.inbox_path)
+            log.error("unexpected error checking %s: %s", h.record.inbox_path, fault(exc))
             h.rf = None
             h.read_issues = [make_issue(
                 "F01", f"This file could not be checked because of a fault in the system ({type(exc).__name__}); "
@@ -233,7 +271,7 @@ def check_files(ref: Reference, handled: list[Handling]) -> list[Handling]:
         try:
             h.checked = cross_check(h.rf, h.plan, ref, ctx, by_file.get(idx, []))
         except Exception as exc:  # a fault in a check must not stop the run or lose the file
-            log.exception("unexpected error checking %s", h.record.inbox_path)
+            log.error("unexpected error checking %s: %s", h.record.inbox_path, fault(exc))
             h.rf, h.plan = None, None
             h.read_issues = [make_issue(
                 "F01", f"This file could not be checked because of a fault in the system ({type(exc).__name__}); "

@@ -137,6 +137,9 @@ def canonical_date(value: object) -> str | None:
     return display(value).strip()
 
 
+QUOTE_LIMIT = 60  # how much of a value a message quotes; the issue's `value` field carries up to 200
+
+
 def cut(value: object, limit: int = 200) -> str | None:
     """The offending value as reported: text, cut to ``limit`` characters."""
     if value is None:

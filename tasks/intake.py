@@ -62,7 +62,10 @@ def load_files(settings: Settings, reference: Reference, handled: list[steps.Han
 
 @step(name="receipts", retries=2, retry_delay_seconds=1)
 def write_receipts(settings: Settings, handled: list[steps.Handling]) -> list[dict]:
+    """A receipt for every file of this run, and for any file a crashed run loaded without one."""
     rules_page = write_rule_catalogue(settings.outbox, settings.briefing.programme)
     for h in handled:
+        write_receipt(h, rules_page, settings.cycle.due_days, settings.briefing.programme)
+    for h in steps.unwritten_receipts(settings):
         write_receipt(h, rules_page, settings.cycle.due_days, settings.briefing.programme)
     return [h.to_json() for h in handled]

@@ -23,7 +23,7 @@ from cpip.model import (COVER_FIELDS, INDICATOR_REQUIRED, PROGRESS_REQUIRED, STA
                         make_issue)
 from cpip.periods import Period, uk_date
 from cpip.reference import Reference
-from cpip.values import display, is_blank, read_date, text, whole_number
+from cpip.values import QUOTE_LIMIT, cut, display, is_blank, read_date, text, whole_number
 
 _STATUS_BY_LOWER = {s.lower(): s for s in STATUSES}
 
@@ -96,7 +96,8 @@ def plan(rf: ReturnFile, ref: Reference) -> Plan:
         for n, values in part.rows[1:]:
             if text(values.get(key)) != want:
                 disagree.append(make_issue(
-                    "C06", f"Row {n} gives {key} '{display(values.get(key))}' but row {first_n} gives '{want or ''}'.",
+                    "C06", f"Row {n} gives {key} '{cut(values.get(key), QUOTE_LIMIT) or ''}' but row {first_n} "
+                           f"gives '{cut(want, QUOTE_LIMIT) or ''}'.",
                     row=n, column=key, value=values.get(key)))
     if disagree:
         p.issues = disagree  # C06 alone
@@ -238,7 +239,7 @@ def _progress_rules(rf, pl, ref, partner, ok) -> list[Issue]:
         status = _STATUS_BY_LOWER.get(display(values.get("status")).strip().lower())
         if status is None:
             continue
-        label = f"Item {item}" if item else "This item"
+        label = f"Item {cut(item, QUOTE_LIMIT)}" if item else "This item"
         if status == "Complete" and ok("progress", n, "percent_complete"):
             pct = whole_number(values.get("percent_complete"))
             if pct is not None and pct < 100:

@@ -20,7 +20,7 @@ from typing import Any
 
 from cpip.model import COVER_FIELDS, INDICATOR_COLUMNS, PROGRESS_COLUMNS, ReturnFile
 from cpip.reference import Reference
-from cpip.values import canonical_date, canonical_number, display, is_blank, text
+from cpip.values import QUOTE_LIMIT, canonical_date, canonical_number, cut, display, is_blank, text
 
 SUITES = ("cover", "progress", "indicators")
 
@@ -166,7 +166,7 @@ def run_column_rules(batch: list[tuple[int, ReturnFile, set[str]]], ref: Referen
                 idx, row, raw = staged.where[name][rid]
                 raw_value = raw.get(column)
                 shown = display(raw_value).strip() if raw_value is not None else ""
-                what = meta["what"].format(value=shown, length=len(shown))
+                what = meta["what"].format(value=cut(shown, QUOTE_LIMIT), length=len(shown))
                 if name == "cover":
                     row = None  # filled in from the cover cell by the caller
                 failures.append(ColumnFailure(idx, name, row, column, meta["rule"], what, raw_value))

@@ -367,3 +367,13 @@ def test_rebuild_from_the_archive_gives_the_same_warehouse(home):
     assert any(i[2] == "I05" for i in before[1])
     rebuild_warehouse(load_settings(home.path, {"CPIP_NOW": "2027-05-01T10:00"}))
     assert snapshot() == before
+
+
+def test_a_receipt_a_crash_left_unwritten_is_written_by_the_next_run(home):
+    home.drop_progress_csv(home.sample(NATIONAL))
+    r = home.one()
+    receipt = Path(r["receipt"])
+    receipt.unlink()
+    receipt.with_suffix(".json").unlink()
+    assert home.intake() == []
+    assert receipt.is_file() and json.loads(receipt.with_suffix(".json").read_text()) == r
