@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -15,11 +16,20 @@ from cpip.periods import Period, UK
 from cpip.rules import RULES
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _printable(value):
+    """Every value printed drops control characters (a partner's text may hold any byte)."""
+    return _CONTROL.sub("", value) if isinstance(value, str) else value
+
+
 @lru_cache(maxsize=1)
 def environment():
     import jinja2
 
     return jinja2.Environment(
+        finalize=_printable,
         loader=jinja2.FileSystemLoader(str(resources.files("cpip.templates"))),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
