@@ -52,6 +52,12 @@ class Archive:
         for p in (self.objects, self.records, self.tmp):
             p.mkdir(parents=True, exist_ok=True)
 
+    def clear_partial_writes(self) -> None:
+        """Remove temporary files a killed run left half-written (called under the writer lock)."""
+        if self.tmp.is_dir():
+            for p in self.tmp.iterdir():
+                p.unlink(missing_ok=True)
+
     def object_path(self, sha: str) -> Path:
         return self.objects / sha[:2] / sha
 

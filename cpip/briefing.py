@@ -43,6 +43,7 @@ class CycleData:
     trends: list[dict]  # per period held: {"period", "national": {...}, "by_partner": {...}}
     data_cutoff: datetime | None
     files_used: int
+    sources: dict  # submission_id -> {sha256, file, folder, received_at}
 
 
 def gather(con, ref: Reference, period: Period, due_days: int) -> CycleData:
@@ -66,8 +67,34 @@ def gather(con, ref: Reference, period: Period, due_days: int) -> CycleData:
     used = {r["source_submission"] for r in items if r["source_submission"]}
     used |= {r["source_submission"] for r in contributors if r["source_submission"]}
     used |= {r["source_submission"] for r in values}
+    used |= {w["submission_id"] for w in warnings}
+    sources = {}
+    if used:
+        for sid, sha, name, folder, received in con.execute(wh.sql("queries/submission_sources"),
+                                                            {"ids": sorted(used)}).fetchall():
+            sources[sid] = {"sha256": sha, "file": name, "folder": folder, "received_at": iso(received)}
     return CycleData(period, period.due_date(due_days), items, contributors, totals, movement, returns, values,
-                     national, warnings, trends, cutoff, len(used))
+                     national, warnings, trends, cutoff, len(used), sources)
+
+
+def lineage(data: CycleData) -> dict:
+    """Where each figure of briefing.json came from: figure path -> submission ids, and the files."""
+    figures: dict[str, list[int]] = {}
+    for r in data.items:
+        if r["source_submission"]:
+            figures[f"items.{r['item_id']}.status"] = [r["source_submission"]]
+    for c in data.contributors:
+        if c["source_submission"]:
+            figures[f"items.{c['item_id']}.contributors.{c['partner_code']}"] = [c["source_submission"]]
+    for v in data.indicator_values:
+        figures[f"indicators.by_partner.{v['partner_code']}.{v['indicator_id']}"] = [v["source_submission"]]
+        figures.setdefault(f"indicators.national.{v['indicator_id']}", []).append(v["source_submission"])
+    for w in data.warnings:
+        key = f"data_quality.by_rule.{w['rule']}"
+        if w["submission_id"] not in figures.setdefault(key, []):
+            figures[key].append(w["submission_id"])
+    return {"period": str(data.period), "figures": figures,
+            "submissions": {str(k): v for k, v in sorted(data.sources.items())}}
 
 
 def _by_partner(values: list[dict]) -> dict[str, dict[str, Any]]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cpip import warehouse as wh
-from cpip.briefing import CycleData, annex_json, briefing_json, gather
+from cpip.briefing import CycleData, annex_json, briefing_json, gather, lineage
 from cpip.disclosure import publication
 from cpip.periods import Period, iso
 from cpip.reference import Reference
@@ -54,6 +54,7 @@ class Documents:
     briefing: dict
     publication: dict
     annex: dict
+    lineage: dict
 
 
 def compose(settings: Settings, ref: Reference, data: CycleData, run_id: str | None = None) -> Documents:
@@ -61,7 +62,8 @@ def compose(settings: Settings, ref: Reference, data: CycleData, run_id: str | N
     b = briefing_json(data, settings.now)
     return Documents(run_id, b, publication(b, settings.briefing.suppress_below),
                      annex_json(data, ref, run_id, settings.now, settings.briefing.suppress_below,
-                                settings.cycle.due_days, settings.briefing.programme))
+                                settings.cycle.due_days, settings.briefing.programme),
+                     {"run_id": run_id, **lineage(data)})
 
 
 def output_dir(settings: Settings, period: Period) -> Path:
@@ -78,9 +80,9 @@ def _write(path: Path, data: bytes) -> None:
 def write_documents(settings: Settings, period: Period, docs: Documents) -> dict:
     out = output_dir(settings, period)
     paths = {"briefing_json": out / "briefing.json", "publication_json": out / "publication.json",
-             "annex_json": out / "annex.json"}
+             "annex_json": out / "annex.json", "lineage_json": out / "lineage.json"}
     for key, doc in (("briefing_json", docs.briefing), ("publication_json", docs.publication),
-                     ("annex_json", docs.annex)):
+                     ("annex_json", docs.annex), ("lineage_json", docs.lineage)):
         _write(paths[key], (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode())
     return {k: str(v) for k, v in paths.items()}
 
@@ -103,10 +105,17 @@ def render_form(settings: Settings, period: Period, docs: Documents, form: str) 
 def record_briefing(settings: Settings, ref: Reference, period: Period, docs: Documents, written: dict) -> None:
     """The audit log: a briefing was written, from which files."""
     con = _open(settings, ref)
+    pairs = [(fig, sid) for fig, sids in docs.lineage["figures"].items() for sid in sids]
     try:
+        con.execute("BEGIN")
         con.execute(wh.sql("load/insert_audit"), {
             "at": [iso(settings.now)], "event": ["briefing written"], "sha256": None, "submission_id": None,
             "detail": [json.dumps({"period": str(period), "run_id": docs.run_id, "outputs": written})]})
+        if pairs:
+            con.execute(wh.sql("load/insert_lineage"), {"run_id": docs.run_id, "period": str(period),
+                                                        "figure": [p[0] for p in pairs],
+                                                        "submission_id": [p[1] for p in pairs]})
+        con.execute("COMMIT")
     finally:
         con.close()
 

@@ -90,6 +90,7 @@ def take_files(settings: Settings, settled: list[Found], run_id: str, pending: l
     """
     archive = Archive(settings.archive)
     archive.ensure()
+    archive.clear_partial_writes()
     number = archive.next_number()
     taken: list[Record] = []
     leftovers = {(r.inbox_path, r.sha256) for r in pending}

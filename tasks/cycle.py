@@ -46,7 +46,7 @@ def record_briefing(settings: Settings, reference: Reference, period: Period, do
     """Record in the audit log that the briefing was written; return the paths of what was written."""
     outputs = {"period": str(period), "briefing_json": written["briefing_json"],
                "publication_json": written["publication_json"], "annex_json": written["annex_json"],
-               "restricted": restricted, "publication": publication}
+               "lineage_json": written["lineage_json"], "restricted": restricted, "publication": publication}
     steps.record_briefing(settings, reference, period, docs, outputs)
     return outputs
 

@@ -172,9 +172,17 @@ def test_cpip_serve_registers_schedules_and_takes_a_dropped_file_within_ten_seco
     try:
         deadline = time.monotonic() + 90
         deps = {}
-        while time.monotonic() < deadline:
+        def ready(d):
+            try:
+                return (all(d[k].parameters.get("home") == str(home) for k in
+                            ("intake/intake", "cycle/cycle", "reminders/reminders-before", "templates/templates"))
+                        and [s.schedule.interval.total_seconds() for s in d["intake/intake"].schedules] == [120]
+                        and len(d["cycle/cycle"].schedules) == 2)
+            except (KeyError, AttributeError):
+                return False
+        while time.monotonic() < deadline:  # serve registers its deployments one by one
             deps = _deployments(url)
-            if deps.get("cycle/cycle") and deps["cycle/cycle"].parameters.get("home") == str(home):
+            if ready(deps):
                 break
             time.sleep(1)
         assert [s.schedule.interval.total_seconds() for s in deps["intake/intake"].schedules] == [120]

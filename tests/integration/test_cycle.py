@@ -293,3 +293,30 @@ def test_the_accessibility_check_does_find_violations(tmp_path):
                    '<p style="color:#bbb;background:#fff">faint</p></body></html>')
     ids = {v["id"] for v in _axe(bad.as_uri())}
     assert {"image-alt", "html-has-lang", "color-contrast"} <= ids
+
+
+def test_lineage_leads_every_figure_back_to_its_submissions(world):
+    home, paths = world
+    lin = json.loads(Path(paths["lineage_json"]).read_text())
+    subs = lin["submissions"]
+    src = lambda fig: [subs[str(s)]["file"] for s in lin["figures"][fig]]  # noqa: E731
+    assert src("items.T-1.status") == ["a-q3-v2.xlsx"]          # the resubmission, not the superseded file
+    assert src("items.T-3.contributors.CPC-Z") == ["z-q3-progress.csv"]
+    assert src("indicators.by_partner.CPC-X.CASES") == ["x-q3-indicators.csv"]
+    assert sorted(src("indicators.national.CASES")) == ["x-q3-indicators.csv", "z-q3-indicators.csv"]
+    assert src("data_quality.by_rule.P11") == ["a-q3-v2.xlsx"]
+    assert "items.G-2.status" not in lin["figures"]  # No return: no source
+    rows = home_query(home, "SELECT count(*) FROM briefing_lineage WHERE run_id = $r", {"r": lin["run_id"]})
+    assert rows[0][0] == sum(len(v) for v in lin["figures"].values())
+    events = [e for (e,) in home_query(home, "SELECT DISTINCT event FROM audit_log")]
+    assert {"received", "archived", "validated", "accepted", "rejected", "superseded", "briefing written"} <= set(events)
+
+
+def home_query(home, q, params=None):
+    import duckdb
+
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        return con.execute(q, params or {}).fetchall()
+    finally:
+        con.close()

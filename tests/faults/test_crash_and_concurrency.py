@@ -1,0 +1,108 @@
+"""Crash safety (SIGKILL at random moments), concurrent runs, and rebuilding from the archive."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import cpip_cli
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _crash_loop():
+    spec = importlib.util.spec_from_file_location("crash_loop", ROOT / "bench" / "crash_loop.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_killing_intake_at_random_moments_loses_nothing_and_duplicates_nothing(tmp_path):
+    """The CI size of bench/crash_loop.py (which runs 50 rounds)."""
+    res = _crash_loop().run(kills=8, seed=7, out=tmp_path / "crash")
+    assert res["killed"] >= 4, res  # most runs really were killed part-way
+    assert res["lost"] == 0 and res["archived_more_than_once"] == 0 and res["left_in_inbox"] == 0, res
+    assert res["submissions"] == res["files"] and res["duplicate_rows"] == 0 and res["missing_receipts"] == 0, res
+    assert res["same_as_without_crashes"], res
+
+
+def test_two_intakes_at_once_take_each_file_once(home):
+    for n, code in enumerate(("CPC-FIFE", "CELCIS", "SSSC", "CPC-MORAY", "SCRA", "CHS")):
+        home.drop_xlsx(home.sample(code, seed=n))
+    env = {"CPIP_NOW": "2026-10-15T09:00"}
+    out: list = []
+
+    def run():
+        out.append(cpip_cli("intake", "--home", str(home.path), "--json", env=env))
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [r.returncode for r in out] == [0, 0], [r.stderr for r in out]
+    taken = [x for r in out for x in json.loads(r.stdout)]
+    assert len(taken) == 6 and len({x["sha256"] for x in taken}) == 6
+    assert home.query("SELECT count(*), count(DISTINCT sha256) FROM submissions") == [(6, 6)]
+
+
+def test_an_intake_during_a_cycle_waits_for_it(home):
+    home.drop_xlsx(home.sample("CPC-FIFE"))
+    assert len(home.intake()) == 1
+    home.drop_progress_csv(home.sample("CELCIS"))
+    env = {"CPIP_NOW": "2026-11-10T09:00"}
+    exe = Path(sys.executable).parent / "cpip"
+    import os
+
+    cycle = subprocess.Popen([str(exe), "cycle", "--period", "2026-Q3", "--home", str(home.path), "--json"],
+                             env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    intake = cpip_cli("intake", "--home", str(home.path), "--json", env=env)
+    c_out, c_err = cycle.communicate(timeout=300)
+    assert cycle.returncode == 0, c_err
+    assert intake.returncode == 0, intake.stderr
+    assert [x["outcome"] for x in json.loads(intake.stdout)] == ["accepted"]
+    assert Path(json.loads(c_out)["briefing_json"]).is_file()
+
+
+def test_rebuild_from_the_archive_gives_the_same_briefing(home):
+    from datetime import date
+
+    from cpip.periods import Period
+
+    q2 = Period(2026, 2)
+    for n, code in enumerate(("CPC-FIFE", "CELCIS", "SG-CPIP")):
+        home.drop_xlsx(home.sample(code, period=q2, seed=n, signed_off=date(2026, 7, 3)))
+    home.intake(now="2026-07-10T09:00")
+    bad = home.sample("SSSC")
+    bad.progress[0]["status"] = "??"
+    home.drop_xlsx(bad)
+    for n, code in enumerate(("CPC-FIFE", "SG-CPIP", "CPC-ORKNEY")):
+        home.drop_xlsx(home.sample(code, seed=10 + n))
+    home.intake(now="2026-10-20T09:00")
+    home.drop_progress_csv(home.sample("CELCIS", seed=99))
+    home.intake(now="2026-11-02T09:00")  # late
+
+    env = {"CPIP_NOW": "2026-11-10T09:00"}
+    first = cpip_cli("cycle", "--period", "2026-Q3", "--home", str(home.path), "--json", env=env)
+    assert first.returncode == 0, first.stderr
+    before = json.loads(Path(json.loads(first.stdout)["briefing_json"]).read_text())
+    pub_before = json.loads(Path(json.loads(first.stdout)["publication_json"]).read_text())
+
+    (home.path / "inbox").rename(home.path / "inbox-away")  # the rebuild must not need the inbox
+    r = cpip_cli("rebuild", "--home", str(home.path), "--json", env={"CPIP_NOW": "2027-03-01T09:00"})
+    assert r.returncode == 0, r.stderr
+    (home.path / "inbox-away").rename(home.path / "inbox")
+    second = cpip_cli("cycle", "--period", "2026-Q3", "--home", str(home.path), "--json",
+                      env={"CPIP_NOW": "2026-11-11T10:00"})
+    after = json.loads(Path(json.loads(second.stdout)["briefing_json"]).read_text())
+    pub_after = json.loads(Path(json.loads(second.stdout)["publication_json"]).read_text())
+    assert before.pop("generated_at") != after.pop("generated_at")
+    assert before == after
+    pub_before.pop("generated_at"), pub_after.pop("generated_at")
+    assert pub_before == pub_after
+    assert before["returns"]["late"] == ["CELCIS"] and before["returns"]["rejected_only"] == ["SSSC"]
