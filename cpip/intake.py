@@ -231,12 +231,7 @@ def _known_shas(settings: Settings, shas: set[str]) -> dict[str, int]:
     con = wh.connect(settings.warehouse)
     try:
         wh.ensure_schema(con)
-        out = {}
-        for sha in shas:
-            row = con.execute(wh.sql("queries/original_of"), {"sha256": sha}).fetchall()
-            if row:
-                out[sha] = row[0][0]
-        return out
+        return dict(con.execute(wh.sql("queries/known_shas"), {"shas": sorted(shas)}).fetchall())
     finally:
         con.close()
 
