@@ -28,3 +28,28 @@ def test_cycle_flow_runs_under_prefect(home, monkeypatch, prefect_harness):
         async with get_client() as client:
             return (await client.read_flow_run(state.state_details.flow_run_id)).name
     assert asyncio.run(name()) == "cycle-2026-Q3"
+
+
+def test_flows_publish_artifacts(home, monkeypatch, prefect_harness):
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    from cpip.flows.cycle import cycle
+    from cpip.flows.intake import intake
+
+    home.drop_xlsx(home.sample("CPC-FALKIRK"))
+    monkeypatch.setenv("CPIP_NOW", NOW)
+    intake(home=str(home.path))
+    cycle(period="2026-Q3", home=str(home.path))
+
+    async def latest(key):
+        async with get_client() as client:
+            arts = await client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
+            return arts[-1] if arts else None
+    table = asyncio.run(latest("intake-files"))
+    assert table is not None and "CPC-FALKIRK" in str(table.data)
+    md = asyncio.run(latest("cycle-2026-q3"))
+    assert md is not None and "# Briefing for 2026-Q3" in md.data and "Coverage:" in md.data
+    assert "cpip-briefing-2026-Q3-restricted.pdf" in md.data
