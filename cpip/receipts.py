@@ -20,8 +20,13 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _printable(value):
-    """Every value printed drops control characters (a partner's text may hold any byte)."""
-    return _CONTROL.sub("", value) if isinstance(value, str) else value
+    """Every value printed drops control characters (a partner's text may hold any byte).
+    Markup the system made itself (charts, marked ``|safe``) is left as it is."""
+    from markupsafe import Markup
+
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return _CONTROL.sub("", value)
+    return value
 
 
 @lru_cache(maxsize=1)

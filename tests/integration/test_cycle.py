@@ -233,6 +233,15 @@ def test_partner_text_is_escaped_and_kept_out_of_the_publication(world):
     assert "Child Protection Improvement" not in public + restricted
 
 
+def test_trend_charts_are_inline_svg_with_a_text_alternative(world):
+    _, paths = world
+    html = Path(paths["restricted"]["html"]).read_text()
+    assert html.count("<svg ") == 3 and "&lt;svg" not in html
+    assert '<desc id="trend-0-d">Cases opened, national total by quarter. 2026-Q2: 28; 2026-Q3: 32.</desc>' in html
+    public = Path(paths["publication"]["html"]).read_text()
+    assert "2026-Q3: [c]." in public  # the suppressed URGENT total, in the chart's text alternative too
+
+
 def test_exceptions_carry_the_leads_narrative_in_the_restricted_form_only(world):
     _, paths = world
     restricted = Path(paths["restricted"]["html"]).read_text()
