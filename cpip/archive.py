@@ -83,24 +83,30 @@ class Archive:
             self._write_durably(target, data)
         return sha
 
-    def next_number(self) -> int:
-        nums = [int(p.name[:8]) for p in self._record_files()]
-        return max(nums, default=0) + 1
-
-    def _record_files(self) -> list[Path]:
-        if not self.records.is_dir():
+    def _numbers(self) -> list[int]:
+        """Record numbers in the archive (plain names: at 10,000 records Path objects cost 0.25 s)."""
+        try:
+            names = os.listdir(self.records)
+        except FileNotFoundError:
             return []
-        return sorted(p for p in self.records.iterdir() if p.suffix == ".json" and p.name[:8].isdigit())
+        return [int(n[:8]) for n in names if len(n) == 13 and n.endswith(".json") and n[:8].isdigit()]
+
+    def next_number(self) -> int:
+        return max(self._numbers(), default=0) + 1
 
     def add_record(self, record: Record) -> None:
         data = json.dumps(asdict(record), sort_keys=True, indent=1).encode()
         self._write_durably(self.records / f"{record.number:08d}.json", data)
 
-    def all_records(self) -> list[Record]:
-        return [Record(**json.loads(p.read_text())) for p in self._record_files()]
+    def read_record(self, number: int) -> Record:
+        return Record(**json.loads((self.records / f"{number:08d}.json").read_text()))
 
-    def records_after(self, number: int) -> list[Record]:
-        return [Record(**json.loads(p.read_text())) for p in self._record_files() if int(p.name[:8]) > number]
+    def all_records(self) -> list[Record]:
+        return [self.read_record(n) for n in sorted(self._numbers())]
+
+    def records_after(self, number: int, skip: set[int] | None = None) -> list[Record]:
+        skip = skip or set()
+        return [self.read_record(n) for n in sorted(self._numbers()) if n > number and n not in skip]
 
 
 def _fsync_dir(path: Path) -> None:

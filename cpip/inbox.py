@@ -29,6 +29,7 @@ class Found:
     is_symlink: bool
     size: int
     mtime_ns: int
+    seen_at: float = 0.0  # time.monotonic() when the scan saw it
 
     @property
     def relative(self) -> str:
@@ -55,10 +56,11 @@ def _entries(folder: Path, name: str) -> list[Found]:
                 st = os.lstat(e.path)
             except OSError:
                 continue  # vanished between listing and looking
+            now = time.monotonic()
             if stat.S_ISLNK(st.st_mode):
-                out.append(Found(Path(e.path), name, True, 0, st.st_mtime_ns))
+                out.append(Found(Path(e.path), name, True, 0, st.st_mtime_ns, now))
             elif stat.S_ISREG(st.st_mode):
-                out.append(Found(Path(e.path), name, False, st.st_size, st.st_mtime_ns))
+                out.append(Found(Path(e.path), name, False, st.st_size, st.st_mtime_ns, now))
             elif not stat.S_ISDIR(st.st_mode):
                 log.warning("left alone %s: not a regular file", e.path)
     return out
@@ -84,11 +86,15 @@ def scan(inbox: Path) -> list[Found]:
 def settle(found: list[Found], seconds: float) -> list[Found]:
     """Those files whose size and modification time did not change over ``seconds``.
 
-    One wait per run, however many files; symbolic links need no settling.
+    One wait per run, however many files, counted from when the scan saw them (so work done
+    meanwhile, such as loading the rule suites, is not waited for twice); symbolic links need no
+    settling.
     """
     files = [f for f in found if not f.is_symlink]
     if files and seconds > 0:
-        time.sleep(seconds)
+        remaining = seconds - (time.monotonic() - min(f.seen_at for f in files))
+        if remaining > 0:
+            time.sleep(remaining)
     out: list[Found] = []
     for f in found:
         if f.is_symlink:

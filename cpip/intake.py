@@ -164,8 +164,9 @@ def pending_records(settings: Settings) -> list[Record]:
         loaded = {r[0] for r in con.execute(wh.sql("queries/loaded_numbers")).fetchall()}
     finally:
         con.close()
-    last = max(loaded, default=0)
-    return [r for r in archive.records_after(0 if len(loaded) != last else last) if r.number not in loaded]
+    # Loaded numbers are contiguous from 1 unless a run died part-way: only read what may be pending.
+    start = max(loaded, default=0) if len(loaded) == max(loaded, default=0) else 0
+    return archive.records_after(start, skip=loaded)
 
 
 def unwritten_receipts(settings: Settings) -> list[Handling]:

@@ -6,8 +6,8 @@ from prefect import flow
 
 from cpip.lock import writer_lock
 from cpip.tasks.delivery import publish_intake_artifact
-from cpip.tasks.intake import (archive_files, load_files, parse_files, read_reference, read_settings, scan_inbox,
-                          settle_files, unloaded_records, validate_files, write_receipts)
+from cpip.tasks.intake import (archive_files, load_files, parse_files, prepare_checks, read_reference, read_settings,
+                              scan_inbox, settle_files, unloaded_records, validate_files, write_receipts)
 
 
 def _run_name() -> str:
@@ -23,6 +23,7 @@ def intake(home: str | None = None) -> list[dict]:
     reference = read_reference(settings)
     with writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
         found = scan_inbox(settings)
+        prepare_checks(found)
         settled = settle_files(settings, found)
         archive_files(settings, settled, unloaded_records(settings))
         handled = parse_files(settings, unloaded_records(settings))

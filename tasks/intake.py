@@ -30,6 +30,16 @@ def scan_inbox(settings: Settings) -> list[Found]:
     return scan(settings.inbox)
 
 
+@step(name="prepare-checks")
+def prepare_checks(found: list[Found]) -> int:
+    """Load the Great Expectations suites while new files settle (only when there are files)."""
+    if any(not f.is_symlink for f in found):
+        from cpip.checks.columns import runner
+
+        runner()
+    return len(found)
+
+
 @step(name="settle")
 def settle_files(settings: Settings, found: list[Found]) -> list[Found]:
     return settle(found, settings.intake.settle_seconds)

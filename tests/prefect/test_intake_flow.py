@@ -30,13 +30,13 @@ def test_intake_flow_runs_under_prefect_with_named_tasks(home, monkeypatch, pref
             runs = await client.read_task_runs(
                 flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id])))
             return {r.name.rsplit("-", 1)[0] for r in runs}
-    wanted = {"read-settings", "read-reference", "scan-inbox", "settle", "unloaded-records", "archive",
+    wanted = {"read-settings", "read-reference", "scan-inbox", "prepare-checks", "settle", "unloaded-records", "archive",
               "parse", "validate", "load", "receipts"}
     deadline = time.monotonic() + 30
     names = asyncio.run(task_names())
     while not wanted <= names and time.monotonic() < deadline:  # task runs are recorded asynchronously
         time.sleep(0.5)
         names = asyncio.run(task_names())
-    for step in ("read-settings", "read-reference", "scan-inbox", "settle", "unloaded-records", "archive",
+    for step in ("read-settings", "read-reference", "scan-inbox", "prepare-checks", "settle", "unloaded-records", "archive",
                  "parse", "validate", "load", "receipts"):
         assert step in names, names
