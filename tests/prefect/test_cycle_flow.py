@@ -47,9 +47,16 @@ def test_flows_publish_artifacts(home, monkeypatch, prefect_harness):
     async def latest(key):
         async with get_client() as client:
             arts = await client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
-            return arts[-1] if arts else None
+            return max(arts, key=lambda a: a.created) if arts else None
+
+    import time
+
+    deadline = time.monotonic() + 30
     table = asyncio.run(latest("intake-files"))
-    assert table is not None and "CPC-FALKIRK" in str(table.data)
+    while (table is None or "CPC-FALKIRK" not in str(table.data)) and time.monotonic() < deadline:
+        time.sleep(0.5)  # artifacts are recorded asynchronously
+        table = asyncio.run(latest("intake-files"))
+    assert table is not None and "CPC-FALKIRK" in str(table.data) and table.type == "table"
     md = asyncio.run(latest("cycle-2026-q3"))
     assert md is not None and "# Briefing for 2026-Q3" in md.data and "Coverage:" in md.data
     assert "cpip-briefing-2026-Q3-restricted.pdf" in md.data
