@@ -1,6 +1,6 @@
 # make demo   set up and run intake on a demonstration home (prints where everything is)
 # make test   set up (Python venv + Debian packages the tests use) and run the tests
-# make bench  the intake benchmark
+# make bench  the performance benchmark (bench/perf.py; ~10 minutes): every figure beside its target
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -27,8 +27,8 @@ demo: venv runtime-deps
 test: venv system-deps
 	PREFECT_SERVER_ANALYTICS_ENABLED=false PREFECT_HOME=$(CURDIR)/.prefect $(BIN)/python -m pytest
 
-bench: venv
-	$(BIN)/python bench/intake_rate.py
+bench: venv runtime-deps
+	$(BIN)/python bench/perf.py
 
 clean:
 	rm -rf $(VENV) cpip-demo .prefect bench/out
