@@ -204,12 +204,4 @@ def _page_css(form: str, marking: str) -> str:
              if form == "restricted" else "")
     return ("@page { size: A4; margin: 20mm 16mm 20mm 16mm; " + boxes +
             '@bottom-right { content: "Page " counter(page) " of " counter(pages); '
-            "font: 9pt DejaVu Sans, sans-serif; color: #0b0c0c; } }"
-            "@page wide { size: A4 landscape; }"
-            "body { font-family: DejaVu Sans, sans-serif; font-size: 10pt; max-width: none; padding: 0; }"
-            ".marking-banner { display: none; }"
-            "section.page-break { break-before: page; }"
-            "table { font-size: 8.5pt; } thead { display: table-header-group; } tr { break-inside: avoid; }"
-            ".trend-grid { display: block; } .trend-grid figure { display: inline-block; width: 31%; margin: 0 1% 2mm 0; }"
-            ".trend-grid svg { width: 100%; height: auto; } figcaption { font-size: 8pt; }"
-            "nav.toc { display: none; }")
+            "font: 9pt DejaVu Sans, sans-serif; color: #0b0c0c; } }")
