@@ -61,6 +61,11 @@ def _run_flow(settings, flow, **params):
         return flow.fn(**params)
 
 
+def _emit(out, as_json: bool, human: str) -> None:
+    """One JSON document on standard output with --json, else the human summary."""
+    typer.echo(json.dumps(out, indent=2, ensure_ascii=False) if as_json else human)
+
+
 def _logging() -> None:
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
@@ -109,12 +114,9 @@ def cycle(period: str = typer.Option(..., "--period", help="The quarter to close
 
     settings = _settings(home)
     out = _run_flow(settings, cycle_flow, period=period, home=str(settings.home))
-    if as_json:
-        typer.echo(json.dumps(out, indent=2))
-    else:
-        typer.echo(f"Briefing for {period} written:\n  restricted:  {out['restricted']['pdf']}\n"
-                   f"               {out['restricted']['html']}\n  publication: {out['publication']['pdf']}\n"
-                   f"               {out['publication']['html']}\n  data:        {out['briefing_json']}")
+    _emit(out, as_json, f"Briefing for {period} written:\n  restricted:  {out['restricted']['pdf']}\n"
+                        f"               {out['restricted']['html']}\n  publication: {out['publication']['pdf']}\n"
+                        f"               {out['publication']['html']}\n  data:        {out['briefing_json']}")
 
 
 @app.command()
@@ -132,13 +134,11 @@ def status(period: str = typer.Option(..., "--period", help="The quarter, e.g. 2
         ref = load_reference(settings)
         with writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
             out = read_status(settings, ref, quarter)
-    if as_json:
-        typer.echo(json.dumps(out, indent=2))
-        return
-    typer.echo(f"Returns for {out['period']} (due {out['due_date']}):")
+    lines = [f"Returns for {out['period']} (due {out['due_date']}):"]
     for p in out["partners"]:
         when = f"first accepted {p['first_accepted_at']}" if p["first_accepted_at"] else ""
-        typer.echo(f"  {p['partner_code']:<30} {p['state']:<14} files: {p['files']:<3} {when}")
+        lines.append(f"  {p['partner_code']:<30} {p['state']:<14} files: {p['files']:<3} {when}")
+    _emit(out, as_json, "\n".join(lines))
 
 
 @app.command()
@@ -150,10 +150,7 @@ def templates(period: str = typer.Option(..., "--period", help="The quarter the 
 
     settings = _settings(home)
     out = _run_flow(settings, templates_flow, period=period, home=str(settings.home))
-    if as_json:
-        typer.echo(json.dumps(out, indent=2))
-    else:
-        typer.echo(f"Templates for {out['period']} for {len(out['partners'])} partners in {out['folder']}")
+    _emit(out, as_json, f"Templates for {out['period']} for {len(out['partners'])} partners in {out['folder']}")
 
 
 @app.command()
@@ -165,10 +162,7 @@ def rebuild(home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
     settings = _settings(home)
     with _clear_failures():
         results = rebuild_warehouse(settings)
-    if as_json:
-        typer.echo(json.dumps({"files": len(results)}, indent=2))
-    else:
-        typer.echo(f"Rebuilt the warehouse from {len(results)} archived files.")
+    _emit({"files": len(results)}, as_json, f"Rebuilt the warehouse from {len(results)} archived files.")
 
 
 @app.command()
