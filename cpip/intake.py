@@ -20,16 +20,14 @@ from cpip.checks import Checked, FileContext, Plan, cross_check, plan
 from cpip.checks.columns import ColumnFailure, run_column_rules
 from cpip.checks.history import LastPeriod, indicator_warnings, progress_warnings
 from cpip.inbox import Found
-from cpip.model import STATUSES, FileRejected, Issue, ReturnFile, make_issue
+from cpip.model import FileRejected, Issue, ReturnFile, canonical_status, make_issue
 from cpip.periods import Period, iso, is_late
 from cpip.reference import Reference
 from cpip.settings import Settings
-from cpip.values import display, is_blank, read_date, text, whole_number
+from cpip.values import is_blank, read_date, text, whole_number
 from cpip import warehouse as wh
 
 log = logging.getLogger("cpip.intake")
-
-_STATUS_BY_LOWER = {s.lower(): s for s in STATUSES}
 
 
 @dataclass
@@ -184,12 +182,9 @@ def unwritten_receipts(settings: Settings) -> list[Handling]:
     archive = Archive(settings.archive)
     out = []
     for number, partner, period, outcome, late, html, js, issues in rows:
-        rec_path = archive.records / f"{number:08d}.json"
-        if not rec_path.exists():
+        if not (archive.records / f"{number:08d}.json").exists():
             continue
-        import json
-
-        h = Handling(Record(**json.loads(rec_path.read_text())))
+        h = Handling(archive.read_record(number))
         h.partner_code, h.period, h.outcome, h.late = partner, period, outcome, late
         h.receipt_html, h.receipt_json = html, js
         h.issues = [Issue(**i) for i in (issues or [])]
@@ -437,7 +432,7 @@ def _insert_rows(con, h: Handling) -> None:
             **common,
             "row": [n for n, _ in rows],
             "item_id": [text(v.get("item_id")) for _, v in rows],
-            "status": [_STATUS_BY_LOWER[display(v.get("status")).strip().lower()] for _, v in rows],
+            "status": [canonical_status(v.get("status")) for _, v in rows],
             "percent_complete": [whole_number(v.get("percent_complete")) for _, v in rows],
             "milestone": [text(v.get("milestone")) for _, v in rows],
             "milestone_due": [read_date(v.get("milestone_due")) for _, v in rows],

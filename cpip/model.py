@@ -28,6 +28,16 @@ PROGRESS_CSV_COVER = tuple(COVER_FIELDS)
 INDICATORS_CSV_COVER = ("partner_code", "period")
 
 STATUSES = ("Not started", "On track", "At risk", "Off track", "Complete")
+_STATUS_BY_LOWER = {s.lower(): s for s in STATUSES}
+
+
+def canonical_status(value: Any) -> str | None:
+    """The status a cell names (case and surrounding spaces ignored), or None when it is not one."""
+    from cpip.values import display
+
+    return _STATUS_BY_LOWER.get(display(value).strip().lower())
+
+
 RAG = {"On track": "Green", "At risk": "Amber", "Off track": "Red", "Complete": "Blue", "Not started": "Grey"}
 
 TEXT_LIMITS = {"milestone": 300, "narrative": 2000, "risks": 1000, "note": 500}

@@ -15,7 +15,6 @@ import io
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
-from pathlib import Path
 
 from cpip.settings import Settings
 

@@ -23,7 +23,6 @@ import threading
 import time
 import urllib.request
 from datetime import timedelta
-from pathlib import Path
 
 from cpip.inbox import ignored
 from cpip.schedules import TIMEZONE, cycle_crons, reminder_crons, templates_crons

@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import re
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 _NAME_RE = re.compile(r"[\s_]+")
 

@@ -19,13 +19,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from cpip.checks.columns import ColumnFailure
-from cpip.model import (COVER_FIELDS, INDICATOR_REQUIRED, PROGRESS_REQUIRED, STATUSES, Issue, ReturnFile,
+from cpip.model import (COVER_FIELDS, INDICATOR_REQUIRED, PROGRESS_REQUIRED, Issue, ReturnFile, canonical_status,
                         make_issue)
 from cpip.periods import Period, uk_date
 from cpip.reference import Reference
-from cpip.values import QUOTE_LIMIT, cut, display, is_blank, read_date, text, whole_number
-
-_STATUS_BY_LOWER = {s.lower(): s for s in STATUSES}
+from cpip.values import QUOTE_LIMIT, cut, is_blank, read_date, text, whole_number
 
 
 @dataclass(frozen=True)
@@ -236,7 +234,7 @@ def _progress_rules(rf, pl, ref, partner, ok) -> list[Issue]:
                 seen[item] = n
         if not ok("progress", n, "status"):
             continue
-        status = _STATUS_BY_LOWER.get(display(values.get("status")).strip().lower())
+        status = canonical_status(values.get("status"))
         if status is None:
             continue
         label = f"Item {cut(item, QUOTE_LIMIT)}" if item else "This item"

@@ -7,13 +7,11 @@ was taken (P12-P14, I05, I06). They never block, and are never recomputed later.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from cpip.model import STATUSES, Issue, ReturnFile, make_issue
+from cpip.model import Issue, ReturnFile, canonical_status, make_issue
 from cpip.reference import Reference
-from cpip.values import display, is_blank, read_date, text, whole_number
-
-_STATUS_BY_LOWER = {s.lower(): s for s in STATUSES}
+from cpip.values import is_blank, read_date, text, whole_number
 
 
 @dataclass
@@ -33,7 +31,7 @@ def progress_warnings(rf: ReturnFile, ref: Reference, last: LastPeriod) -> list[
     for n, values in part.rows:
         item_id = text(values.get("item_id"))
         item = ref.items.get(item_id or "")
-        status = _STATUS_BY_LOWER.get(display(values.get("status")).strip().lower())
+        status = canonical_status(values.get("status"))
         pct = whole_number(values.get("percent_complete"))
         forecast = read_date(values.get("forecast_completion"))
         narrative = text(values.get("narrative"))
