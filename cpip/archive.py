@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -50,7 +51,7 @@ class Archive:
 
     def ensure(self) -> None:
         for p in (self.objects, self.records, self.tmp):
-            p.mkdir(parents=True, exist_ok=True)
+            make_dirs_durably(p)
 
     def clear_partial_writes(self) -> None:
         """Remove temporary files a killed run left half-written (called under the writer lock)."""
@@ -61,11 +62,22 @@ class Archive:
     def object_path(self, sha: str) -> Path:
         return self.objects / sha[:2] / sha
 
-    def read(self, sha: str) -> bytes:
-        return self.object_path(sha).read_bytes()
+    def read(self, sha: str, attempts: int = 3) -> bytes:
+        """The bytes kept for ``sha``. An I/O error (a flaky share or disk) is retried, then raised:
+        it is the system's fault, never turned into a rejection of the partner's file."""
+        for attempt in range(attempts):
+            try:
+                return self.object_path(sha).read_bytes()
+            except FileNotFoundError:
+                raise
+            except OSError:
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
+        raise AssertionError("unreachable")
 
     def _write_durably(self, target: Path, data: bytes) -> None:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        make_dirs_durably(target.parent)
         tmp = self.tmp / f"{target.name}.{os.getpid()}.tmp"
         with open(tmp, "wb") as fh:
             fh.write(data)
@@ -82,6 +94,43 @@ class Archive:
         if not target.exists() or target.stat().st_size != len(data):
             self._write_durably(target, data)
         return sha
+
+    def store_stream(self, fd: int, chunk: int = 1 << 20) -> tuple[str, int]:
+        """Copy an open file into the archive as it streams, hashing the bytes on the way.
+
+        Memory holds one chunk at a time, whatever the file's size (a multi-gigabyte file
+        is kept like any other; the readers refuse it by its recorded size, F02). Returns
+        (SHA-256, size). The bytes land under a temporary name, are synced, and are renamed
+        to their content address only when complete.
+        """
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        tmp = self.tmp / f"stream.{os.getpid()}.{time.monotonic_ns()}.tmp"
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            with open(tmp, "wb") as out:
+                while True:
+                    b = os.read(fd, chunk)
+                    if not b:
+                        break
+                    digest.update(b)
+                    out.write(b)
+                    size += len(b)
+                out.flush()
+                os.fsync(out.fileno())
+            sha = digest.hexdigest()
+            target = self.object_path(sha)
+            if target.exists() and target.stat().st_size == size:
+                tmp.unlink()
+                return sha, size
+            make_dirs_durably(target.parent)
+            os.chmod(tmp, 0o444)
+            os.replace(tmp, target)
+            _fsync_dir(target.parent)
+            return sha, size
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
 
     def _numbers(self) -> list[int]:
         """Record numbers in the archive (plain names: at 10,000 records Path objects cost 0.25 s)."""
@@ -120,6 +169,23 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def make_dirs_durably(path: Path) -> None:
+    """Create a folder (and any missing parents) so that it survives a crash: each new folder's
+    parent is synced after the folder is made, as a new file's folder is synced after it."""
+    missing = []
+    p = path
+    while not p.exists():
+        missing.append(p)
+        p = p.parent
+    for folder in reversed(missing):
+        folder.mkdir(exist_ok=True)
+        _fsync_dir(folder.parent)
+
+
 def make_record(number: int, received_at: datetime, run_id: str, inbox_path: Path, folder: str,
                 sha: str | None, size: int | None, not_regular: bool = False) -> Record:
-    return Record(number, iso(received_at), run_id, str(inbox_path), folder, inbox_path.name, sha, size, not_regular)
+    """A record; names are stored as :func:`cpip.inbox.shown` gives them (safe to print and store)."""
+    from cpip.inbox import shown
+
+    return Record(number, iso(received_at), run_id, shown(inbox_path), shown(folder), shown(inbox_path.name), sha, size,
+                  not_regular)

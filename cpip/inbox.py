@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import stat
 import time
 from dataclasses import dataclass
@@ -36,6 +37,20 @@ class Found:
         return f"{self.folder}/{self.path.name}" if self.folder else self.path.name
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def shown(path: object) -> str:
+    """A file name or path as it may safely be shown and stored: bytes that are not valid UTF-8
+    (kept by the OS as surrogate escapes) and control characters become visible escapes such as
+    ``\\xff``. Used for every record, receipt, JSON output and log line; the file itself is
+    always reached by its real path. (A name is at most 255 bytes, so at most 1,020 characters
+    shown; receipts' own file names are cut shorter.)"""
+    raw = os.fspath(path)
+    text = raw.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def ignored(name: str) -> bool:
     low = name.lower()
     return name.startswith(".") or name.startswith("~$") or low.endswith(IGNORED_SUFFIXES)
@@ -46,7 +61,7 @@ def _entries(folder: Path, name: str) -> list[Found]:
     try:
         it = os.scandir(folder)
     except OSError as exc:
-        log.warning("cannot list %s: %s", folder, exc)
+        log.warning("cannot list %s: %s", shown(folder), exc.strerror)
         return out
     with it:
         for e in it:
@@ -62,7 +77,7 @@ def _entries(folder: Path, name: str) -> list[Found]:
             elif stat.S_ISREG(st.st_mode):
                 out.append(Found(Path(e.path), name, False, st.st_size, st.st_mtime_ns, now))
             elif not stat.S_ISDIR(st.st_mode):
-                log.warning("left alone %s: not a regular file", e.path)
+                log.warning("left alone %s: not a regular file", shown(e.path))
     return out
 
 
@@ -107,5 +122,5 @@ def settle(found: list[Found], seconds: float) -> list[Found]:
         if stat.S_ISREG(st.st_mode) and st.st_size == f.size and st.st_mtime_ns == f.mtime_ns:
             out.append(f)
         else:
-            log.info("still changing, left for the next run: %s", f.path)
+            log.info("still changing, left for the next run: %s", shown(f.path))
     return out

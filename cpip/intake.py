@@ -19,8 +19,8 @@ from cpip.archive import Archive, Record, make_record
 from cpip.checks import Checked, FileContext, Plan, cross_check, plan
 from cpip.checks.columns import ColumnFailure, run_column_rules
 from cpip.checks.history import LastPeriod, indicator_warnings, progress_warnings
-from cpip.inbox import Found
-from cpip.model import FileRejected, Issue, ReturnFile, canonical_status, make_issue
+from cpip.model import FAULT_ISSUE, FileRejected, Issue, ReturnFile, canonical_status, make_issue
+from cpip.move import fault
 from cpip.periods import Period, iso, is_late
 from cpip.reference import Reference
 from cpip.settings import Settings
@@ -40,6 +40,9 @@ class Handling:
     read_issues: list[Issue] = field(default_factory=list)  # F01 / F02
     plan: Plan | None = None
     checked: Checked | None = None
+    # A fault in the system while handling this file: (step, place). The file is then reported
+    # once as not processed (F01), marked faulted in the warehouse and left for `cpip retry`.
+    fault: tuple[str, str] | None = None
     # Filled in by the load step:
     outcome: str | None = None
     issues: list[Issue] = field(default_factory=list)
@@ -48,6 +51,7 @@ class Handling:
     late: bool | None = None
     receipt_html: str | None = None
     receipt_json: str | None = None
+    rendered: str | None = None  # the receipt's HTML, rendered before the file's load is committed
 
     def to_json(self) -> dict:
         return {
@@ -61,91 +65,25 @@ class Handling:
             "receipt": self.receipt_html,
         }
 
+    def faulted(self, step: str, exc: BaseException) -> None:
+        """Confine a fault to this file: whatever it was, the officer is told once that we kept the
+        file but could not process it, and the data team finds its place in the log."""
+        self.fault = (step, fault(exc))
+        log.error("file %d (%s) faulted while %s: %s. It is kept in the archive and reported as not processed; "
+                  "`cpip retry` runs it again once the fault is fixed.",
+                  self.record.number, self.record.inbox_path, _STEP_WORDS.get(step, step), self.fault[1])
+        self.rf, self.plan, self.checked, self.duplicate_of, self.read_issues = None, None, None, None, []
+        self.outcome, self.issues = "rejected", [FAULT_ISSUE]
+        self.partner_code = self.period = self.late = None
+        self.rendered = None
 
-def fault(exc: BaseException) -> str:
-    """Where a fault happened (type, file and line), never its message: a message may quote a
-    partner's file, and logs must not carry more of a file than a receipt does."""
-    import traceback
 
-    frames = traceback.extract_tb(exc.__traceback__)
-    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
-    return f"{type(exc).__name__}{where}"
+_STEP_WORDS = {"read": "reading it", "check": "checking it", "decide": "working out its outcome",
+               "receipt": "writing its receipt", "load": "loading it"}
 
 
 def new_run_id(now: datetime) -> str:
     return f"{now.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
-
-
-# --- archive ---------------------------------------------------------------------------
-
-
-def take_files(settings: Settings, settled: list[Found], run_id: str, pending: list[Record]) -> list[Record]:
-    """Copy each settled file into the archive, durably, then remove it from the inbox.
-
-    A symbolic link is never followed: it is recorded (as not a regular file) and the
-    link itself removed. A file left in the inbox by a run that crashed after archiving
-    it (same path and bytes as a record not yet loaded) is removed, not taken twice.
-    """
-    archive = Archive(settings.archive)
-    archive.ensure()
-    archive.clear_partial_writes()
-    number = archive.next_number()
-    taken: list[Record] = []
-    leftovers = {(r.inbox_path, r.sha256) for r in pending}
-    for f in settled:
-        if f.is_symlink:
-            rec = make_record(number, settings.now, run_id, f.path, f.folder, None, None, not_regular=True)
-            archive.add_record(rec)
-            _unlink(f.path)
-            taken.append(rec)
-            number += 1
-            continue
-        data = _read_regular(f.path)
-        if data is None:
-            continue  # vanished, became a link, or unreadable: left for the next run
-        sha = archive.store(data)
-        if (str(f.path), sha) in leftovers:
-            _unlink(f.path)
-            continue
-        rec = make_record(number, settings.now, run_id, f.path, f.folder, sha, len(data))
-        archive.add_record(rec)
-        _unlink(f.path)
-        taken.append(rec)
-        number += 1
-    return taken
-
-
-def _read_regular(path: Path) -> bytes | None:
-    """The bytes of a regular file, opened without following a symbolic link."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    except OSError as exc:
-        log.warning("could not open %s (%s); left for the next run", path, exc.strerror)
-        return None
-    try:
-        import stat as _stat
-
-        if not _stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        chunks = []
-        while True:
-            b = os.read(fd, 1 << 20)
-            if not b:
-                break
-            chunks.append(b)
-        return b"".join(chunks)
-    except OSError as exc:
-        log.warning("could not read %s (%s); left for the next run", path, exc.strerror)
-        return None
-    finally:
-        os.close(fd)
-
-
-def _unlink(path: Path) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
 
 
 # --- what to handle --------------------------------------------------------------------
@@ -196,28 +134,47 @@ def unwritten_receipts(settings: Settings) -> list[Handling]:
 
 
 def read_files(settings: Settings, records: list[Record]) -> list[Handling]:
-    """Read each pending file from the archive; spot duplicates of earlier files."""
-    from cpip.readers import read_return
+    """Read each pending file from the archive; spot duplicates of earlier files.
+
+    A file over the size limit is refused by its recorded size, without reading it into memory.
+    An I/O error reading the archive is retried (:meth:`Archive.read`) and, if it persists, the
+    file is left pending for the next run: it is the system's fault, not the partner's. Any other
+    fault while reading is confined to the file (:meth:`Handling.faulted`).
+    """
+    from cpip.readers import read_return, refuse_by_size
 
     archive = Archive(settings.archive)
     known = _known_shas(settings, {r.sha256 for r in records if r.sha256})
     out: list[Handling] = []
     for rec in records:
         h = Handling(rec)
-        out.append(h)
         if rec.not_regular or rec.sha256 is None:
+            out.append(h)
             continue
-        if rec.sha256 in known:
+        if known.get(rec.sha256, rec.number) != rec.number:
             h.duplicate_of = known[rec.sha256]
+            out.append(h)
             continue
         known[rec.sha256] = rec.number
         try:
-            h.rf = read_return(rec.name, archive.read(rec.sha256))
+            refuse_by_size(rec.size)
+            data = archive.read(rec.sha256)
+        except FileRejected as exc:
+            h.read_issues = exc.issues
+            out.append(h)
+            continue
+        except OSError as exc:
+            log.error("could not read file %d (%s) from the archive (%s); it stays pending for the next run",
+                      rec.number, rec.inbox_path, fault(exc))
+            del known[rec.sha256]
+            continue
+        out.append(h)
+        try:
+            h.rf = read_return(rec.name, data)
         except FileRejected as exc:
             h.read_issues = exc.issues
         except Exception as exc:  # a reader bug must not lose the file or stop the run
-            log.error("unexpected error reading %s: %s", rec.inbox_path, fault(exc))
-            h.read_issues = [make_issue("F01", f"This file could not be read ({type(exc).__name__}).")]
+            h.faulted("read", exc)
     return out
 
 
@@ -236,7 +193,11 @@ def _known_shas(settings: Settings, shas: set[str]) -> dict[str, int]:
 
 
 def check_files(ref: Reference, handled: list[Handling]) -> list[Handling]:
-    """Every error rule: the shape, then the column suites (one GX run for the batch), then cross-field rules."""
+    """Every error rule: the shape, then the column suites (one GX run for the batch), then cross-field rules.
+
+    A fault with one file is confined to it: if the batch's suites fail to run, each file's are
+    run alone so that only the file that causes it is faulted.
+    """
     batch = []
     for idx, h in enumerate(handled):
         if h.rf is None:
@@ -244,16 +205,11 @@ def check_files(ref: Reference, handled: list[Handling]) -> list[Handling]:
         try:
             h.plan = plan(h.rf, ref)
         except Exception as exc:
-            log.error("unexpected error checking %s: %s", h.record.inbox_path, fault(exc))
-            h.rf = None
-            h.read_issues = [make_issue(
-                "F01", f"This file could not be checked because of a fault in the system ({type(exc).__name__}); "
-                       "the programme office has been told. You do not need to do anything yet.")]
+            h.faulted("check", exc)
             continue
         batch.append((idx, h.rf, h.plan.parts))
-    failures = run_column_rules(batch, ref) if batch else []
     by_file: dict[int, list[ColumnFailure]] = {}
-    for f in failures:
+    for f in _column_failures(ref, handled, batch):
         by_file.setdefault(f.file, []).append(f)
     for idx, h in enumerate(handled):
         if h.rf is None:
@@ -263,31 +219,65 @@ def check_files(ref: Reference, handled: list[Handling]) -> list[Handling]:
         try:
             h.checked = cross_check(h.rf, h.plan, ref, ctx, by_file.get(idx, []))
         except Exception as exc:  # a fault in a check must not stop the run or lose the file
-            log.error("unexpected error checking %s: %s", h.record.inbox_path, fault(exc))
-            h.rf, h.plan = None, None
-            h.read_issues = [make_issue(
-                "F01", f"This file could not be checked because of a fault in the system ({type(exc).__name__}); "
-                       "the programme office has been told. You do not need to do anything yet.")]
+            h.faulted("check", exc)
     return handled
+
+
+def _column_failures(ref: Reference, handled: list[Handling], batch: list) -> list[ColumnFailure]:
+    if not batch:
+        return []
+    try:
+        return run_column_rules(batch, ref)
+    except Exception as exc:
+        log.warning("the column rules failed for a batch of %d files (%s); running them file by file",
+                    len(batch), fault(exc))
+    failures: list[ColumnFailure] = []
+    for item in batch:
+        try:
+            failures += run_column_rules([item], ref)
+        except Exception as exc:
+            handled[item[0]].faulted("check", exc)
+    return failures
 
 
 # --- load ------------------------------------------------------------------------------
 
 
-def load_files(settings: Settings, ref: Reference, handled: list[Handling]) -> list[Handling]:
-    """Decide each outcome and load it, one transaction per file, in the order taken.
+def load_files(settings: Settings, ref: Reference, handled: list[Handling],
+               retrying: bool = False) -> list[Handling]:
+    """Decide each outcome, render its receipt and load it, one transaction per file, in the order taken.
 
-    Warnings are worked out here, against what the warehouse holds when the file is
-    loaded (including earlier files of the same run).
+    Warnings are worked out here, against what the warehouse holds when the file is loaded
+    (including earlier files of the same run). Whatever goes wrong with one file (any exception)
+    is rolled back and confined to that file: it is loaded as faulted instead, and the run goes
+    on. Only a fault in recording the faulted file itself (the warehouse is unusable) stops the
+    run. ``retrying`` is `cpip retry`: the files were faulted before and their rows are replaced.
     """
+    from cpip.receipts import plain_receipt, render_receipt
+
+    rules_page = settings.outbox / "rules.html"
     con = wh.connect(settings.warehouse)
     try:
         wh.ensure_schema(con)
         wh.load_reference_tables(con, ref)
         for h in handled:
-            _decide(settings, ref, con, h)
             _paths_for_receipt(settings, h)
-            _load_one(settings, ref, con, h)
+            step = "decide"
+            try:
+                if h.fault is None:
+                    _decide(settings, ref, con, h)
+                    step = "receipt"
+                    h.rendered = render_receipt(h, rules_page, settings.cycle.due_days, settings.briefing.programme)
+                    step = "load"
+                    _load_one(settings, ref, con, h, retrying)
+                    continue
+            except Exception as exc:
+                h.faulted(step, exc)
+            try:
+                h.rendered = render_receipt(h, rules_page, settings.cycle.due_days, settings.briefing.programme)
+            except Exception:
+                h.rendered = plain_receipt(h)
+            _load_one(settings, ref, con, h, retrying)
     finally:
         con.close()
     return handled
@@ -305,9 +295,7 @@ def _decide(settings: Settings, ref: Reference, con, h: Handling) -> None:
         h.outcome = "duplicate"
         if row:
             _, h.partner_code, h.period, _ = row[0]
-        p = Period.parse(h.period)
-        if p is not None and p.ended_by(rec.received):
-            h.late = is_late(p, rec.received, settings.cycle.due_days)
+        h.late = _late(settings, h)
         return
     if h.read_issues:
         h.outcome = "rejected"
@@ -315,9 +303,8 @@ def _decide(settings: Settings, ref: Reference, con, h: Handling) -> None:
         return
     h.partner_code = h.plan.partner_code
     h.period = h.plan.period_text
+    h.late = _late(settings, h)
     period = h.checked.period
-    if period is not None:
-        h.late = is_late(period, rec.received, settings.cycle.due_days)
     errors = h.checked.issues
     if errors:
         h.outcome = "rejected"
@@ -331,6 +318,13 @@ def _decide(settings: Settings, ref: Reference, con, h: Handling) -> None:
         warnings += indicator_warnings(h.rf, ref, last)
     h.issues = warnings
     h.outcome = "accepted_with_warnings" if warnings else "accepted"
+
+
+def _late(settings: Settings, h: Handling) -> bool | None:
+    """interfaces.md: ``true``/``false`` for every file whose period is a valid ``YYYY-Qn`` (judged at its
+    received time, so a period not yet ended is on time), ``null`` when it is missing or not valid."""
+    p = Period.parse(h.period)
+    return None if p is None else is_late(p, h.record.received, settings.cycle.due_days)
 
 
 def _last_period(con, partner: str, period: Period) -> LastPeriod:
@@ -364,7 +358,7 @@ def _parts_supplied(h: Handling) -> list[str]:
     return ["progress", "indicators"] if h.plan.part_kind == "both" else [h.plan.part_kind]
 
 
-def _load_one(settings: Settings, ref: Reference, con, h: Handling) -> None:
+def _load_one(settings: Settings, ref: Reference, con, h: Handling, retrying: bool = False) -> None:
     rec = h.record
     now = iso(settings.now)
     # returns.md §2: from the partner whose folder it was in, else from the partner it names.
@@ -379,6 +373,9 @@ def _load_one(settings: Settings, ref: Reference, con, h: Handling) -> None:
     object_path = Archive(settings.archive).object_path(rec.sha256) if rec.sha256 else None
     con.execute("BEGIN")
     try:
+        if retrying:
+            con.execute(wh.sql("load/forget_issues"), {"submission_id": rec.number})
+            con.execute(wh.sql("load/forget_submission"), {"submission_id": rec.number})
         if rec.sha256 and h.outcome != "duplicate":
             con.execute(wh.sql("load/insert_file"), {
                 "sha256": rec.sha256, "size": rec.size, "archive_path": str(object_path),
@@ -403,10 +400,17 @@ def _load_one(settings: Settings, ref: Reference, con, h: Handling) -> None:
                    for k in ("rule", "severity", "sheet", "row", "column", "value", "message")}})
         if accepted:
             _insert_rows(con, h)
-        events = [("received", rec.received_at, None)]
-        if object_path:
+        if h.fault is not None:
+            con.execute(wh.sql("load/record_fault"), {"submission_id": rec.number, "step": h.fault[0],
+                                                      "place": h.fault[1], "at": now})
+        elif retrying:
+            con.execute(wh.sql("load/resolve_fault"), {"submission_id": rec.number, "at": now})
+        events = [("retried", now, None)] if retrying else [("received", rec.received_at, None)]
+        if object_path and not retrying:
             events.append(("archived", rec.received_at, object_path.name))
-        if h.outcome != "duplicate" and not rec.not_regular:
+        if h.fault is not None:
+            events.append(("faulted", now, f"while {_STEP_WORDS[h.fault[0]]}: {h.fault[1]}"))
+        elif h.outcome != "duplicate" and not rec.not_regular:
             n_err = sum(1 for i in h.issues if i.severity == "error")
             events.append(("validated", now, f"{n_err} errors, {len(h.issues) - n_err} warnings"))
         events.append((h.outcome if h.outcome != "accepted_with_warnings" else "accepted", now,
@@ -418,7 +422,7 @@ def _load_one(settings: Settings, ref: Reference, con, h: Handling) -> None:
             "at": [e[1] for e in events], "event": [e[0] for e in events], "detail": [e[2] for e in events],
             "sha256": rec.sha256, "submission_id": rec.number})
         con.execute("COMMIT")
-    except Exception:
+    except BaseException:
         con.execute("ROLLBACK")
         raise
 
@@ -449,3 +453,31 @@ def _insert_rows(con, h: Handling) -> None:
             "value": [None if is_blank(v.get("value")) else whole_number(v.get("value")) for _, v in rows],
             "note": [text(v.get("note")) for _, v in rows],
         })
+
+
+# --- faulted files ---------------------------------------------------------------------
+
+
+def faulted_files(settings: Settings) -> list[dict]:
+    """Files still faulted, oldest first: what `cpip retry --list` and `cpip status` show."""
+    if not settings.warehouse.exists():
+        return []
+    con = wh.connect(settings.warehouse, read_only=True)
+    try:
+        rows = con.execute(wh.sql("queries/faulted_files")).fetchall()
+    except Exception:  # a warehouse made before faulted files were recorded has none
+        return []
+    finally:
+        con.close()
+    return [{"file_number": n, "file": path, "folder": folder, "received_at": iso(received), "step": step,
+             "place": place, "faulted_at": iso(at), "attempts": attempts}
+            for n, path, folder, received, step, place, at, attempts in rows]
+
+
+def faulted_records(settings: Settings, numbers: list[int] | None = None) -> list[Record]:
+    """The archive records of the faulted files to run again (all of them, or those numbered)."""
+    wanted = [f["file_number"] for f in faulted_files(settings)]
+    if numbers:
+        wanted = [n for n in wanted if n in set(numbers)]
+    archive = Archive(settings.archive)
+    return [archive.read_record(n) for n in wanted]

@@ -65,6 +65,14 @@ def make_issue(rule_id: str, what: str, *, sheet: str | None = None, row: int | 
     return Issue(r.id, r.severity, sheet, row, column, cut(value), f"{what} {r.fix}")
 
 
+# The one issue a file gets when a fault in the system (not in the file) stopped us processing it.
+# Its words are for the officer: nothing for them to fix yet; the file is safe.
+FAULT_ISSUE = Issue("F01", "error", None, None, None, None,
+                    "We kept your file but could not process it; the data team has been told. "
+                    "You do not need to send it again: we will process it once the fault is fixed "
+                    "and send you a new receipt.")
+
+
 @dataclass
 class Cell:
     value: Any

@@ -66,9 +66,14 @@ PROGRAMME = "Child Protection Improvement Programme"
 
 
 def render_receipt(h, rules_page: Path, due_days: int, programme: str = PROGRAMME) -> str:
+    from cpip.model import FAULT_ISSUE
+
     tone, headline, summary = _HEADLINES[h.outcome]
     errors = [i for i in h.issues if i.severity == "error"]
-    if h.outcome == "rejected":
+    faulted = h.issues == [FAULT_ISSUE]
+    if faulted:
+        tone, headline, summary = "info", "Kept safely, not processed yet", FAULT_ISSUE.message
+    elif h.outcome == "rejected":
         summary = (f"We found {len(errors)} problem{'s' if len(errors) != 1 else ''} in this file, so none of it "
                    "has been used. The table below says where each one is and what to do.")
     n = len(h.issues)
@@ -84,13 +89,25 @@ def render_receipt(h, rules_page: Path, due_days: int, programme: str = PROGRAMM
         name=rec.name, folder=f"inbox/{rec.folder}/" if rec.folder else "inbox/",
         received=f"{received:%d %B %Y at %H:%M} (UK time)", partner=h.partner_code, period=h.period,
         late=h.late, due=due, number=rec.number, sha256=rec.sha256, outcome=h.outcome, tone=tone,
-        headline=headline, summary=summary, caption=caption, issues=[i.to_json() for i in h.issues],
+        headline=headline, summary=summary, caption=caption,
+        issues=[] if faulted else [i.to_json() for i in h.issues],
         rules_href=os.path.relpath(rules_page, Path(h.receipt_html).parent), programme=programme,
     )
 
 
+def plain_receipt(h) -> str:
+    """A receipt that needs no template: for a file whose fault broke the receipt template itself."""
+    from markupsafe import escape
+
+    return (f"<!DOCTYPE html><html lang=\"en-GB\"><head><meta charset=\"utf-8\"><title>Receipt</title></head>"
+            f"<body><main><h1>Receipt for your return</h1><p>File: {escape(h.record.name)}</p>"
+            f"<p>Receipt number: {h.record.number}</p>"
+            + "".join(f"<p>{escape(i.message)}</p>" for i in h.issues) + "</main></body></html>\n")
+
+
 def write_receipt(h, rules_page: Path, due_days: int, programme: str = PROGRAMME) -> None:
-    _write(Path(h.receipt_html), render_receipt(h, rules_page, due_days, programme))
+    """Write the receipt (HTML and JSON): the HTML rendered at load time when there is one."""
+    _write(Path(h.receipt_html), h.rendered or render_receipt(h, rules_page, due_days, programme))
     _write(Path(h.receipt_json), json.dumps(h.to_json(), indent=2, ensure_ascii=False) + "\n")
 
 

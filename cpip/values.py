@@ -62,27 +62,39 @@ def display(value: object) -> str:
 
 _INT_RE = re.compile(r"^[+]?\d+(\.0*)?$")
 
+# Bounds applied before any conversion (issue 10): a cell is never turned into a number or a
+# date unless it is within these, so an extreme value is the officer's mistake (P06, I02, P10,
+# C04 with the ordinary message), never a fault. No real count or percentage has more digits
+# than MAX_DIGITS; floats beyond MAX_EXACT_FLOAT are not exact whole numbers.
+MAX_DIGITS = 15
+MAX_EXACT_FLOAT = 1e15
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2099, 12, 31)
+
 
 def whole_number(value: object) -> int | None:
-    """The whole number a cell holds (``50``, ``50.0``, ``"50"``, ``" 50 "``), else ``None``.
+    """The whole number a cell holds (``50``, ``50.0``, ``"50"``, ``" 50 "``, ``"-3"``), else ``None``.
 
-    Booleans, fractions, words, thousands separators and negative numbers are not
-    read as whole numbers ≥ 0 here; range checks are the caller's.
+    Booleans, fractions, words, thousands separators, ``NaN``, ``inf``, ``1e400`` and any number
+    of more than :data:`MAX_DIGITS` digits are not read as whole numbers here (the text is never
+    converted); range checks are the caller's.
     """
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int):
-        return value
+        return value if abs(value) < 10 ** MAX_DIGITS else None
     if isinstance(value, float):
-        if math.isnan(value) or math.isinf(value) or not value.is_integer():
+        if math.isnan(value) or math.isinf(value) or not value.is_integer() or abs(value) >= MAX_EXACT_FLOAT:
             return None
         return int(value)
     if isinstance(value, str):
         s = value.strip()
-        if s.startswith("-") and _INT_RE.match(s[1:]):
-            return -int(float(s[1:]))
-        if _INT_RE.match(s):
-            return int(s.split(".")[0])
+        sign = -1 if s.startswith("-") else 1
+        digits = s[1:] if sign < 0 else s
+        if _INT_RE.match(digits):
+            whole = digits.lstrip("+").split(".")[0]
+            if len(whole) <= MAX_DIGITS:
+                return sign * int(whole)
     return None
 
 
@@ -102,18 +114,24 @@ _UK_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 
 def read_date(value: object) -> date | None:
-    """A date from a real spreadsheet date, ``YYYY-MM-DD`` or ``DD/MM/YYYY`` (UK order).
+    """A date from a real spreadsheet date, ``YYYY-MM-DD`` or ``DD/MM/YYYY`` (UK order), from
+    :data:`EARLIEST_DATE` to :data:`LATEST_DATE`.
 
-    Returns ``None`` when blank or unreadable; callers tell the two apart with
-    :func:`is_blank`. A time of day after an ISO date is allowed and dropped.
+    Returns ``None`` when blank, unreadable or outside that range; callers tell blank from
+    unreadable with :func:`is_blank`. A time of day after an ISO date is allowed and dropped.
     """
     if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if not isinstance(value, str):
+        d = value.date()
+    elif isinstance(value, date):
+        d = value
+    elif isinstance(value, str) and len(value) <= 40:
+        d = _parse_date_text(value.strip())
+    else:
         return None
-    s = value.strip()
+    return d if d is not None and EARLIEST_DATE <= d <= LATEST_DATE else None
+
+
+def _parse_date_text(s: str) -> date | None:
     m = _ISO_RE.match(s)
     try:
         if m:
@@ -126,14 +144,16 @@ def read_date(value: object) -> date | None:
     return None
 
 
+UNREADABLE_DATE = "unreadable"  # what an unreadable or out-of-range date is staged as: fails the date format
+
+
 def canonical_date(value: object) -> str | None:
-    """Staged form of a date cell: ``YYYY-MM-DD`` when readable, else the text as typed."""
+    """Staged form of a date cell: ``YYYY-MM-DD`` when readable and in range, else a marker that
+    fails the suites' date format (the message quotes the cell as typed, not the marker)."""
     if is_blank(value):
         return None
     d = read_date(value)
-    if d is not None:
-        return d.isoformat()
-    return display(value).strip()
+    return d.isoformat() if d is not None else UNREADABLE_DATE
 
 
 QUOTE_LIMIT = 60  # how much of a value a message quotes; the issue's `value` field carries up to 200

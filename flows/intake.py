@@ -6,8 +6,9 @@ from prefect import flow
 
 from cpip.lock import writer_lock
 from cpip.tasks.delivery import publish_intake_artifact
-from cpip.tasks.intake import (archive_files, load_files, parse_files, prepare_checks, read_reference, read_settings,
-                              scan_inbox, settle_files, unloaded_records, validate_files, write_receipts)
+from cpip.tasks.intake import (archive_files, faulted_records, load_files, parse_files, prepare_checks, read_reference,
+                              read_settings, reload_files, scan_inbox, settle_files, unloaded_records, validate_files,
+                              write_receipts)
 
 
 def _run_name() -> str:
@@ -29,5 +30,18 @@ def intake(home: str | None = None) -> list[dict]:
         handled = parse_files(settings, unloaded_records(settings))
         handled = validate_files(reference, handled)
         handled = load_files(settings, reference, handled)
+        results = write_receipts(settings, handled)
+    return publish_intake_artifact(results)
+
+
+@flow(name="retry-faulted")
+def retry_faulted(home: str | None = None, files: list[int] | None = None) -> list[dict]:
+    """Run again the files a fault in the system stopped (all, or the numbered ones), once it is fixed."""
+    settings = read_settings(home)
+    reference = read_reference(settings)
+    with writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
+        handled = parse_files(settings, faulted_records(settings, files))
+        handled = validate_files(reference, handled)
+        handled = reload_files(settings, reference, handled)
         results = write_receipts(settings, handled)
     return publish_intake_artifact(results)

@@ -6,13 +6,18 @@ judges data is retried.
 
 from __future__ import annotations
 
+import logging
+
 from cpip import intake as steps
 from cpip.archive import Record
+from cpip.move import fault, take_files
 from cpip.inbox import Found, scan, settle
 from cpip.orchestration import step
 from cpip.receipts import write_receipt, write_rule_catalogue
 from cpip.reference import Reference, load_reference
 from cpip.settings import Settings, load_settings
+
+log = logging.getLogger("cpip.intake")
 
 
 @step(name="read-settings")
@@ -52,7 +57,7 @@ def unloaded_records(settings: Settings) -> list[Record]:
 
 @step(name="archive")
 def archive_files(settings: Settings, settled: list[Found], unloaded: list[Record]) -> list[Record]:
-    return steps.take_files(settings, settled, steps.new_run_id(settings.now), unloaded)
+    return take_files(settings, settled, steps.new_run_id(settings.now), unloaded)
 
 
 @step(name="parse", retries=2, retry_delay_seconds=1)
@@ -70,12 +75,30 @@ def load_files(settings: Settings, reference: Reference, handled: list[steps.Han
     return steps.load_files(settings, reference, handled)
 
 
+@step(name="faulted-records", retries=2, retry_delay_seconds=1)
+def faulted_records(settings: Settings, numbers: list[int] | None) -> list[Record]:
+    return steps.faulted_records(settings, numbers)
+
+
+@step(name="reload")
+def reload_files(settings: Settings, reference: Reference, handled: list[steps.Handling]) -> list[steps.Handling]:
+    """Load files that faulted before, replacing the rows their faulted handling left."""
+    return steps.load_files(settings, reference, handled, retrying=True)
+
+
 @step(name="receipts", retries=2, retry_delay_seconds=1)
 def write_receipts(settings: Settings, handled: list[steps.Handling]) -> list[dict]:
     """A receipt for every file of this run, and for any file a crashed run loaded without one."""
     rules_page = write_rule_catalogue(settings.outbox, settings.briefing.programme)
-    for h in handled:
-        write_receipt(h, rules_page, settings.cycle.due_days, settings.briefing.programme)
-    for h in steps.unwritten_receipts(settings):
-        write_receipt(h, rules_page, settings.cycle.due_days, settings.briefing.programme)
+    _write_each(settings, rules_page, handled)
+    _write_each(settings, rules_page, steps.unwritten_receipts(settings))  # after this run's are on disk
     return [h.to_json() for h in handled]
+
+
+def _write_each(settings: Settings, rules_page, handled: list[steps.Handling]) -> None:
+    for h in handled:
+        try:
+            write_receipt(h, rules_page, settings.cycle.due_days, settings.briefing.programme)
+        except Exception as exc:  # one receipt that cannot be written never stops the others
+            log.error("could not write the receipt for file %d (%s): %s; the next run writes it",
+                      h.record.number, h.record.inbox_path, fault(exc))

@@ -80,6 +80,7 @@ def plan(rf: ReturnFile, ref: Reference) -> Plan:
     # A CSV: one part, with the cover repeated on every row.
     part = rf.progress if rf.kind == "progress_csv" else rf.indicators
     p.part_kind = part.name
+    p.missing["cover"] = {key for key in rf.cover_fields if key not in rf.cover}  # F03 alone: no C04/C05 about them
     for key in rf.cover_fields:
         if key not in rf.cover:
             p.issues.append(make_issue(

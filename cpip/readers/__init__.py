@@ -41,15 +41,20 @@ def _f01(what: str) -> FileRejected:
     return FileRejected([make_issue("F01", what)])
 
 
+def refuse_by_size(size: int | None) -> None:
+    """F02 for a file over the limit, judged by its size alone, so it is never read into memory."""
+    if size is not None and size > MAX_BYTES:
+        raise FileRejected([make_issue(
+            "F02", f"This file is {size:,} bytes; the largest we accept is {MAX_BYTES:,} bytes (10 MB).")])
+
+
 def read_return(name: str, data: bytes) -> ReturnFile:
     """Read a return from its original file name and its bytes.
 
     Raises :class:`FileRejected` carrying F01/F02 issues when it cannot be read.
     """
     ext = PurePath(name).suffix.lower()
-    if len(data) > MAX_BYTES:
-        raise FileRejected([make_issue(
-            "F02", f"This file is {len(data):,} bytes; the largest we accept is {MAX_BYTES:,} bytes (10 MB).")])
+    refuse_by_size(len(data))
     if ext not in (".xlsx", ".csv"):
         kind = _OTHER_FORMATS.get(ext, f"a '{ext}' file" if ext else "a file without an extension")
         if ext in (".xlsm", ".xltm"):

@@ -47,9 +47,12 @@ def read_cover(sheet) -> dict[str, Cell]:
 
 
 def read_table(sheet, name: str, names: dict[str, str]) -> Part:
-    """A table whose header is row 1 of the sheet; blank rows are skipped."""
+    """A table whose header is row 1 of the sheet; blank rows are skipped.
+
+    The part's sheet is the canonical name (``Progress``, ``Indicators``), whatever the file
+    called it: issues name the sheet as returns.md §7 spells it."""
     first_row, first_col, rows = _rows(sheet)
-    part = Part(name=name, sheet=sheet.name)
+    part = Part(name=name, sheet=name.capitalize())
     positions: dict[str, int] = {}
     it = iter(rows)
     header = next(it, None)  # row 1; when it is blank there is no header and every column is missing
@@ -80,7 +83,7 @@ def read_xlsx(data: bytes) -> ReturnFile:
         rf = ReturnFile(format="xlsx", kind="workbook")
         if "cover" in sheets:
             sh = wb.get_sheet_by_name(sheets["cover"])
-            rf.cover_sheet = sh.name
+            rf.cover_sheet = "Cover"  # canonical, as every issue names it
             rf.cover = read_cover(sh)
         if "progress" in sheets:
             rf.progress = read_table(wb.get_sheet_by_name(sheets["progress"]), "progress", _PROGRESS_NAMES)

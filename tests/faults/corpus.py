@@ -30,6 +30,7 @@ class Case:
     folder: str
     build: Callable[[Path, object], None]  # (target path, reference) -> writes it
     expect: object
+    stays: bool = False  # taken and handled, but the inbox would not let us remove it
 
 
 def _ret(ref, partner=P, seed=0):
@@ -215,6 +216,66 @@ def _rows_disagree(text: str) -> str:
     return "\r\n".join(lines) + "\r\n"
 
 
+def _cell(column: str, value: str, partner=P, seed=0, row=1, indicators=False):
+    """A CSV (progress, or indicators for a CPC) valid but for one cell."""
+    import csv
+
+    def build(path: Path, ref):
+        ret = _ret(ref, partner, seed)
+        text = samples.indicators_csv_text(ret) if indicators else samples.progress_csv_text(ret)
+        rows = list(csv.reader(io.StringIO(text)))
+        rows[row][rows[0].index(column)] = value
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\r\n").writerows(rows)
+        path.write_text(buf.getvalue())
+    return build
+
+
+def _error_cell_in(column_letter: str, sheet: str, error: str = "#N/A", partner=P, seed=0):
+    """A workbook whose cell (row 2) is an Excel error value, as Excel writes it."""
+    def build(path: Path, ref):
+        import openpyxl
+
+        def ensure(wb):  # the cell holds a value to replace (and its row is not Complete)
+            if sheet == "Progress":
+                wb["Progress"]["B2"] = "On track"
+                wb["Progress"]["C2"] = 50
+            wb[sheet][f"{column_letter}2"] = "placeholder"
+
+        data = _xlsx_bytes(ref, partner, seed, mutate=ensure)
+        names = openpyxl.load_workbook(io.BytesIO(data)).sheetnames
+        member = f"xl/worksheets/sheet{names.index(sheet) + 1}.xml"
+        zin = zipfile.ZipFile(io.BytesIO(data))
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+            for item in zin.infolist():
+                b = zin.read(item.filename)
+                if item.filename == member:
+                    text = b.decode()
+                    ref_ = f'<c r="{column_letter}2"'
+                    i = text.index(ref_)
+                    j = text.index("</c>", i) + 4
+                    text = text[:i] + f'{ref_} t="e"><v>{error}</v></c>' + text[j:]
+                    b = text.encode()
+                z.writestr(item, b)
+        path.write_bytes(out.getvalue())
+    return build
+
+
+def _undeletable(path: Path, ref):
+    """A valid-looking file the service account may read but not delete (immutable: even root cannot)."""
+    import subprocess
+
+    _csv(lambda t: t.replace("On track", "Sort of", 1) if "On track" in t else t.replace(",Complete,", ",Sort of,", 1),
+         seed=33)(path, ref)
+    subprocess.run(["chattr", "+i", str(path)], check=True, capture_output=True)
+
+
+def _status_sort_of(seed):
+    return _csv(lambda t: t.replace("On track", "Sort of", 1) if "On track" in t else t.replace(",Complete,", ",Sort of,", 1),
+                seed=seed)
+
+
 _rng = random.Random(42)
 RANDOM = bytes(_rng.getrandbits(8) for _ in range(5000))
 
@@ -279,6 +340,32 @@ CASES: list[Case] = [
     Case("saving.tmp", C, _write(b"partial"), "ignored"),
     Case("wrong-partner-folder.csv", "SSSC", _csv(lambda t: t, seed=24), ("rejected", {"C03"})),
     Case("not-a-partner-folder.xlsx", "Shared Documents", _xlsx(seed=25), ("rejected", {"C03"})),
+    # Extreme values (issue 10): the officer's mistake under the ordinary rule, never a fault.
+    Case("percent-5000-digits.csv", P, _cell("percent_complete", "9" * 5000, seed=40), ("rejected", {"P06"})),
+    Case("percent-negative-300-digits.csv", P, _cell("percent_complete", "-" + "9" * 300, seed=41), ("rejected", {"P06"})),
+    Case("percent-1e400.csv", P, _cell("percent_complete", "1e400", seed=42), ("rejected", {"P06"})),
+    Case("percent-nan.csv", P, _cell("percent_complete", "NaN", seed=43), ("rejected", {"P06"})),
+    Case("percent-inf.csv", P, _cell("percent_complete", "inf", seed=44), ("rejected", {"P06"})),
+    Case("percent-beyond-64-bits.csv", P, _cell("percent_complete", "99999999999999999999", seed=45), ("rejected", {"P06"})),
+    Case("indicator-20-digits.csv", C, _cell("value", "9" * 20, C, seed=46, indicators=True), ("rejected", {"I02"})),
+    Case("indicator-beyond-bigint.csv", C, _cell("value", "9223372036854775808", C, seed=47, indicators=True),
+         ("rejected", {"I02"})),
+    Case("indicator-minus-inf.csv", C, _cell("value", "-inf", C, seed=48, indicators=True), ("rejected", {"I02"})),
+    Case("indicator-1e400.csv", C, _cell("value", "1e400", C, seed=49, indicators=True), ("rejected", {"I02"})),
+    Case("forecast-year-1.csv", P, _cell("forecast_completion", "0001-01-01", seed=50), ("rejected", {"P10"})),
+    Case("forecast-year-9999.csv", P, _cell("forecast_completion", "31/12/9999", seed=51), ("rejected", {"P10"})),
+    Case("milestone-year-99999.csv", P, _cell("milestone_due", "99999-01-01", seed=52), ("rejected", {"P10"})),
+    Case("signed-off-year-1.csv", P, _cell("signed_off_on", "0001-01-01", seed=53), ("rejected", {"C04"})),
+    Case("error-cell-in-forecast.xlsx", P, _error_cell_in("F", "Progress", "#N/A", seed=54), ("rejected", {"P10"})),
+    # The workbook reader sees an Excel error value as an empty cell: the rule for a blank applies.
+    Case("error-cell-in-indicator.xlsx", C, _error_cell_in("B", "Indicators", "#VALUE!", C, seed=55),
+         ("rejected", {"I03"})),
+    # Hazardous names (issue 10), each shown safely; the content has one ordinary error.
+    Case(os.fsdecode(b"not-utf8-\xff\xfe.csv"), P, _status_sort_of(60), ("rejected", {"P05"})),
+    Case("control-\x1b[31m-\x07-chars\nname.csv", P, _status_sort_of(61), ("rejected", {"P05"})),
+    Case("very-long-" + "n" * 235 + ".csv", P, _status_sort_of(62), ("rejected", {"P05"})),
+    # A file-system fault (issue 10): archived and handled once, reported, left in place.
+    Case("cannot-be-deleted.csv", P, _undeletable, ("rejected", {"P05"}), stays=True),
 ]
 
 HOSTILE_TEXT = "<script>alert('x')</script> <img src=x onerror=alert(1)> =HYPERLINK(\"http://evil\") \x01\x1b[31m"

@@ -78,7 +78,7 @@ def test_workbook_with_text_dates_and_renamed_sheets(home):
     assert r["outcome"] == "accepted", r["issues"]
 
 
-def test_issue_names_the_sheet_as_the_file_spells_it(home):
+def test_issue_names_the_sheet_canonically_whatever_the_file_calls_it(home):
     import openpyxl
 
     ret = home.sample(CPC)
@@ -89,7 +89,7 @@ def test_issue_names_the_sheet_as_the_file_spells_it(home):
     wb["tmp"].title = "progress"
     wb.save(p)
     r = home.one()
-    assert r["issues"][0]["sheet"] == "progress"
+    assert r["issues"][0]["sheet"] == "Progress"  # returns.md §7: never the file's own spelling
 
 
 @pytest.mark.libreoffice
@@ -324,7 +324,7 @@ def test_receipts_are_written_for_every_file_and_escape_partner_text(home):
 def test_a_crash_after_archiving_loses_nothing_and_takes_nothing_twice(home):
     """The archive step ran but the process died before loading (and, for one file, before
     removing it from the inbox): the next run finishes the job without taking anything twice."""
-    from cpip import intake as steps
+    from cpip.move import take_files
     from cpip.inbox import scan
     from cpip.settings import load_settings
 
@@ -332,7 +332,7 @@ def test_a_crash_after_archiving_loses_nothing_and_takes_nothing_twice(home):
     b = home.drop_xlsx(home.sample(CPC))
     b_bytes = b.read_bytes()
     settings = load_settings(home.path, {"CPIP_NOW": NOW})
-    steps.take_files(settings, scan(settings.inbox), "crashed-run", [])
+    take_files(settings, scan(settings.inbox), "crashed-run", [])
     assert not a.exists() and not b.exists()
     b.write_bytes(b_bytes)  # as if the crash came between archiving b and removing it
     results = home.intake()

@@ -178,7 +178,7 @@ def test_c02_period_not_ended_when_received(home):
     ret = home.sample(NATIONAL, period=Q3, signed_off=date(2026, 9, 1))
     home.drop_xlsx(ret)
     r = home.one(now="2026-09-30T23:00")  # the last day of the quarter: not yet ended
-    assert rules_of(r) == ["C02"] and r["late"] is None
+    assert rules_of(r) == ["C02"] and r["late"] is False  # a valid period: on time (interfaces.md)
 
 
 def test_c02_not_fired_the_day_after_the_period(home):
