@@ -1,23 +1,60 @@
 """Delivery: the briefing to the private office, reminders to partners, by email.
 
 Messages are built here as plain ``email.message.EmailMessage`` objects (pure, tested
-without a server) and sent with ``smtplib`` over one connection. Every message is also
+without a server), each with a **message key** that names what it is, and sent with
+``smtplib`` over one connection, one SMTP transaction per recipient. Every message is also
 written to the outbox (``outbox/mail/``), so what was sent, or would have been sent when
 ``[email]`` is absent, can always be seen. The SMTP password comes from
 ``CPIP_EMAIL_PASSWORD`` or a Prefect Secret block named in ``[email] password_block``;
 it is never a flow parameter and never logged.
+
+**Each message reaches each recipient once.** The warehouse table ``email_sent`` holds a
+row per (message key, recipient) the mail server accepted. :func:`send` skips the
+recipients already there, sends to the others one by one and records each right after the
+server accepts it, so a retry after a partial failure (a Prefect task retry, or the next
+run) sends only to those who did not get it. The one window left is a crash in the
+milliseconds between the server's acceptance and the record being written; then that one
+recipient may get the message twice, never silently none.
+
+Keys: a reminder is ``reminder/<period>/<kind>/<partner>``, so each partner gets each
+reminder for a period at most once however often the flow runs. A briefing is
+``briefing/<period>/<digest>``, the digest being over the figures of both forms (not the
+run id or the time it was made) and the forms attached: a retry of the delivery step, a
+re-run of the cycle after a crash, or a second cycle run with no new data sends nothing
+new, while a cycle run after a late return changes the figures and so delivers the
+revised briefing. A recipient added to ``briefing_to`` gets the current briefing on the
+next run.
+
+**Locks.** The warehouse is opened only for a moment to read or record sends, under the
+home's writer lock (:mod:`cpip.lock`), never across an SMTP conversation or a wait before
+a retry, so intake is never held up by a slow mail server. A second lock,
+``<home>/.cpip-delivery.lock``, is held while one delivery talks to the server, so two
+deliveries of the same message at once cannot both send it.
+
+**TLS.** ``[email] tls`` is ``starttls``, ``ssl`` (SMTPS) or ``none``. With TLS the
+certificate is verified with ``ssl.create_default_context()`` (host name included)
+against the system's CAs, or only those in ``[email] ca_file``. The password is never sent
+over an unencrypted connection except to the machine itself (127.0.0.1, a local relay).
 """
 
 from __future__ import annotations
 
+import hashlib
+import ipaddress
 import json
 import logging
 import smtplib
+import ssl
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, getaddresses, make_msgid
 from pathlib import Path
 
-from cpip.periods import Period
+from cpip import warehouse as wh
+from cpip.lock import Busy, writer_lock
+from cpip.periods import Period, iso
 from cpip.reference import Reference
 from cpip.schedules import as_date
 from cpip.settings import EmailSettings, Settings
@@ -27,6 +64,47 @@ log = logging.getLogger("cpip.delivery")
 
 class DeliveryError(Exception):
     """Email could not be sent; the message says why (never with a secret in it)."""
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message and its key: a key is sent to each recipient at most once (see the module's docstring)."""
+
+    key: str
+    msg: EmailMessage
+
+    @property
+    def recipients(self) -> list[str]:
+        """The addresses in To and Cc, each once, as written."""
+        seen, out = set(), []
+        for _, addr in getaddresses(self.msg.get_all("To", []) + self.msg.get_all("Cc", [])):
+            if addr and addr.lower() not in seen:
+                seen.add(addr.lower())
+                out.append(addr)
+        return out
+
+
+@dataclass
+class Sent:
+    """What :func:`send` did: (key, recipient) pairs sent now, and those that had been sent before."""
+
+    now: list[tuple[str, str]] = field(default_factory=list)
+    before: list[tuple[str, str]] = field(default_factory=list)
+
+
+def briefing_key(briefing: dict, publication: dict, annex: dict, attach: str) -> str:
+    """``briefing/<period>/<digest>``: the same figures, forms and attachments give the same key."""
+    def figures(doc: dict) -> dict:
+        return {k: v for k, v in doc.items() if k != "generated_at"}
+
+    content = {"briefing": figures(briefing), "publication": figures(publication),
+               "provisional": annex.get("provisional"), "attach": attach}
+    digest = hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return f"briefing/{briefing['period']}/{digest}"
+
+
+def reminder_key(period: Period, kind: str, partner_code: str) -> str:
+    return f"reminder/{period}/{kind}/{partner_code}"
 
 
 def briefing_message(settings: Settings, outputs: dict, briefing: dict, annex: dict) -> EmailMessage:
@@ -77,7 +155,7 @@ def briefing_message(settings: Settings, outputs: dict, briefing: dict, annex: d
 
 
 def reminder_messages(settings: Settings, ref: Reference, period: Period, kind: str,
-                      partners: list[str]) -> list[EmailMessage]:
+                      partners: list[str]) -> list[Outgoing]:
     """One reminder per partner: ``before`` the due date (nothing sent yet) or ``after`` it (still missing)."""
     email = settings.email or EmailSettings()
     due = period.due_date(settings.cycle.due_days)
@@ -102,7 +180,7 @@ def reminder_messages(settings: Settings, ref: Reference, period: Period, kind: 
         msg["Date"] = formatdate(localtime=True)
         msg["Message-ID"] = make_msgid(domain=email.sender.split("@")[-1] or "cpip.local")
         msg.set_content(body)
-        out.append(msg)
+        out.append(Outgoing(reminder_key(period, kind, code), msg))
     return out
 
 
@@ -120,15 +198,16 @@ def smtp_password(email: EmailSettings) -> str | None:
     return None
 
 
-def keep_copy(settings: Settings, folder: str, msgs: list[EmailMessage]) -> list[str]:
+def keep_copy(settings: Settings, folder: str, msgs: list[Outgoing]) -> list[str]:
     """Write each message (headers, body, attachment names) to the outbox as a record of what was sent."""
     out_dir = settings.outbox / "mail" / folder
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
-    for n, msg in enumerate(msgs, start=1):
+    for n, item in enumerate(msgs, start=1):
+        msg = item.msg
         path = out_dir / f"{n:03d}-{_slug(msg['To'])}.json"
         body = msg.get_body(preferencelist=("plain",))
-        record = {"to": msg["To"], "from": msg["From"], "subject": msg["Subject"],
+        record = {"key": item.key, "to": msg["To"], "from": msg["From"], "subject": msg["Subject"],
                   "body": body.get_content() if body else "",
                   "attachments": [a.get_filename() for a in msg.iter_attachments()]}
         path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -140,22 +219,211 @@ def _slug(text: str) -> str:
     return "".join(c if c.isalnum() or c in "@.-" else "_" for c in text)[:80]
 
 
-def send(settings: Settings, msgs: list[EmailMessage]) -> int:
-    """Send over one SMTP connection; returns how many were sent (0 when [email] is absent)."""
+def send(settings: Settings, msgs: list[Outgoing]) -> Sent:
+    """Send each message to each of its recipients who does not have it yet; record each send.
+
+    Nothing is sent when ``[email]`` is absent. A recipient the server refuses does not stop
+    the others; at the end a :class:`DeliveryError` names who was not sent to (a retry then
+    sends to them alone). A lost connection stops the round at once, with the same error.
+    Call it outside the home's writer lock: it takes that lock itself, briefly, for each read
+    and record (a caller holding it would wait ``lock_timeout_seconds`` and then fail).
+    """
+    result = Sent()
     if settings.email is None or not msgs:
-        return 0
+        return result
     email = settings.email
+    with _one_delivery_at_a_time(settings):
+        done = already_sent(settings, sorted({m.key for m in msgs}))
+        pending = []
+        for m in msgs:
+            for rcpt in m.recipients:
+                if (m.key, rcpt.lower()) in done:
+                    result.before.append((m.key, rcpt))
+                else:
+                    pending.append((m, rcpt))
+        if not pending:
+            log.info("every message had been sent before; nothing sent")
+            return result
+        failed: list[str] = []
+        smtp = connect(email)
+        try:
+            for n, (m, rcpt) in enumerate(pending):
+                try:
+                    smtp.send_message(m.msg, to_addrs=[rcpt])
+                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError,
+                        smtplib.SMTPNotSupportedError) as exc:
+                    failed.append(f"{rcpt} ({_refusal(exc)})")
+                    continue
+                except (OSError, smtplib.SMTPException) as exc:
+                    failed.append(f"{rcpt} ({_connection_fault(exc)})")
+                    failed += [f"{r} (not tried)" for _, r in pending[n + 1:]]
+                    break
+                try:
+                    record_sent(settings, m, rcpt)
+                except Exception as exc:
+                    raise DeliveryError(
+                        f"{m.msg['Subject']!r} was sent to {rcpt} but the send could not be recorded "
+                        f"({type(exc).__name__}); stopped so that nothing more is sent unrecorded. A retry may "
+                        f"send it to {rcpt} a second time.") from None
+                result.now.append((m.key, rcpt))
+        finally:
+            _quit(smtp)
+    log.info("sent %d message(s) through %s:%s (%d had been sent before)", len(result.now), email.host,
+             email.port, len(result.before))
+    if failed:
+        listed = "; ".join(failed[:10]) + (f"; and {len(failed) - 10} more" if len(failed) > 10 else "")
+        raise DeliveryError(f"Sent {len(result.now)} of {len(pending)} message(s) through {email.host}:{email.port}; "
+                            f"not sent to {listed}. Those sent are recorded and are not sent again; a retry "
+                            "sends only the rest.")
+    return result
+
+
+@contextmanager
+def _one_delivery_at_a_time(settings: Settings):
     try:
-        with smtplib.SMTP(email.host, email.port, timeout=email.timeout_seconds) as smtp:
-            if email.starttls:
-                smtp.starttls()
-            password = smtp_password(email)
-            if email.username and password:
+        with writer_lock(settings.home / ".cpip-delivery.lock", settings.intake.lock_timeout_seconds):
+            yield
+    except Busy:
+        raise DeliveryError(f"Another delivery from {settings.home} did not finish within "
+                            f"{settings.intake.lock_timeout_seconds:g} seconds; nothing was sent. Try again "
+                            "when it has finished.") from None
+
+
+# --- the mail server -------------------------------------------------------------------------
+
+def tls_context(email: EmailSettings) -> ssl.SSLContext:
+    """Certificate and host-name checks on, trusting the system's CAs or only those in ``ca_file``."""
+    if email.ca_file and not Path(email.ca_file).is_file():
+        raise DeliveryError(f"[email] ca_file {email.ca_file} does not exist; give the path of a PEM file of the "
+                            "certificate authorities to trust (relative paths are in the home).")
+    try:
+        return ssl.create_default_context(cafile=email.ca_file or None)
+    except (OSError, ValueError) as exc:
+        raise DeliveryError(f"[email] ca_file {email.ca_file} is not a PEM file of certificates "
+                            f"({type(exc).__name__}); nothing was sent.") from None
+
+
+def _loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def connect(email: EmailSettings) -> smtplib.SMTP:
+    """An SMTP connection secured as ``[email] tls`` says, logged in when a user name is set."""
+    where = f"{email.host}:{email.port}"
+    wants_login = bool(email.username) and (email.password is not None or bool(email.password_block))
+    if email.tls == "none" and not _loopback(email.host):
+        if wants_login:
+            raise DeliveryError(f"Will not send the SMTP password to {where} over an unencrypted connection; set "
+                                '[email] tls = "starttls" (or "ssl") and check the port. Nothing was sent.')
+        log.warning("email goes to %s without TLS; set [email] tls = \"starttls\" or \"ssl\"", where)
+    context = tls_context(email) if email.tls != "none" else None
+    smtp = None
+    try:
+        if email.tls == "ssl":
+            smtp = smtplib.SMTP_SSL(email.host, email.port, timeout=email.timeout_seconds, context=context)
+        else:
+            smtp = smtplib.SMTP(email.host, email.port, timeout=email.timeout_seconds)
+            if email.tls == "starttls":
+                try:
+                    smtp.starttls(context=context)
+                except smtplib.SMTPNotSupportedError:
+                    raise DeliveryError(f"The mail server at {where} does not offer STARTTLS; nothing was sent. Check "
+                                        '[email] port, or set [email] tls = "ssl" if the port expects TLS from the '
+                                        "start.") from None
+        password = smtp_password(email)
+        if email.username and password:
+            try:
                 smtp.login(email.username, password)
-            for msg in msgs:
-                smtp.send_message(msg)
+            except smtplib.SMTPNotSupportedError:
+                raise DeliveryError(f"The mail server at {where} does not offer to log in (no AUTH), but [email] "
+                                    "username and a password are set; nothing was sent. Remove the user name, or "
+                                    "check the host and port.") from None
+        return smtp
+    except DeliveryError:
+        _quit(smtp)
+        raise
+    except smtplib.SMTPAuthenticationError as exc:
+        _quit(smtp)
+        raise DeliveryError(f"The mail server at {where} refused the user name {email.username!r} and its password "
+                            f"(reply {exc.smtp_code}); nothing was sent. Check CPIP_EMAIL_PASSWORD or the "
+                            "Secret block.") from None
     except (OSError, smtplib.SMTPException) as exc:
-        raise DeliveryError(f"Could not send email through {email.host}:{email.port} ({type(exc).__name__}: "
-                            f"{getattr(exc, 'strerror', None) or exc.__class__.__doc__ or ''}).") from None
-    log.info("sent %d message(s) through %s:%s", len(msgs), email.host, email.port)
-    return len(msgs)
+        _quit(smtp)
+        raise DeliveryError(f"Could not send email through {where} ({_connection_fault(exc)}); nothing was sent.") from None
+
+
+def _connection_fault(exc: BaseException) -> str:
+    """Why a connection failed, in words that never quote a secret."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return (f"its certificate could not be verified: {str(exc.verify_message).rstrip('.')}. If the server uses a private "
+                "certificate authority, set [email] ca_file to a PEM file of it")
+    if isinstance(exc, ssl.SSLError):
+        return f"TLS could not be set up: {exc.reason or type(exc).__name__}"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"{type(exc).__name__}: reply {exc.smtp_code}"
+    return f"{type(exc).__name__}: {getattr(exc, 'strerror', None) or exc.__class__.__doc__ or ''}".strip()
+
+
+def _refusal(exc: Exception) -> str:
+    """The server's reply to one message: its code and (at most 120 printable characters of) its text."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        code, text = next(iter(exc.recipients.values()), (0, b""))
+    elif isinstance(exc, smtplib.SMTPResponseException):
+        code, text = exc.smtp_code, exc.smtp_error
+    else:
+        return type(exc).__name__
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    text = "".join(c for c in str(text) if c.isprintable())[:120]
+    return f"refused with {code} {text}".strip()
+
+
+def _quit(smtp: smtplib.SMTP | None) -> None:
+    if smtp is None:
+        return
+    try:
+        smtp.quit()
+    except (OSError, smtplib.SMTPException):
+        smtp.close()
+
+
+# --- the record of what was sent (the warehouse, briefly) ----------------------------------
+
+@contextmanager
+def _warehouse(settings: Settings):
+    """The warehouse for one short read or write, under the home's writer lock."""
+    try:
+        with writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
+            con = wh.connect(settings.warehouse)
+            try:
+                wh.ensure_schema(con)
+                yield con
+            finally:
+                con.close()
+    except Busy as exc:
+        raise DeliveryError(f"The record of sent email could not be reached: {exc}") from None
+
+
+def already_sent(settings: Settings, keys: list[str]) -> set[tuple[str, str]]:
+    """(key, recipient in lower case) for every recorded send of these keys."""
+    with _warehouse(settings) as con:
+        return {(k, r) for k, r in con.execute(wh.sql("queries/email_sent"), {"keys": keys}).fetchall()}
+
+
+def record_sent(settings: Settings, item: Outgoing, recipient: str) -> None:
+    with _warehouse(settings) as con:
+        con.execute(wh.sql("load/insert_email_sent"), {
+            "key": item.key, "recipient": recipient.lower(), "sent_at": datetime.now(timezone.utc),
+            "subject": str(item.msg["Subject"] or ""), "message_id": item.msg["Message-ID"]})
+
+
+def record_event(settings: Settings, event: str, detail: dict) -> None:
+    """One line in the audit log (e.g. ``briefing delivered``)."""
+    with _warehouse(settings) as con:
+        con.execute(wh.sql("load/insert_audit"), {"at": [iso(settings.now)], "event": [event], "sha256": None,
+                                                  "submission_id": None, "detail": [json.dumps(detail)]})

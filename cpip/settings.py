@@ -76,8 +76,20 @@ class EmailSettings:
     username: str | None = None
     password: Secret | None = field(default=None, repr=False)  # CPIP_EMAIL_PASSWORD only
     password_block: str | None = None  # or the name of a Prefect Secret block holding it
-    starttls: bool = False
+    # How the connection is secured: "starttls" (plain connection upgraded, usually port 587),
+    # "ssl" (TLS from the first byte, SMTPS, usually port 465) or "none". With TLS the server's
+    # certificate and host name are always verified. Empty means "starttls" when the older key
+    # starttls = true is set, else "none"; after loading it is always one of the three.
+    tls: str = ""
+    starttls: bool = False  # the older spelling of tls = "starttls", still read
+    # A PEM file of the certificate authorities to trust instead of the system's (e.g. a private
+    # CA); a relative path is in the home. Empty means the system's trusted CAs.
+    ca_file: str = ""
     timeout_seconds: float = 30.0
+
+    def __post_init__(self) -> None:
+        tls = self.tls.strip().lower() or ("starttls" if self.starttls else "none")
+        object.__setattr__(self, "tls", tls)
 
 
 @dataclass(frozen=True)
@@ -179,7 +191,8 @@ suppress_below = 5               # publication form: CPC-level values from 1 to 
 # briefing_link = ""                # where the restricted form is kept, e.g. a controlled share
 # username = "cpip"                 # the password comes from CPIP_EMAIL_PASSWORD or a Prefect Secret block:
 # password_block = "cpip-smtp-password"
-# starttls = false
+# tls = "none"                      # starttls | ssl | none; with TLS the certificate and host name are verified
+# ca_file = ""                      # PEM file of the CA(s) to trust instead of the system's, e.g. "private-ca.pem"
 """
 
 
@@ -232,6 +245,20 @@ def _coerce(section: str, key: str, raw: Any, typ: Any, source: str) -> Any:
         ) from None
 
 
+def _checked_email(email: EmailSettings, home: Path) -> EmailSettings:
+    if email.briefing_attach not in ("publication", "restricted", "both", "none"):
+        raise SettingsError("[email] briefing_attach must be one of publication, restricted, both, none.")
+    if email.tls not in ("starttls", "ssl", "none"):
+        raise SettingsError(f"[email] tls = {email.tls!r} is not valid; it must be starttls, ssl or none.")
+    if email.starttls and email.tls != "starttls":
+        raise SettingsError(f"[email] starttls = true contradicts tls = {email.tls!r}; remove starttls "
+                            "(tls replaces it).")
+    if email.ca_file:
+        ca = Path(email.ca_file).expanduser()
+        email = replace(email, ca_file=str(ca if ca.is_absolute() else home / ca))
+    return email
+
+
 def load_settings(home: str | os.PathLike | None = None, env: Mapping[str, str] | None = None) -> Settings:
     """Read the settings once. Raises :class:`SettingsError` with a message saying what to fix."""
     env = dict(os.environ if env is None else env)
@@ -276,8 +303,8 @@ def load_settings(home: str | os.PathLike | None = None, env: Mapping[str, str] 
                     kwargs[key] = _coerce(name, key, raw, known[key].type, f"CPIP_{name.upper()}_{key.upper()}")
         sections[name] = cls(**kwargs)
 
-    if sections["email"] is not None and sections["email"].briefing_attach not in ("publication", "restricted", "both", "none"):
-        raise SettingsError("[email] briefing_attach must be one of publication, restricted, both, none.")
+    if sections["email"] is not None:
+        sections["email"] = _checked_email(sections["email"], home_path)
     if sections["briefing"].suppress_below < 1:
         raise SettingsError("[briefing] suppress_below must be at least 1.")
     try:

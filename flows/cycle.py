@@ -31,5 +31,7 @@ def cycle(period: str | None = None, home: str | None = None) -> dict:
         restricted = render_restricted(settings, quarter, docs)
         public = render_publication(settings, quarter, docs)
         outputs = record_briefing(settings, reference, quarter, docs, written, restricted, public)
-        outputs = deliver_briefing(settings, reference, outputs, docs)
+    # Outside the writer lock: delivery takes it only for a moment to record each send, never
+    # while it talks to the mail server or waits to retry.
+    outputs = deliver_briefing(settings, reference, outputs, docs)
     return publish_cycle_artifact(docs, outputs)

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from cpip import delivery
-from cpip import warehouse as wh
 from cpip.cycle import Documents, status
 from cpip.orchestration import step
-from cpip.periods import Period, iso
+from cpip.periods import Period
 from cpip.reference import Reference
 from cpip.schedules import period_due_last, period_for_reminder
 from cpip.settings import Settings
@@ -39,29 +36,35 @@ def partners_to_remind(settings: Settings, reference: Reference, period: Period)
 
 @step(name="send-reminders", retries=3, retry_delay_seconds=[5, 30, 120])
 def send_reminders(settings: Settings, reference: Reference, period: Period, kind: str, partners: list[str]) -> dict:
+    """Remind each partner once: a retry, or a second run for the same period and kind, skips those reminded."""
     msgs = delivery.reminder_messages(settings, reference, period, kind, partners)
     copies = delivery.keep_copy(settings, f"reminders-{period}-{kind}", msgs)
     sent = delivery.send(settings, msgs)
-    return {"period": str(period), "kind": kind, "partners": partners, "sent": sent, "copies": copies}
+    return {"period": str(period), "kind": kind, "partners": partners, "sent": len(sent.now),
+            "sent_before": len(sent.before), "copies": copies}
 
 
 @step(name="deliver-briefing", retries=3, retry_delay_seconds=[5, 30, 120])
 def deliver_briefing(settings: Settings, reference: Reference, outputs: dict, docs: Documents) -> dict:
-    """Email the private office (when [email] is set) and record the delivery in the audit log."""
+    """Email the private office (when [email] is set) and record the delivery in the audit log.
+
+    Each recipient gets a briefing once (:mod:`cpip.delivery`): a retry of this step, or another
+    cycle run with the same figures, sends only to those who do not have it yet; a cycle run
+    whose figures changed (a late return) delivers the revised briefing. ``emailed`` lists the
+    recipients who now have it, ``emailed_before`` those of them who already had it.
+    """
     if settings.email is None or not settings.email.briefing_to:
-        return {**outputs, "emailed": []}
-    msg = delivery.briefing_message(settings, outputs, docs.briefing, docs.annex)
+        return {**outputs, "emailed": [], "emailed_before": []}
+    msg = delivery.Outgoing(delivery.briefing_key(docs.briefing, docs.publication, docs.annex,
+                                                  settings.email.briefing_attach),
+                            delivery.briefing_message(settings, outputs, docs.briefing, docs.annex))
     delivery.keep_copy(settings, f"briefing-{docs.briefing['period']}", [msg])
-    delivery.send(settings, [msg])
-    con = wh.connect(settings.warehouse)
-    try:
-        con.execute(wh.sql("load/insert_audit"), {
-            "at": [iso(settings.now)], "event": ["briefing delivered"], "sha256": None, "submission_id": None,
-            "detail": [json.dumps({"run_id": docs.run_id, "to": list(settings.email.briefing_to),
-                                   "attached": settings.email.briefing_attach})]})
-    finally:
-        con.close()
-    return {**outputs, "emailed": list(settings.email.briefing_to)}
+    sent = delivery.send(settings, [msg])
+    if sent.now:
+        delivery.record_event(settings, "briefing delivered", {
+            "run_id": docs.run_id, "key": msg.key, "to": [r for _, r in sent.now],
+            "attached": settings.email.briefing_attach})
+    return {**outputs, "emailed": msg.recipients, "emailed_before": [r for _, r in sent.before]}
 
 
 def _in_flow_run() -> bool:
