@@ -460,12 +460,14 @@ def _insert_rows(con, h: Handling) -> None:
 
 def faulted_files(settings: Settings) -> list[dict]:
     """Files still faulted, oldest first: what `cpip retry --list` and `cpip status` show."""
+    import duckdb
+
     if not settings.warehouse.exists():
         return []
     con = wh.connect(settings.warehouse, read_only=True)
     try:
         rows = con.execute(wh.sql("queries/faulted_files")).fetchall()
-    except Exception:  # a warehouse made before faulted files were recorded has none
+    except duckdb.CatalogException:  # a read-only look at a warehouse not yet upgraded: it has none
         return []
     finally:
         con.close()

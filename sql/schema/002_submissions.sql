@@ -1,4 +1,5 @@
 -- One row per file taken from the inbox (an archive record), whatever its outcome.
+-- rebuild remakes: submissions
 CREATE TABLE IF NOT EXISTS submissions (
     submission_id   INTEGER PRIMARY KEY,   -- the archive record number: the order files were taken
     run_id          VARCHAR NOT NULL,

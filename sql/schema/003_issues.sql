@@ -1,4 +1,5 @@
 -- Every issue found on a file: errors on rejected files, warnings on accepted ones.
+-- rebuild remakes: issues
 CREATE TABLE IF NOT EXISTS issues (
     submission_id   INTEGER NOT NULL,
     seq             INTEGER NOT NULL,

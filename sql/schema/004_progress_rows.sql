@@ -1,4 +1,5 @@
 -- What accepted files said about each item.
+-- rebuild remakes: progress_rows
 CREATE TABLE IF NOT EXISTS progress_rows (
     submission_id       INTEGER NOT NULL,
     partner_code        VARCHAR NOT NULL,

@@ -1,4 +1,5 @@
 -- What accepted files said for each indicator; a blank value is NULL ("not available").
+-- rebuild remakes: indicator_values
 CREATE TABLE IF NOT EXISTS indicator_values (
     submission_id   INTEGER NOT NULL,
     partner_code    VARCHAR NOT NULL,

@@ -1,4 +1,5 @@
 -- Reference data, reloaded from the configured CSVs on every run.
+-- rebuild remakes: ref_register, ref_partners, ref_assignments, ref_indicators
 CREATE TABLE IF NOT EXISTS ref_register (
     item_id VARCHAR PRIMARY KEY, kind VARCHAR, workstream VARCHAR, number VARCHAR, title VARCHAR,
     lead_partner VARCHAR, target_date DATE, register_order INTEGER

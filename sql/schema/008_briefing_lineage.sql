@@ -1,4 +1,5 @@
 -- Append-only: for each briefing written, which submission each figure came from.
+-- rebuild keeps: briefing_lineage
 CREATE TABLE IF NOT EXISTS briefing_lineage (
     run_id          VARCHAR NOT NULL,
     period          VARCHAR NOT NULL,
