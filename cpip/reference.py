@@ -4,7 +4,7 @@ The CPIP files ship inside the package (``cpip/data/reference``); any of them ca
 replaced by a file named in ``[reference]`` of ``cpip.toml``. Nothing else in the
 system knows CPIP's particular items, partners or indicators.
 
-Reference data that contradicts itself is refused with :class:`ReferenceError`,
+Reference data that contradicts itself is refused with :class:`ReferenceDataError`,
 whose message lists every problem found.
 """
 
@@ -28,7 +28,7 @@ REQUIRED_COLUMNS = {
 }
 
 
-class ReferenceError(Exception):
+class ReferenceDataError(Exception):
     """The reference data is inconsistent or unreadable."""
 
 
@@ -80,18 +80,6 @@ class Reference:
         p = self.partners.get(partner_code or "")
         return bool(p and p.reports_indicators)
 
-    def contributors(self, item_id: str) -> list[str]:
-        return sorted(
-            p for p, items in self.assignments.items() if items.get(item_id) == "contributor"
-        )
-
-    @property
-    def kinds(self) -> list[str]:
-        seen: list[str] = []
-        for it in self.items.values():
-            if it.kind not in seen:
-                seen.append(it.kind)
-        return seen
 
 
 def _read_csv(name: str, settings: Settings | None) -> tuple[list[dict[str, str]], str]:
@@ -101,7 +89,7 @@ def _read_csv(name: str, settings: Settings | None) -> tuple[list[dict[str, str]
         source = f"(shipped) {name}.csv"
     else:
         if not path.is_file():
-            raise ReferenceError(
+            raise ReferenceDataError(
                 f"[reference] {name} names {path}, which does not exist. Fix the path in cpip.toml or remove the key to use the shipped file."
             )
         raw = path.read_bytes()
@@ -114,7 +102,7 @@ def _read_csv(name: str, settings: Settings | None) -> tuple[list[dict[str, str]
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS[name] if c not in header]
     if missing:
-        raise ReferenceError(f"{source}: missing column(s) {', '.join(missing)}.")
+        raise ReferenceDataError(f"{source}: missing column(s) {', '.join(missing)}.")
     rows = [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in reader]
     return rows, source
 
@@ -202,7 +190,7 @@ def load_reference(settings: Settings | None = None) -> Reference:
             problems.append(f"indicators: {ind.indicator_id} is part_of itself")
 
     if problems:
-        raise ReferenceError(
+        raise ReferenceDataError(
             "The reference data contradicts itself; fix these and run again:\n  - " + "\n  - ".join(problems)
         )
     return Reference(items, partners, assignments, indicators, sources)

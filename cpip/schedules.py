@@ -75,9 +75,5 @@ def period_for_reminder(now: datetime, due_days: int, kind: str) -> Period:
     return p
 
 
-def days_to_due(now: datetime, period: Period, due_days: int) -> int:
-    return (period.due_date(due_days) - uk_date(now)).days
-
-
 def as_date(d: date) -> str:
     return f"{d:%d %B %Y}"

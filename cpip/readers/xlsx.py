@@ -88,7 +88,6 @@ def read_xlsx(data: bytes) -> ReturnFile:
         if "progress" in sheets:
             rf.progress = read_table(wb.get_sheet_by_name(sheets["progress"]), "progress", _PROGRESS_NAMES)
         if "indicators" in sheets:
-            rf.indicators_sheet_present = True
             rf.indicators = read_table(wb.get_sheet_by_name(sheets["indicators"]), "indicators", _INDICATOR_NAMES)
         return rf
     except FileRejected:
