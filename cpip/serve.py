@@ -38,10 +38,13 @@ def start_local_server(settings: Settings) -> subprocess.Popen | None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "PREFECT_HOME": str(settings.home / ".prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    url = f"http://127.0.0.1:{port}/api"
+    # The UI asks the server's /ui-settings where the API is; that answer comes from these settings,
+    # not from --port, so without them the browser is sent to the default port 4200 and finds nothing.
+    env = {**os.environ, "PREFECT_HOME": str(settings.home / ".prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "PREFECT_SERVER_API_HOST": "127.0.0.1", "PREFECT_SERVER_API_PORT": str(port), "PREFECT_UI_API_URL": url}
     proc = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
                              "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/api"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
@@ -162,6 +165,9 @@ class InboxWatcher:
 def serve_forever(settings: Settings, polling: bool = False) -> None:
     from prefect import serve
 
+    # A cycle run waiting for a reviewer is suspended; the results it keeps to resume (cpip.orchestration)
+    # hold the briefing's contents, so they live in the home beside the outbox, not in ~/.prefect.
+    os.environ.setdefault("PREFECT_RESULTS_LOCAL_STORAGE_PATH", str(settings.home / ".prefect" / "storage"))
     watcher = InboxWatcher(settings, polling=polling)
     watcher.start()
     try:

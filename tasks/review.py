@@ -1,0 +1,115 @@
+"""Review tasks (issue 12): each one step of :mod:`cpip.review`; and the wait for a decision.
+
+**Why the cycle run is suspended, not paused.** A reviewer has ``[review] wait_days`` (a week
+by default) to decide. A *paused* flow run keeps its process (a worker slot, or a ``cpip
+serve`` child) alive all that time, and a restart of the worker or the machine in that week
+loses the wait. A *suspended* run gives its process up: Prefect keeps it as ``Suspended``
+with its input form, and when it is resumed a worker (or ``cpip serve``) starts it again
+from the top. Every step before the wait is therefore ``resumable`` (its result is kept for
+the run, see :mod:`cpip.orchestration`), so the resumed run reads the draft it made rather
+than making another. The timeout is always given (Prefect's default for a pause is one
+hour). The decision itself is checked by :func:`take_decision` against the draft's approval
+code; a wrong code leaves the run waiting again (a new suspension, up to five), so a typing
+slip in the form does not end the wait.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from prefect.input import RunInput
+from pydantic import Field
+
+from cpip import review
+from cpip.cycle import Documents
+from cpip.orchestration import in_deployment_run, step
+from cpip.periods import Period
+from cpip.settings import Settings
+
+APPROVE, RETURN = "Approve", "Return for changes"
+# What cpip approve / cpip reject put in the form when they resume a waiting run, having checked the code themselves.
+FROM_CLI = {"approve": "(checked by cpip approve)", "reject": "(checked by cpip reject)"}
+
+
+class Decision(RunInput):
+    """The typed input form a waiting cycle run shows in the Prefect UI."""
+
+    approver: str = Field(title="Your name and role", description='For example "Jo Bloggs, Head of Programme Office".')
+    decision: Literal["Approve", "Return for changes"] = Field(
+        title="Decision", description="Approve: the briefing goes to the Minister's private office. "
+                                      "Return for changes: it stays a draft and nothing is sent.")
+    approval_code: str = Field(title="Approval code",
+                               description="The code on the line 'Approval code:' of the email that told the "
+                                           "reviewers of this draft.")
+    covering_note: str = Field("", title="Covering note (approve) or what must change (return)",
+                               description="Plain text or Markdown. A covering note opens page 1 as "
+                                           "'From the programme office'.")
+
+
+@step(name="plan-version", resumable=True)
+def plan_version(settings: Settings, period: Period, docs: Documents) -> Documents:
+    return review.plan_version(settings, period, docs)
+
+
+@step(name="record-version", resumable=True, retries=2, retry_delay_seconds=2)
+def record_version(settings: Settings, period: Period, docs: Documents, outputs: dict) -> dict:
+    """Record version N and keep its files under versions/N/; the flow run that made it is kept
+    with it, so ``cpip approve`` can resume that run if it waits for a decision."""
+    from prefect.runtime import flow_run
+
+    return review.record_version(settings, period, docs, outputs, flow_run_id=flow_run.id if in_deployment_run() else None)
+
+
+@step(name="tell-reviewers", resumable=True, retries=3, retry_delay_seconds=[5, 30, 120])
+def tell_reviewers(settings: Settings, outputs: dict) -> dict:
+    """A draft: email the reviewers once, with its one-time approval code."""
+    return review.tell_reviewers(settings, outputs)
+
+
+@step(name="take-decision", resumable=True)
+def take_decision(settings: Settings, outputs: dict, decision: dict, attempt: int) -> dict:
+    """Apply the decision typed in the Prefect form: ``{"settled": bool, "outputs": ...}``.
+
+    Settled when the draft was approved (here, or first with ``cpip approve``), returned for
+    changes, or can no longer be decided (stale, replaced, locked); not settled after a wrong
+    code, so the run waits again."""
+    period = Period.parse(outputs["period"])
+    done = review.approved_outputs(settings, period, outputs["version"])
+    if done is not None:  # decided first elsewhere (cpip approve, which then resumed this run)
+        return {"settled": True, "outputs": {**outputs, **done}}
+    if decision["decision"] == RETURN and decision["approval_code"] == FROM_CLI["reject"] and \
+            review.was_returned(settings, period, outputs["version"]):  # returned first with cpip reject
+        return {"settled": True, "outputs": {**outputs, "returned": "with cpip reject"}}
+    try:
+        if decision["decision"] == APPROVE:
+            result = review.approve(settings, period, decision["approver"], decision["approval_code"],
+                                    decision.get("covering_note") or None, account=review.PREFECT_UI)
+            return {"settled": True, "outputs": {**outputs, **result}}
+        result = review.reject(settings, period, decision["approver"], decision["approval_code"],
+                               decision.get("covering_note") or "Returned for changes (no reason given).",
+                               account=review.PREFECT_UI)
+        return {"settled": True, "outputs": {**outputs, "returned": result}}
+    except review.ReviewRefused as exc:
+        return {"settled": not isinstance(exc, review.WrongCode), "outputs": {**outputs, "refused": str(exc)}}
+
+
+def wait_for_decision(settings: Settings, outputs: dict) -> dict:
+    """In a deployment run, suspend the flow run until a reviewer decides in the Prefect UI (or
+    with ``cpip approve``/``cpip reject``), for up to ``[review] wait_days``; elsewhere, or
+    for a version that is not a draft, return at once (decide with ``cpip approve``)."""
+    if outputs.get("state") != "draft" or not in_deployment_run():
+        return outputs
+    from prefect.flow_runs import suspend_flow_run
+
+    description = (f"**Version {outputs['version']} of the {outputs['period']} briefing is a draft waiting for a "
+                   f"decision.**\n\nThe draft: `{outputs['restricted']['pdf']}` (restricted) and "
+                   f"`{outputs['publication']['pdf']}` (publication). Give your name and role, your decision, "
+                   "the approval code from the email to the reviewers, and (optional) a covering note.")
+    form = Decision.with_initial_data(description=description, decision=APPROVE)
+    for attempt in range(1, review.MAX_WRONG_CODES + 1):
+        given = suspend_flow_run(wait_for_input=form, timeout=settings.review.wait_days * 86400,
+                                 key=f"decision-{outputs['period'].lower()}-v{outputs['version']}-{attempt}")
+        taken = take_decision(settings, outputs, given.model_dump(), attempt=attempt)
+        if taken["settled"]:
+            return taken["outputs"]
+    return {**outputs, "refused": "too many wrong approval codes"}
