@@ -65,34 +65,71 @@ def _write(path: Path, text: str) -> None:
 PROGRAMME = "Child Protection Improvement Programme"
 
 
-def render_receipt(h, rules_page: Path, due_days: int, programme: str = PROGRAMME) -> str:
+def drop_folder(h, officer_folder: str = "") -> str:
+    """Where the file was dropped, in the words its officers see (``[intake] officer_folder``);
+    ``inbox/`` for a file dropped directly into the inbox."""
+    from cpip.settings import officer_folder as folder_words
+
+    return folder_words(officer_folder, h.record.folder) if h.record.folder else "inbox/"
+
+
+def _summary(h) -> tuple[str, str, str, str]:
+    """(tone, headline, summary, table caption) of a file's receipt."""
     from cpip.model import FAULT_ISSUE
 
     tone, headline, summary = _HEADLINES[h.outcome]
     errors = [i for i in h.issues if i.severity == "error"]
-    faulted = h.issues == [FAULT_ISSUE]
-    if faulted:
+    if h.issues == [FAULT_ISSUE]:
         tone, headline, summary = "info", "Kept safely, not processed yet", FAULT_ISSUE.message
     elif h.outcome == "rejected":
         summary = (f"We found {len(errors)} problem{'s' if len(errors) != 1 else ''} in this file, so none of it "
                    "has been used. The table below says where each one is and what to do.")
     n = len(h.issues)
+    explained = sum(1 for i in h.issues if i.explained)
     if h.outcome == "rejected":
         caption = f"{n} problem{'s' if n != 1 else ''} in this file"
     else:
         caption = f"{n} quer{'ies' if n != 1 else 'y'} about this file"
+        if explained:
+            caption += f": {explained} answered by your explanation, {n - explained} open"
+        if h.outcome == "accepted_with_warnings" and explained == n:
+            summary = ("Your return has been accepted and will be used in the quarterly briefing. It raised "
+                       f"{_queries(n)}, and you have answered {'it' if n == 1 else 'every one'}: "
+                       f"{'your explanation is' if n == 1 else 'your explanations are'} shown below.")
+    return tone, headline, summary, caption
+
+
+def summary_of(h) -> tuple[str, str]:
+    """The receipt's headline and summary, as the email's text opens."""
+    _, headline, summary, _ = _summary(h)
+    return headline, summary.replace("The table below says", "The list below says")
+
+
+def render_receipt(h, rules_page: Path | None, due_days: int, programme: str = PROGRAMME,
+                   officer_folder: str = "") -> str:
+    """The receipt page. ``rules_page`` None: for an email, where the rule ids are not links."""
+    from cpip.model import FAULT_ISSUE
+
+    tone, headline, summary, caption = _summary(h)
+    faulted = h.issues == [FAULT_ISSUE]
+    n, explained = len(h.issues), sum(1 for i in h.issues if i.explained)
     period = Period.parse(h.period)
     due = f"{period.due_date(due_days):%d %B %Y}" if period else ""
     rec = h.record
     received = rec.received.astimezone(UK)
     return environment().get_template("receipt.html.j2").render(
-        name=rec.name, folder=f"inbox/{rec.folder}/" if rec.folder else "inbox/",
+        name=rec.name, folder=drop_folder(h, officer_folder), open_queries=n - explained,
         received=f"{received:%d %B %Y at %H:%M} (UK time)", partner=h.partner_code, period=h.period,
         late=h.late, due=due, number=rec.number, sha256=rec.sha256, outcome=h.outcome, tone=tone,
         headline=headline, summary=summary, caption=caption,
-        issues=[] if faulted else [i.to_json() for i in h.issues],
-        rules_href=os.path.relpath(rules_page, Path(h.receipt_html).parent), programme=programme,
+        issues=[] if faulted else [{**i.to_json(), "explanation": i.explanation} for i in h.issues],
+        rules_href=os.path.relpath(rules_page, Path(h.receipt_html).parent) if rules_page else None,
+        programme=programme,
     )
+
+
+def _queries(n: int) -> str:
+    return "one query" if n == 1 else f"{n} queries"
 
 
 def plain_receipt(h) -> str:
@@ -105,9 +142,9 @@ def plain_receipt(h) -> str:
             + "".join(f"<p>{escape(i.message)}</p>" for i in h.issues) + "</main></body></html>\n")
 
 
-def write_receipt(h, rules_page: Path, due_days: int, programme: str = PROGRAMME) -> None:
+def write_receipt(h, rules_page: Path, due_days: int, programme: str = PROGRAMME, officer_folder: str = "") -> None:
     """Write the receipt (HTML and JSON): the HTML rendered at load time when there is one."""
-    _write(Path(h.receipt_html), h.rendered or render_receipt(h, rules_page, due_days, programme))
+    _write(Path(h.receipt_html), h.rendered or render_receipt(h, rules_page, due_days, programme, officer_folder))
     _write(Path(h.receipt_json), json.dumps(h.to_json(), indent=2, ensure_ascii=False) + "\n")
 
 

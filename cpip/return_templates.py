@@ -77,6 +77,9 @@ def workbook(ref: Reference, partner_code: str, period: Period, due_days: int, l
         ("2. Progress: one row per item your organisation reports on. Update the status, percent complete, "
          "forecast completion date and narrative. Last quarter's accepted figures are filled in for you.", False),
         ("   A narrative is required for items At risk or Off track; a forecast date for every item not Complete.", False),
+        ("   Explanation (optional): your answer to a query on that row, for example why the forecast is later than "
+         "the target date. A query you have answered is shown as answered in the briefing, and a later forecast "
+         "date you have explained is not queried again (at most 1,000 characters).", False),
     ]
     if partner.reports_indicators:
         lines.append(("3. Indicators: a whole number for every indicator; if a figure is not available, leave it "
@@ -134,8 +137,8 @@ def workbook(ref: Reference, partner_code: str, period: Period, due_days: int, l
 
     prog = wb.create_sheet("Progress")
     header = ["item_id", "title", "status", "percent_complete", "milestone", "milestone_due", "forecast_completion",
-              "narrative", "risks"]
-    widths = [12, 50, 14, 10, 30, 14, 14, 60, 40]
+              "narrative", "risks", "explanation"]
+    widths = [12, 50, 14, 10, 30, 14, 14, 60, 40, 50]
     for col, (h, w) in enumerate(zip(header, widths), start=1):
         prog.cell(1, col, h).font = head
         prog.column_dimensions[openpyxl.utils.get_column_letter(col)].width = w
@@ -152,11 +155,11 @@ def workbook(ref: Reference, partner_code: str, period: Period, due_days: int, l
         prog.cell(r, 7, prev.get("forecast_completion"))
         for col in (6, 7):
             prog.cell(r, col).number_format = DATE_FORMAT
-        for col in range(3, 10):
+        for col in range(3, 11):
             c = prog.cell(r, col)
             c.protection = unlocked
             c.fill = fill
-            if col in (5, 8, 9):
+            if col in (5, 8, 9, 10):
                 c.alignment = Alignment(wrap_text=True, vertical="top")
     last_row = max(len(items) + 1, 2)
     rng = lambda col: f"{col}2:{col}{last_row}"  # noqa: E731
@@ -187,6 +190,10 @@ def workbook(ref: Reference, partner_code: str, period: Period, due_days: int, l
         DataValidation(type="textLength", operator="lessThanOrEqual", formula1="1000", showInputMessage=True,
                        showErrorMessage=True, promptTitle="Risks", prompt="Optional: risks to delivery (at most "
                        "1,000 characters).", errorTitle="Risks", error="At most 1,000 characters.", sqref=rng("I")),
+        DataValidation(type="textLength", operator="lessThanOrEqual", formula1="1000", showInputMessage=True,
+                       showErrorMessage=True, promptTitle="Explanation", prompt="Optional: your answer to a query "
+                       "on this row, e.g. why the forecast is after the target date (at most 1,000 characters).",
+                       errorTitle="Explanation", error="At most 1,000 characters.", sqref=rng("J")),
     ]
     for dv in validations:
         prog.add_data_validation(dv)
@@ -226,14 +233,14 @@ def progress_csv(ref: Reference, partner_code: str, period: Period, last: LastRe
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(["partner_code", "period", "prepared_by", "contact_email", "signed_off_by", "signed_off_on",
                 "item_id", "status", "percent_complete", "milestone", "milestone_due", "forecast_completion",
-                "narrative", "risks"])
+                "narrative", "risks", "explanation"])
     before = last.rows if last else {}
     for item_id in ref.assigned_items(partner_code):
         prev = before.get(item_id, {})
         fc = prev.get("forecast_completion")
         w.writerow([partner_code, str(period), "", "", "", "", item_id, _csv_text(prev.get("status")),
                     prev.get("percent_complete") if prev.get("percent_complete") is not None else "", "", "",
-                    fc.isoformat() if isinstance(fc, date) else "", "", ""])
+                    fc.isoformat() if isinstance(fc, date) else "", "", "", ""])
     return buf.getvalue()
 
 
@@ -254,14 +261,22 @@ def _csv_text(v) -> str:
     return "'" + s if s.startswith(FORMULA_STARTS) else s
 
 
-def write_all(ref: Reference, period: Period, due_days: int, out: Path, inbox: Path,
+csv_text = _csv_text  # the one helper for every CSV cpip writes for people (the status page too)
+
+
+def write_all(ref: Reference, period: Period, due_days: int, out: Path, officer_folder: str,
               last_returns: dict[str, LastReturn]) -> list[dict]:
-    """Write every partner's workbook and CSV pair under ``out``; return what was written."""
+    """Write every partner's workbook and CSV pair under ``out``; return what was written.
+
+    The Instructions sheet names the drop folder as officers reach it from their desk
+    (``[intake] officer_folder``), not as the server sees it."""
+    from cpip.settings import officer_folder as folder_words
+
     written = []
     for code in sorted(ref.partners):
         folder = out / code
         folder.mkdir(parents=True, exist_ok=True)
-        wb = workbook(ref, code, period, due_days, last_returns.get(code), f"{inbox}/{code}/")
+        wb = workbook(ref, code, period, due_days, last_returns.get(code), folder_words(officer_folder, code))
         xlsx = folder / f"{code}_{period}_return.xlsx"
         wb.save(xlsx)
         prog = folder / f"{code}_{period}_progress.csv"

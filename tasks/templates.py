@@ -39,5 +39,5 @@ def last_returns(settings: Settings, reference: Reference, period: Period) -> di
 @step(name="write-templates", retries=2, retry_delay_seconds=1)
 def write_templates(settings: Settings, reference: Reference, period: Period, last: dict[str, LastReturn]) -> dict:
     out = settings.outbox / "templates" / str(period)
-    files = write_all(reference, period, settings.cycle.due_days, out, settings.inbox, last)
+    files = write_all(reference, period, settings.cycle.due_days, out, settings.intake.officer_folder, last)
     return {"period": str(period), "folder": str(out), "partners": files}

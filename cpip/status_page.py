@@ -1,0 +1,210 @@
+"""The collection status page (interfaces.md "The collection status page"): who has sent what.
+
+After every intake run and every cycle, ``outbox/status/P.html`` and ``P.csv`` are written for
+the period being collected (the latest quarter that has ended) and for any period whose due date
+passed less than 60 days ago. The headline counts, and each partner's state, are those of
+``cpip status`` (:func:`cpip.cycle.status`, the one home of the returns picture); the page adds
+each partner's name, latest file (its outcome in words and a relative link to its receipt, so the
+page works from a shared folder), open queries and registered contact.
+
+The page is self-contained: no scripts, and its styles are inline (templates/base.html.j2). Times
+are UK times in words. The CSV has one row per partner, text a spreadsheet could take for a
+formula neutralised. Both are rewritten only when something they show can have changed (the
+audit log has grown, the day has changed, or the reference data or settings differ), so an
+intake of an empty inbox costs one query here.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+from datetime import date, datetime
+from pathlib import Path
+
+from cpip import warehouse as wh
+from cpip.periods import Period, UK, iso, uk_date
+from cpip.reference import Reference
+from cpip.settings import Settings
+
+RECENT_DAYS = 60
+
+STATE_WORDS = {"accepted": "Accepted", "late": "Accepted, late", "rejected_only": "Only rejected files",
+               "missing": "Nothing received"}
+OUTCOME_WORDS = {"accepted": "Accepted", "accepted_with_warnings": "Accepted, with queries",
+                 "rejected": "Not accepted", "duplicate": "Already received"}
+FAULTED_WORDS = "Kept, not processed yet"
+
+
+def periods_to_show(now: datetime, due_days: int) -> list[Period]:
+    """The quarter being collected (the latest that has ended), then earlier quarters whose due date
+    passed less than :data:`RECENT_DAYS` days ago, newest first."""
+    today = uk_date(now)
+    p = Period.containing(today).previous()
+    out = [p]
+    while True:
+        p = p.previous()
+        due = p.due_date(due_days)
+        if not (due < today and (today - due).days < RECENT_DAYS):
+            break
+        out.append(p)
+    return out
+
+
+def uk_time_words(moment: datetime | str | None) -> str:
+    """``15 October 2026 at 09:05`` (UK time), or an empty string."""
+    if moment is None:
+        return ""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    t = moment.astimezone(UK)
+    return f"{t.day} {t:%B %Y} at {t:%H:%M}"
+
+
+def day_words(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def due_words(due: date, today: date) -> str:
+    """How far the due date is: ``in 13 days``, ``today``, ``5 days ago``."""
+    days = (due - today).days
+    if days == 0:
+        return "today"
+    n = abs(days)
+    return f"in {n} day{'s' if n != 1 else ''}" if days > 0 else f"{n} day{'s' if n != 1 else ''} ago"
+
+
+def gather(settings: Settings, ref: Reference, period: Period) -> dict:
+    """Everything the page shows for ``period``: the status of :func:`cpip.cycle.status`, plus each
+    partner's name, latest file, open queries and contact."""
+    from cpip.cycle import status
+
+    doc = status(settings, ref, period)  # loads this run's reference data into the warehouse
+    con = wh.connect(settings.warehouse)
+    try:
+        latest = {r[0]: r for r in con.execute(wh.sql("queries/status_latest_files"), {"period": str(period)}).fetchall()}
+    finally:
+        con.close()
+    status_dir = settings.outbox / "status"
+    rows = []
+    for p in doc["partners"]:
+        code = p["partner_code"]
+        partner = ref.partners.get(code)
+        _, number, name, outcome, received, receipt, faulted, open_q = latest.get(code, (code,) + (None,) * 5 + (False, 0))
+        href = None
+        if receipt and os.path.exists(receipt):
+            href = Path(os.path.relpath(receipt, status_dir)).as_posix()
+        rows.append({**p, "name": partner.name if partner else code, "state_words": STATE_WORDS[p["state"]],
+                     "first_accepted_words": uk_time_words(p["first_accepted_at"]),
+                     "latest_file": name, "latest_number": number,
+                     "latest_outcome": outcome, "latest_faulted": bool(faulted),
+                     "latest_outcome_words": (FAULTED_WORDS if faulted else OUTCOME_WORDS.get(outcome, "")) if outcome else "",
+                     "latest_received_at": iso(received) if received else None,
+                     "latest_received_words": uk_time_words(received), "receipt": href,
+                     "open_queries": int(open_q or 0), "contact_email": partner.contact_email if partner else ""})
+    from cpip.cycle import not_submitted
+
+    counts = {s: sum(1 for r in rows if r["state"] == s) for s in STATE_WORDS}
+    counts["missing"] = len(not_submitted(doc))  # the reminders' list
+    today = uk_date(settings.now)
+    due = date.fromisoformat(doc["due_date"])
+    return {"period": doc["period"], "due_date": doc["due_date"], "due_words": day_words(due),
+            "due_in": due_words(due, today), "due_passed": due < today, "ended": period.ended_by(settings.now),
+            "generated_words": uk_time_words(settings.now), "programme": settings.briefing.programme,
+            "expected": len(rows), "accepted": counts["accepted"] + counts["late"], "late": counts["late"],
+            "rejected_only": counts["rejected_only"], "missing": counts["missing"],
+            "open_queries": sum(r["open_queries"] for r in rows), "partners": rows}
+
+
+def status_lines(doc: dict, ref: Reference, now: datetime) -> list[str]:
+    """The human form of ``cpip status``: the headline, then a line per partner, in the page's words."""
+    from cpip.cycle import not_submitted
+
+    due = date.fromisoformat(doc["due_date"])
+    today = uk_date(now)
+    states = [p["state"] for p in doc["partners"]]
+    lines = [f"Returns for {doc['period']}, due {day_words(due)} ({'was due ' if due < today else 'due '}"
+             f"{due_words(due, today)}):",
+             f"  {len(states)} expected; {states.count('accepted') + states.count('late')} accepted "
+             f"({states.count('late')} late); {states.count('rejected_only')} only rejected files; "
+             f"{len(not_submitted(doc))} nothing received.", ""]
+    width = 48
+    for p in doc["partners"]:
+        partner = ref.partners.get(p["partner_code"])
+        name = partner.name if partner else p["partner_code"]
+        name = name if len(name) <= width else name[: width - 1] + "…"
+        files = f"{p['files']} file{'s' if p['files'] != 1 else ''}"
+        when = f", first accepted {uk_time_words(p['first_accepted_at'])}" if p["first_accepted_at"] else ""
+        lines.append(f"  {name:<{width}}  {STATE_WORDS[p['state']]:<19}  {files}{when}")
+    return lines
+
+
+def render_html(page: dict) -> str:
+    from cpip.receipts import environment
+
+    return environment().get_template("status.html.j2").render(page=page, programme=page["programme"])
+
+
+CSV_COLUMNS = ("partner_code", "name", "state", "first_accepted_at", "files", "latest_file", "latest_outcome",
+               "latest_received_at", "receipt", "open_queries", "contact_email")
+
+
+def render_csv(page: dict) -> str:
+    from cpip.return_templates import csv_text
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(CSV_COLUMNS)
+    for r in page["partners"]:
+        outcome = "faulted" if r["latest_faulted"] else r["latest_outcome"]
+        w.writerow([csv_text(v) for v in (r["partner_code"], r["name"], r["state"], r["first_accepted_at"], r["files"],
+                                          r["latest_file"], outcome, r["latest_received_at"], r["receipt"],
+                                          r["open_queries"], r["contact_email"])])
+    return buf.getvalue()
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _fingerprint(settings: Settings, ref: Reference, periods: list[Period]) -> str | None:
+    if not settings.warehouse.exists():
+        return None
+    con = wh.connect(settings.warehouse)
+    try:
+        wh.ensure_schema(con)
+        events = con.execute(wh.sql("queries/status_fingerprint")).fetchone()[0]
+    finally:
+        con.close()
+    partners = [(p.partner_code, p.name, p.contact_email) for p in ref.partners.values()]
+    return hashlib.sha256(json.dumps([events, uk_date(settings.now).isoformat(), [str(p) for p in periods],
+                                      partners, settings.cycle.due_days, settings.briefing.programme],
+                                     default=str).encode()).hexdigest()
+
+
+def write_status_pages(settings: Settings, ref: Reference, force: bool = False) -> list[str]:
+    """Write ``outbox/status/P.html`` and ``P.csv`` for every period to show; the paths written
+    (none when nothing they show has changed since they were last written)."""
+    periods = periods_to_show(settings.now, settings.cycle.due_days)
+    out_dir = settings.outbox / "status"
+    key = _fingerprint(settings, ref, periods)
+    if key is None:
+        return []
+    stamp = out_dir / ".written"
+    missing = any(not (out_dir / f"{p}.html").exists() for p in periods)
+    if not force and not missing and stamp.exists() and stamp.read_text(encoding="utf-8") == key:
+        return []
+    written = []
+    for p in periods:
+        page = gather(settings, ref, p)
+        for suffix, text in ((".html", render_html(page)), (".csv", render_csv(page))):
+            _write(out_dir / f"{p}{suffix}", text)
+            written.append(str(out_dir / f"{p}{suffix}"))
+    _write(stamp, key)
+    return written
+
