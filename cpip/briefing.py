@@ -9,7 +9,7 @@ the same marts. The HTML and PDF are rendered only from these documents.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -44,6 +44,7 @@ class CycleData:
     data_cutoff: datetime | None
     files_used: int
     sources: dict  # submission_id -> {sha256, file, folder, received_at}
+    explained: list[dict] = field(default_factory=list)  # warnings the officer answered (returns.md §11)
 
 
 def gather(con, ref: Reference, period: Period, due_days: int) -> CycleData:
@@ -74,7 +75,8 @@ def gather(con, ref: Reference, period: Period, due_days: int) -> CycleData:
                                                             {"ids": sorted(used)}).fetchall():
             sources[sid] = {"sha256": sha, "file": name, "folder": folder, "received_at": iso(received)}
     return CycleData(period, period.due_date(due_days), items, contributors, totals, movement, returns, values,
-                     national, warnings, trends, cutoff, len(used), sources)
+                     national, warnings, trends, cutoff, len(used), sources,
+                     explained=_rows(con, "SELECT * FROM mart_explained_warnings($p)", p))
 
 
 def lineage(data: CycleData) -> dict:
@@ -182,6 +184,9 @@ def annex_json(data: CycleData, ref: Reference, run_id: str, generated_at: datet
                     for r in data.returns],
         "warnings": [{k: w[k] for k in ("partner_code", "rule", "sheet", "row", "column", "value", "message")}
                      for w in data.warnings],
+        # Partner text, printed only in the restricted form (templates/_explained_queries.html.j2).
+        "explained_warnings": [{k: w[k] for k in ("partner_code", "rule", "sheet", "row", "column", "value", "message",
+                                                  "explanation")} for w in data.explained],
         "trends": [{"period": t["period"], "national": t["national"], "reporting_cpcs": t["reporting_cpcs"]}
                    for t in data.trends],
         "trends_publication": trends_public,

@@ -45,12 +45,12 @@ def _clear_failures():
     from cpip.cycle import CycleError
     from cpip.delivery import DeliveryError
     from cpip.lock import Busy
-    from cpip.reference import ReferenceError
+    from cpip.reference import ReferenceDataError
     from cpip.warehouse import WarehouseError
 
     try:
         yield
-    except (CycleError, ReferenceError) as exc:
+    except (CycleError, ReferenceDataError) as exc:
         _fail(str(exc))
     except Busy as exc:
         _fail(str(exc), 3)
@@ -149,9 +149,94 @@ def cycle(period: str = typer.Option(..., "--period", help="The quarter to close
 
     settings = _settings(home)
     out = _run_flow(settings, cycle_flow, period=period, home=str(settings.home))
-    _emit(out, as_json, f"Briefing for {period} written:\n  restricted:  {out['restricted']['pdf']}\n"
-                        f"               {out['restricted']['html']}\n  publication: {out['publication']['pdf']}\n"
-                        f"               {out['publication']['html']}\n  data:        {out['briefing_json']}")
+    human = [f"Briefing for {period}, version {out.get('version')} ({out.get('state')}), written:",
+             f"  restricted:  {out['restricted']['pdf']}", f"               {out['restricted']['html']}",
+             f"  publication: {out['publication']['pdf']}", f"               {out['publication']['html']}",
+             f"  data:        {out['briefing_json']}"]
+    if out.get("state") == "draft":
+        human.append("It is a draft: nothing was sent to the private office. A reviewer approves it with\n"
+                     f"  cpip approve --period {period} --by \"NAME, ROLE\" [--note FILE] --code CODE")
+        if out.get("reviewers_emailed"):
+            human.append(f"The reviewers were emailed the approval code: {', '.join(out['reviewers_emailed'])}")
+        if out.get("approval_code"):
+            human.append(f"No reviewer email is set up ([email] / [review] reviewers), so here it is.\n"
+                         f"Approval code: {out['approval_code']}")
+    _emit(out, as_json, "\n".join(human))
+
+
+def _decision_code(code: Optional[str]) -> str:
+    """The approval code given, else asked for (on a terminal); empty when neither."""
+    if code is not None:
+        return code
+    if sys.stdin.isatty():
+        return typer.prompt("Approval code (from the email to the reviewers)", hide_input=True, default="",
+                            show_default=False)
+    return ""
+
+
+CodeOpt = typer.Option(None, "--code", help="The draft's approval code, from the email to the reviewers "
+                                            "(asked for when not given).")
+
+
+@app.command()
+def approve(period: str = typer.Option(..., "--period", help="The quarter whose latest draft to approve."),
+            by: str = typer.Option(..., "--by", help='Who approves it: "NAME, ROLE".'),
+            code: Optional[str] = CodeOpt,
+            note: Optional[Path] = typer.Option(None, "--note", help="A covering note (plain text or Markdown) that "
+                                                                     "opens page 1."),
+            home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
+    """Approve the latest draft of P: render the final forms, record it, deliver it once."""
+    _logging()
+    from cpip import review
+    from cpip.cycle import parse_period
+    from cpip.tasks.review import APPROVE, FROM_CLI
+
+    settings = _settings(home)
+    with _clear_failures():
+        quarter = parse_period(period)
+        text = review.read_note(note)
+        result = review.approve(settings, quarter, by, _decision_code(code), text)
+        run = result.pop("flow_run_id", None)
+        handed = review.resume_waiting_run(settings, run, {
+            "approver": result["approved_by"], "decision": APPROVE, "approval_code": FROM_CLI["approve"],
+            "covering_note": ""})
+        if handed:
+            finished = review.wait_for_run(settings, run)
+            result = {**result, "emailed": review.emailed(settings, result), "delivered_by": f"Prefect flow run {run}",
+                      "run_state": finished}
+        else:
+            result = review.deliver(settings, result)
+    human = [f"Version {result['version']} of the {period} briefing approved by {result['approved_by']} at "
+             f"{result['approved_at']}.",
+             f"  restricted:  {result['outputs']['restricted']['pdf']}",
+             f"  publication: {result['outputs']['publication']['pdf']}",
+             f"Delivered to: {', '.join(result.get('emailed') or []) or 'nobody ([email] briefing_to is not set)'}"]
+    if result.get("delivered_by"):
+        human.append(f"(The cycle run that was waiting for this decision delivered it: {result['delivered_by']}.)")
+    _emit(result, as_json, "\n".join(human))
+
+
+@app.command()
+def reject(period: str = typer.Option(..., "--period", help="The quarter whose latest draft to return."),
+           by: str = typer.Option(..., "--by", help="Who asks for changes."),
+           reason: str = typer.Option(..., "--reason", help="What must change."),
+           code: Optional[str] = CodeOpt,
+           home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
+    """Record that changes were asked for: the draft stays a draft and nothing is delivered."""
+    _logging()
+    from cpip import review
+    from cpip.cycle import parse_period
+    from cpip.tasks.review import FROM_CLI, RETURN
+
+    settings = _settings(home)
+    with _clear_failures():
+        quarter = parse_period(period)
+        result = review.reject(settings, quarter, by, _decision_code(code), reason)
+        run = result.pop("flow_run_id", None)
+        review.resume_waiting_run(settings, run, {"approver": result["returned_by"], "decision": RETURN,
+                                                  "approval_code": FROM_CLI["reject"], "covering_note": reason})
+    _emit(result, as_json, f"Version {result['version']} of the {period} briefing returned for changes by "
+                           f"{result['returned_by']}; it stays a draft and nothing was sent.")
 
 
 @app.command()
@@ -162,6 +247,7 @@ def status(period: str = typer.Option(..., "--period", help="The quarter, e.g. 2
     from cpip.cycle import parse_period, status as read_status
     from cpip.lock import writer_lock
     from cpip.reference import load_reference
+    from cpip.review import history
 
     settings = _settings(home)
     with _clear_failures():
@@ -169,16 +255,21 @@ def status(period: str = typer.Option(..., "--period", help="The quarter, e.g. 2
         ref = load_reference(settings)
         with writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
             out = read_status(settings, ref, quarter)
+            versions = history(settings, quarter)
     from cpip.intake import faulted_files
 
     faulted = len(faulted_files(settings))
     out["faulted_files"] = faulted  # beyond interfaces.md: files a fault stopped (all periods); see `cpip retry`
-    lines = [f"Returns for {out['period']} (due {out['due_date']}):"]
-    for p in out["partners"]:
-        when = f"first accepted {p['first_accepted_at']}" if p["first_accepted_at"] else ""
-        lines.append(f"  {p['partner_code']:<30} {p['state']:<14} files: {p['files']:<3} {when}")
+    from cpip.status_page import status_lines
+
+    lines = status_lines(out, ref, settings.now)  # names, states and UK times in words, as the status page
     lines.append(f"Faulted files (kept, not yet processed; any period): {faulted}"
                  + (" — run `cpip retry --list`" if faulted else ""))
+    out["briefing_versions"] = versions  # beyond interfaces.md: each version, state, approver
+    for v in out["briefing_versions"]:
+        who = f" by {v['approved_by']} ({v['approved_account']}) at {v['approved_at']}" if v["approved_by"] else ""
+        lines.append(f"Briefing version {v['version']}: {v['state']}{who}; made {v['made_at']}; files in {v['folder']}")
+        lines += [f"    {d['decision']} by {d['by']} ({d['account']}) at {d['at']}" for d in v["decisions"]]
     _emit(out, as_json, "\n".join(lines))
 
 

@@ -98,7 +98,8 @@ def render_form(settings: Settings, period: Period, docs: Documents, form: str) 
     stem = f"cpip-briefing-{period}-{form}"
     html_path, pdf_path = out / f"{stem}.html", out / f"{stem}.pdf"
     _write(html_path, html_text.encode())
-    _write(pdf_path, render_pdf(html_text, form, marking))
+    draft = (docs.annex.get("review") or {}).get("state") == "draft"  # the DRAFT line on every page (issue 12)
+    _write(pdf_path, render_pdf(html_text, form, marking, draft=draft))
     return {"html": str(html_path), "pdf": str(pdf_path)}
 
 
@@ -134,3 +135,9 @@ def status(settings: Settings, ref: Reference, period: Period) -> dict:
             "partners": [{"partner_code": r["partner_code"], "state": r["state"],
                           "first_accepted_at": iso(r["first_accepted_at"]) if r["first_accepted_at"] else None,
                           "files": int(r["files"])} for r in rows]}
+
+
+def not_submitted(status_doc: dict) -> list[str]:
+    """The partners from whom no file for the period has arrived at all (state ``missing``): the one
+    list the reminders flow and the status page use."""
+    return [p["partner_code"] for p in status_doc["partners"] if p["state"] == "missing"]

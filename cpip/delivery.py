@@ -172,7 +172,8 @@ def reminder_messages(settings: Settings, ref: Reference, period: Period, kind: 
             body = (f"Dear colleague,\n\n{p.name}'s quarterly return for {period} was due on {as_date(due)} "
                     "and we have not received it. Please send it as soon as you can; the briefing to the "
                     "Minister will show it as missing until it arrives.\n\n")
-        body += (f"Drop your completed return (an .xlsx workbook or CSV files) into your folder inbox/{code}/. "
+        body += (f"Drop your completed return (an .xlsx workbook or CSV files) into your folder "
+                 f"{settings.intake.folder_for(code)}. "
                  "You will get a receipt within a minute saying whether it was accepted or what to fix.\n\n"
                  f"{settings.briefing.programme} returns team\n")
         msg["From"] = email.sender

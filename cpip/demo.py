@@ -5,7 +5,9 @@ most arrive on time, as workbooks or CSV pairs; a few are late; a few partners n
 send anything for a quarter; some files are rejected and one of those is corrected and
 resubmitted; one partner sends the same file twice. Each batch is taken by a real
 intake run with the clock (``CPIP_NOW``) set to when the files "arrived", so lateness
-and the warnings against last period come out as they would have.
+and the warnings against last period come out as they would have. The cycle's draft is then
+approved as "Demo reviewer" with a short covering note, so the demo ends with a final briefing,
+delivered (the demo home has no [email], so the message is only written to outbox/mail/).
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from cpip import samples
 from cpip.periods import UK, Period
 
 QUARTERS = [Period(2025, 4), Period(2026, 1), Period(2026, 2), Period(2026, 3)]
+DEMO_NOTE = ("Most partners reported on time. Points for the Minister:\n\n"
+             "- Three returns arrived late and are included.\n"
+             "- Items off track or at risk are set out under Exceptions, with the leads' own account.\n")
 
 
 @contextmanager
@@ -124,9 +129,17 @@ def build_demo(target: Path) -> str:
             outcomes.update(r["outcome"] for r in res)
     from cpip.flows.cycle import cycle
 
-    with _clock(datetime.combine(QUARTERS[-1].due_date(settings.cycle.due_days) + timedelta(days=14),
-                                 time(9, 0)).replace(tzinfo=UK)):
-        written = cycle.fn(period=str(QUARTERS[-1]), home=str(target))
+    from cpip import review
+
+    decided = datetime.combine(QUARTERS[-1].due_date(settings.cycle.due_days) + timedelta(days=14), time(9, 0))
+    with _clock(decided.replace(tzinfo=UK)):
+        draft = cycle.fn(period=str(QUARTERS[-1]), home=str(target))
+    # The programme office clears it (no [email] in the demo home, so the cycle handed back the code).
+    with _clock((decided + timedelta(hours=2)).replace(tzinfo=UK)):
+        approved = review.approve(load_settings(target), QUARTERS[-1], "Demo reviewer", draft["approval_code"],
+                                  DEMO_NOTE, account=review.os_account())
+        approved = review.deliver(load_settings(target), approved)
+    written = approved["outputs"]
     receipts = target / "outbox" / "receipts"
     lines = [
         f"Demo home: {target}",
@@ -140,6 +153,9 @@ def build_demo(target: Path) -> str:
     if rejected:
         lines.append(f"A receipt for a rejected file: {rejected['receipt']}")
     lines += [
+        f"Draft (version {draft['version']}, as the reviewer saw it): {draft['version_folder']}",
+        f"Approved by {approved['approved_by']} at {approved['approved_at']}; final forms in "
+        f"{Path(written['briefing_json']).parent}",
         f"Briefing for {QUARTERS[-1]} (restricted, OFFICIAL-SENSITIVE): {written['restricted']['pdf']}",
         f"                                         and {written['restricted']['html']}",
         f"Briefing for {QUARTERS[-1]} (publication):               {written['publication']['pdf']}",

@@ -13,12 +13,11 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
-from cpip.archive import Archive, Record, make_record
+from cpip.archive import Archive, Record
 from cpip.checks import Checked, FileContext, Plan, cross_check, plan
 from cpip.checks.columns import ColumnFailure, run_column_rules
-from cpip.checks.history import LastPeriod, indicator_warnings, progress_warnings
+from cpip.checks.history import LastPeriod, Slippage, explained_slippage, indicator_warnings, progress_warnings
 from cpip.model import FAULT_ISSUE, FileRejected, Issue, ReturnFile, canonical_status, make_issue
 from cpip.move import fault
 from cpip.periods import Period, iso, is_late
@@ -117,6 +116,28 @@ def unwritten_receipts(settings: Settings) -> list[Handling]:
         rows = con.execute(wh.sql("queries/receipts_of"), {"ids": ids}).fetchall() if ids else []
     finally:
         con.close()
+    return _receipts_from_rows(settings, rows)
+
+
+def receipt_emails_owed(settings: Settings) -> list[tuple[str, list[str], Handling]]:
+    """(message key, recipients, the file's handling) for every receipt owed an email: one query
+    when none is owed, none at all when receipts are not emailed."""
+    if settings.email is None or not settings.email.receipts or not settings.warehouse.exists():
+        return []
+    con = wh.connect(settings.warehouse)
+    try:
+        wh.ensure_schema(con)
+        owed = con.execute(wh.sql("queries/receipt_emails_owed")).fetchall()
+        ids = sorted({n for _, n, _ in owed})
+        rows = con.execute(wh.sql("queries/receipts_of"), {"ids": ids}).fetchall() if ids else []
+    finally:
+        con.close()
+    by_number = {h.record.number: h for h in _receipts_from_rows(settings, rows)}
+    return [(key, list(to), by_number[n]) for key, n, to in owed if n in by_number]
+
+
+def _receipts_from_rows(settings: Settings, rows: list) -> list[Handling]:
+    """Handlings made again from the warehouse (queries/receipts_of) and the archive records."""
     archive = Archive(settings.archive)
     out = []
     for number, partner, period, outcome, late, html, js, issues in rows:
@@ -244,7 +265,7 @@ def _column_failures(ref: Reference, handled: list[Handling], batch: list) -> li
 
 
 def load_files(settings: Settings, ref: Reference, handled: list[Handling],
-               retrying: bool = False) -> list[Handling]:
+               retrying: bool = False, email_receipts: bool = False) -> list[Handling]:
     """Decide each outcome, render its receipt and load it, one transaction per file, in the order taken.
 
     Warnings are worked out here, against what the warehouse holds when the file is loaded
@@ -252,6 +273,9 @@ def load_files(settings: Settings, ref: Reference, handled: list[Handling],
     is rolled back and confined to that file: it is loaded as faulted instead, and the run goes
     on. Only a fault in recording the faulted file itself (the warehouse is unusable) stops the
     run. ``retrying`` is `cpip retry`: the files were faulted before and their rows are replaced.
+    ``email_receipts`` (intake and retry, not a rebuild's replay): with ``[email] receipts`` on,
+    each receipt is recorded as owed an email in the same transaction as its file
+    (:mod:`cpip.receipt_mail`), so a crash before it is sent is made good by the next run.
     """
     from cpip.receipts import plain_receipt, render_receipt
 
@@ -267,17 +291,19 @@ def load_files(settings: Settings, ref: Reference, handled: list[Handling],
                 if h.fault is None:
                     _decide(settings, ref, con, h)
                     step = "receipt"
-                    h.rendered = render_receipt(h, rules_page, settings.cycle.due_days, settings.briefing.programme)
+                    h.rendered = render_receipt(h, rules_page, settings.cycle.due_days,
+                                                settings.briefing.programme, settings.intake.officer_folder)
                     step = "load"
-                    _load_one(settings, ref, con, h, retrying)
+                    _load_one(settings, ref, con, h, retrying, email_receipts)
                     continue
             except Exception as exc:
                 h.faulted(step, exc)
             try:
-                h.rendered = render_receipt(h, rules_page, settings.cycle.due_days, settings.briefing.programme)
+                h.rendered = render_receipt(h, rules_page, settings.cycle.due_days, settings.briefing.programme,
+                                            settings.intake.officer_folder)
             except Exception:
                 h.rendered = plain_receipt(h)
-            _load_one(settings, ref, con, h, retrying)
+            _load_one(settings, ref, con, h, retrying, email_receipts)
     finally:
         con.close()
     return handled
@@ -313,11 +339,17 @@ def _decide(settings: Settings, ref: Reference, con, h: Handling) -> None:
     last = _last_period(con, h.partner_code, period.previous())
     warnings: list[Issue] = []
     if h.rf.progress is not None and "progress" in h.plan.parts:
-        warnings += progress_warnings(h.rf, ref, last)
+        warnings += progress_warnings(h.rf, ref, last, _confirmed_slippage(con, h.partner_code, period))
     if h.rf.indicators is not None and "indicators" in h.plan.parts:
         warnings += indicator_warnings(h.rf, ref, last)
     h.issues = warnings
     h.outcome = "accepted_with_warnings" if warnings else "accepted"
+
+
+def _confirmed_slippage(con, partner: str, period: Period) -> set[Slippage]:
+    """The P11s this partner explained in earlier periods (returns.md §11: confirmed once)."""
+    rows = con.execute(wh.sql("queries/explained_slippage"), {"partner": partner, "period": str(period)}).fetchall()
+    return {Slippage(*r) for r in rows}
 
 
 def _late(settings: Settings, h: Handling) -> bool | None:
@@ -341,12 +373,12 @@ def _last_period(con, partner: str, period: Period) -> LastPeriod:
     return last
 
 
-_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")  # what may not be in a receipt's file name
 
 
 def _paths_for_receipt(settings: Settings, h: Handling) -> None:
-    folder = _SAFE.sub("_", h.record.folder)[:80] or "_inbox"
-    stem = _SAFE.sub("_", h.record.name)[:120].strip("._") or "file"
+    folder = _UNSAFE.sub("_", h.record.folder)[:80] or "_inbox"
+    stem = _UNSAFE.sub("_", h.record.name)[:120].strip("._") or "file"
     base = settings.outbox / "receipts" / folder / f"{h.record.number:08d}-{stem}"
     h.receipt_html = str(base) + ".html"
     h.receipt_json = str(base) + ".json"
@@ -358,7 +390,8 @@ def _parts_supplied(h: Handling) -> list[str]:
     return ["progress", "indicators"] if h.plan.part_kind == "both" else [h.plan.part_kind]
 
 
-def _load_one(settings: Settings, ref: Reference, con, h: Handling, retrying: bool = False) -> None:
+def _load_one(settings: Settings, ref: Reference, con, h: Handling, retrying: bool = False,
+              email_receipts: bool = False) -> None:
     rec = h.record
     now = iso(settings.now)
     # returns.md §2: from the partner whose folder it was in, else from the partner it names.
@@ -397,14 +430,17 @@ def _load_one(settings: Settings, ref: Reference, con, h: Handling, retrying: bo
             con.execute(wh.sql("load/insert_issues"), {
                 "submission_id": rec.number, "seq": list(range(1, len(h.issues) + 1)),
                 **{k: [getattr(i, k) for i in h.issues]
-                   for k in ("rule", "severity", "sheet", "row", "column", "value", "message")}})
+                   for k in ("rule", "severity", "sheet", "row", "column", "value", "message", "explanation")}})
         if accepted:
             _insert_rows(con, h)
+            _remember_explained(con, ref, h)
         if h.fault is not None:
             con.execute(wh.sql("load/record_fault"), {"submission_id": rec.number, "step": h.fault[0],
                                                       "place": h.fault[1], "at": now})
         elif retrying:
             con.execute(wh.sql("load/resolve_fault"), {"submission_id": rec.number, "at": now})
+        if email_receipts and settings.email is not None and settings.email.receipts:
+            _owe_receipt_email(con, ref, h, now)
         events = [("retried", now, None)] if retrying else [("received", rec.received_at, None)]
         if object_path and not retrying:
             events.append(("archived", rec.received_at, object_path.name))
@@ -443,6 +479,7 @@ def _insert_rows(con, h: Handling) -> None:
             "forecast_completion": [read_date(v.get("forecast_completion")) for _, v in rows],
             "narrative": [text(v.get("narrative")) for _, v in rows],
             "risks": [text(v.get("risks")) for _, v in rows],
+            "explanation": [text(v.get("explanation")) for _, v in rows],
         })
     if h.rf.indicators is not None and "indicators" in h.plan.parts:
         rows = h.rf.indicators.rows
@@ -453,6 +490,27 @@ def _insert_rows(con, h: Handling) -> None:
             "value": [None if is_blank(v.get("value")) else whole_number(v.get("value")) for _, v in rows],
             "note": [text(v.get("note")) for _, v in rows],
         })
+
+
+def _owe_receipt_email(con, ref: Reference, h: Handling, now: str) -> None:
+    from cpip.receipt_mail import recipients
+
+    to = recipients(ref, h)
+    if to:
+        con.execute(wh.sql("load/insert_receipt_email"), {"submission_id": h.record.number, "recipients": to,
+                                                          "queued_at": now})
+
+
+def _remember_explained(con, ref: Reference, h: Handling) -> None:
+    """returns.md §11: the P11s this accepted file explained, so later periods do not raise them again."""
+    if h.rf is None or h.rf.progress is None or "progress" not in h.plan.parts:
+        return
+    slips = explained_slippage(h.rf, ref, h.issues)
+    if slips:
+        con.execute(wh.sql("load/insert_explained_slippage"), {
+            "submission_id": h.record.number, "partner_code": h.partner_code, "period": h.period,
+            "item_id": [s.item_id for s in slips], "forecast_completion": [s.forecast_completion for s in slips],
+            "target_date": [s.target_date for s in slips]})
 
 
 # --- faulted files ---------------------------------------------------------------------

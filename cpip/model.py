@@ -10,7 +10,7 @@ from cpip.values import cut
 
 # Canonical column names, as the spec spells them.
 PROGRESS_COLUMNS = ("item_id", "status", "percent_complete", "milestone", "milestone_due",
-                    "forecast_completion", "narrative", "risks")
+                    "forecast_completion", "narrative", "risks", "explanation")
 PROGRESS_REQUIRED = ("item_id", "status", "percent_complete", "forecast_completion", "narrative")
 INDICATOR_COLUMNS = ("indicator_id", "value", "note")
 INDICATOR_REQUIRED = ("indicator_id", "value")
@@ -40,7 +40,7 @@ def canonical_status(value: Any) -> str | None:
 
 RAG = {"On track": "Green", "At risk": "Amber", "Off track": "Red", "Complete": "Blue", "Not started": "Grey"}
 
-TEXT_LIMITS = {"milestone": 300, "narrative": 2000, "risks": 1000, "note": 500}
+TEXT_LIMITS = {"milestone": 300, "narrative": 2000, "risks": 1000, "note": 500, "explanation": 1000}
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,14 @@ class Issue:
     column: str | None
     value: str | None
     message: str
+    # returns.md §11: the officer's answer to a query (the row's `explanation`, or an indicator's
+    # `note`); a warning with one is *explained*. Partner text: never in to_json (the keys of
+    # interfaces.md stay as they are), never in the publication form.
+    explanation: str | None = None
+
+    @property
+    def explained(self) -> bool:
+        return self.explanation is not None
 
     def to_json(self) -> dict[str, Any]:
         return {"rule": self.rule, "severity": self.severity, "sheet": self.sheet, "row": self.row,
@@ -100,7 +108,6 @@ class ReturnFile:
     cover: dict[str, Cell] = field(default_factory=dict)
     progress: Part | None = None
     indicators: Part | None = None
-    indicators_sheet_present: bool = False
     # The cover fields this file carries: all six for a workbook, its cover columns for a CSV.
     cover_fields: tuple[str, ...] = tuple(COVER_FIELDS)
 

@@ -18,6 +18,8 @@ from cpip.receipts import environment
 RAG = {"On track": "green", "At risk": "amber", "Off track": "red", "Complete": "blue", "Not started": "grey",
        "No return": "none"}
 SEVERITY_ORDER = {"Off track": 0, "At risk": 1}
+# On every page of both forms of a draft (issue 12), beside the marking; see cpip.review.
+DRAFT_LINE = "DRAFT: not approved for circulation"
 
 
 def fmt_num(v: Any) -> str:
@@ -154,7 +156,39 @@ def context(doc: dict, annex: dict, form: str, marking: str) -> dict:
         "contributor_summary": contributor_summary, "rules": RULES, "by_rule": by_rule, "provisional": provisional,
         "item_meta": annex["items"],
         "generated": _human_time(annex["generated_at"]), "cutoff": _human_time(annex["data_cutoff"]),
+        **review_context(annex),
     }
+
+
+def review_context(annex: dict) -> dict:
+    """What the review partials (templates/_review_*.html.j2) need: version, state, approver, note."""
+    review = annex.get("review") or {}
+    return {"review": review, "draft": review.get("state") == "draft", "draft_line": DRAFT_LINE,
+            "covering_note_blocks": note_blocks(annex.get("covering_note")),
+            "human_time": _human_time, "human_day": _human_day}
+
+
+def note_blocks(text: str | None) -> list[dict]:
+    """A covering note (plain text or Markdown) as paragraphs and bullet lists of plain text:
+    the template escapes every word of it, so nothing a person wrote becomes markup."""
+    blocks: list[dict] = []
+    for chunk in (text or "").replace("\r\n", "\n").split("\n\n"):
+        lines = [ln.rstrip() for ln in chunk.strip("\n").splitlines() if ln.strip()]
+        if not lines:
+            continue
+        if all(ln.lstrip()[:2] in ("- ", "* ", "+ ") for ln in lines):
+            blocks.append({"kind": "list", "items": [ln.lstrip()[2:].strip().replace("**", "") for ln in lines]})
+        elif lines[0].startswith("#"):
+            blocks.append({"kind": "heading", "text": lines[0].lstrip("#").strip()})
+            if lines[1:]:
+                blocks.append({"kind": "text", "text": "\n".join(lines[1:]).replace("**", "")})
+        else:
+            blocks.append({"kind": "text", "text": "\n".join(lines).replace("**", "")})
+    return blocks
+
+
+def _human_day(value: str | None) -> str:
+    return f"{datetime.fromisoformat(value):%-d %B %Y}" if value else "an unknown date"
 
 
 def contributor_summary(contributors: list[dict]) -> str:
@@ -180,8 +214,9 @@ def render_html(doc: dict, annex: dict, form: str, marking: str) -> str:
     return environment().get_template("briefing.html.j2").render(**context(doc, annex, form, marking))
 
 
-def render_pdf(html_text: str, form: str, marking: str) -> bytes:
-    """A tagged PDF (PDF/UA-1) with the marking at the top and bottom of every page (restricted form)."""
+def render_pdf(html_text: str, form: str, marking: str, draft: bool = False) -> bytes:
+    """A tagged PDF (PDF/UA-1) with the marking at the top and bottom of every page (restricted form),
+    and the DRAFT line with it on every page of a draft (both forms)."""
     import logging
 
     from weasyprint import CSS, HTML
@@ -192,16 +227,20 @@ def render_pdf(html_text: str, form: str, marking: str) -> bytes:
     def no_network(url, *args, **kwargs):
         raise ValueError(f"the briefing never fetches {url}")
 
-    css = _page_css(form, marking)
+    css = _page_css(form, marking, draft)
     doc = HTML(string=html_text, url_fetcher=no_network, base_url="/")
     return doc.write_pdf(stylesheets=[CSS(string=css)], pdf_variant="pdf/ua-1")
 
 
-def _page_css(form: str, marking: str) -> str:
-    mark = marking.replace("\\", "\\\\").replace('"', '\\"')
-    boxes = (f'@top-center {{ content: "{mark}"; font: bold 11pt DejaVu Sans, sans-serif; color: #0b0c0c; }}'
-             f'@bottom-center {{ content: "{mark}"; font: bold 11pt DejaVu Sans, sans-serif; color: #0b0c0c; }}'
-             if form == "restricted" else "")
+def _page_css(form: str, marking: str, draft: bool = False) -> str:
+    lines = ([marking] if form == "restricted" else []) + ([DRAFT_LINE] if draft else [])
+    def content(order: list[str]) -> str:  # the marking nearest the edge of the page, top and bottom
+        return ' "\\A" '.join('"' + ln.replace("\\", "\\\\").replace('"', '\\"') + '"' for ln in order)
+    boxes = (f'@top-center {{ content: {content(lines)}; white-space: pre; text-align: center; '
+             f'font: bold 11pt DejaVu Sans, sans-serif; color: #0b0c0c; }}'
+             f'@bottom-center {{ content: {content(lines[::-1])}; white-space: pre; text-align: center; '
+             f'font: bold 11pt DejaVu Sans, sans-serif; color: #0b0c0c; }}'
+             if lines else "")
     return ("@page { size: A4; margin: 20mm 16mm 20mm 16mm; " + boxes +
             '@bottom-right { content: "Page " counter(page) " of " counter(pages); '
             "font: 9pt DejaVu Sans, sans-serif; color: #0b0c0c; } }")

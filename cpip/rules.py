@@ -62,17 +62,17 @@ _RULES = [
     Rule("P08", ERROR, "An item At risk or Off track has a narrative",
          "Explain in the narrative what is wrong and what is being done about it."),
     Rule("P09", ERROR, "Texts are within their length limits",
-         "Shorten the text: milestone at most 300 characters, narrative 2,000, risks 1,000, indicator note 500."),
+         "Shorten the text: milestone at most 300 characters, narrative 2,000, risks 1,000, explanation 1,000, indicator note 500."),
     Rule("P10", ERROR, "Dates can be read, and a forecast completion date is given unless the item is complete",
          "Enter dates as real dates, as YYYY-MM-DD or as DD/MM/YYYY, and give a forecast completion date for every item that is not complete."),
     Rule("P11", WARNING, "The forecast completion is not later than the item's target date",
-         "If the item will really finish after its target date, say why in the narrative and risks; otherwise correct the forecast."),
+         "If the item will really finish after its target date, say why in the explanation column of this row (once: it is not asked again while the forecast date stays the same); otherwise correct the forecast."),
     Rule("P12", WARNING, "An item reported Complete last period is still complete",
-         "Check the status; if work has genuinely reopened, explain why in the narrative."),
+         "Check the status; if work has genuinely reopened, say why in the explanation column of this row."),
     Rule("P13", WARNING, "Percent complete has not gone down since last period",
-         "Check the figure; if the estimate was revised down, explain why in the narrative."),
+         "Check the figure; if the estimate was revised down, say why in the explanation column of this row."),
     Rule("P14", WARNING, "An item At risk or Off track has an updated narrative",
-         "Update the narrative to say what has happened this quarter and what is being done."),
+         "Update the narrative to say what has happened this quarter and what is being done; if nothing has changed, say so in the explanation column of this row."),
     Rule("I01", ERROR, "Each indicator id is one we collect, listed once",
          "Use the indicator ids exactly as in the template, one row each; delete unknown or repeated rows."),
     Rule("I02", ERROR, "Each indicator value is a whole number of at least 0",
@@ -89,6 +89,3 @@ _RULES = [
 
 RULES: dict[str, Rule] = {r.id: r for r in _RULES}
 
-
-def rule(rule_id: str) -> Rule:
-    return RULES[rule_id]

@@ -195,10 +195,12 @@ def progress_csv_text(ret: SampleReturn, date_style: str = "iso") -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     cover_keys = [k for k, _ in COVER_LABELS]
-    w.writerow(cover_keys + PROGRESS_HEADER)
+    # The optional explanation column (returns.md §11) only when a row has one.
+    header = PROGRESS_HEADER + (["explanation"] if any(r.get("explanation") for r in ret.progress) else [])
+    w.writerow(cover_keys + header)
     for row in ret.progress:
         w.writerow([_fmt(ret.cover.get(k), date_style) for k in cover_keys] +
-                   [_fmt(row.get(h), date_style) for h in PROGRESS_HEADER])
+                   [_fmt(row.get(h), date_style) for h in header])
     return buf.getvalue()
 
 

@@ -46,6 +46,23 @@ class IntakeSettings:
     settle_seconds: float = 1.0
     # How long a second writer waits for the home's lock before giving up.
     lock_timeout_seconds: float = 120.0
+    # How officers reach their drop folder from their desk, as templates, receipts, reminders and
+    # emails name it: a share path or a web address, with {partner_code} standing for the partner,
+    # e.g. "\\\\council-share\\cpip\\{partner_code}" or "https://files.example.org/cpip/{partner_code}/".
+    # Empty means the folder's name in the home, inbox/<partner code>/.
+    officer_folder: str = ""
+
+    def folder_for(self, partner_code: str) -> str:
+        """The partner's drop folder in the words its officers see (:data:`officer_folder`)."""
+        return officer_folder(self.officer_folder, partner_code)
+
+
+def officer_folder(template: str, partner_code: str) -> str:
+    """``template`` with ``{partner_code}`` filled in (plain substitution: no other braces are read),
+    or ``inbox/<partner code>/`` when it is empty."""
+    if not template.strip():
+        return f"inbox/{partner_code}/"
+    return template.strip().replace("{partner_code}", partner_code)
 
 
 @dataclass(frozen=True)
@@ -86,10 +103,21 @@ class EmailSettings:
     # CA); a relative path is in the home. Empty means the system's trusted CAs.
     ca_file: str = ""
     timeout_seconds: float = 30.0
+    # Email every receipt to the partner (interfaces.md "Receipts by email"); on whenever [email] is set.
+    receipts: bool = True
 
     def __post_init__(self) -> None:
         tls = self.tls.strip().lower() or ("starttls" if self.starttls else "none")
         object.__setattr__(self, "tls", tls)
+
+
+@dataclass(frozen=True)
+class ReviewSettings:
+    # True: a cycle writes a draft that a named person in the programme office must approve
+    # (cpip approve, or the Prefect input form) before it is delivered; false: delivered at once.
+    required: bool = True
+    reviewers: tuple[str, ...] = ("programme-office@example.org",)  # told by email when a draft is ready
+    wait_days: int = 7  # how long a Prefect cycle run waits (suspended) for a decision
 
 
 @dataclass(frozen=True)
@@ -110,6 +138,7 @@ class Settings:
     cycle: CycleSettings = CycleSettings()
     briefing: BriefingSettings = BriefingSettings()
     schedule: ScheduleSettings = ScheduleSettings()
+    review: ReviewSettings = ReviewSettings()
     email: EmailSettings | None = None
     # True when PREFECT_API_URL names a Prefect server: CLI runs are then
     # orchestrated (and visible) there; otherwise the same flow body runs in-process.
@@ -149,6 +178,7 @@ _SECTIONS = {
     "cycle": CycleSettings,
     "briefing": BriefingSettings,
     "schedule": ScheduleSettings,
+    "review": ReviewSettings,
     "email": EmailSettings,
 }
 
@@ -166,6 +196,8 @@ DEFAULT_TOML = """\
 [intake]
 settle_seconds = 1     # a file is taken once unchanged for this long
 # lock_timeout_seconds = 120   # how long a second run waits for the first to finish
+# officer_folder = ""          # how officers reach their folder, named in templates, receipts and emails:
+#                              # e.g. "\\\\council-share\\cpip\\{partner_code}" or "https://files.example.org/cpip/{partner_code}/"
 
 [cycle]
 due_days = 28          # a return is due this many days after its period ends
@@ -182,6 +214,11 @@ suppress_below = 5               # publication form: CPC-level values from 1 to 
 # reminder_hour = 9
 # templates_hour = 7           # templates for the quarter just ended, on the first day of the next
 
+[review]               # a named person approves every briefing before it is delivered
+required = true                                # false: a cycle delivers at once, as in the first release
+reviewers = ["programme-office@example.org"]   # told by email (with the approval code) when a draft is ready
+wait_days = 7                                  # how long a Prefect cycle run waits for a decision
+
 # [email]              # delivery of briefings and reminders; absent means no email is sent
 # host = "127.0.0.1"
 # port = 25
@@ -193,6 +230,7 @@ suppress_below = 5               # publication form: CPC-level values from 1 to 
 # password_block = "cpip-smtp-password"
 # tls = "none"                      # starttls | ssl | none; with TLS the certificate and host name are verified
 # ca_file = ""                      # PEM file of the CA(s) to trust instead of the system's, e.g. "private-ca.pem"
+# receipts = true                   # email each receipt to the partner's registered contact (and the cover's, same domain)
 """
 
 
@@ -305,6 +343,8 @@ def load_settings(home: str | os.PathLike | None = None, env: Mapping[str, str] 
 
     if sections["email"] is not None:
         sections["email"] = _checked_email(sections["email"], home_path)
+    if sections["review"].wait_days < 1:
+        raise SettingsError("[review] wait_days must be at least 1.")
     if sections["briefing"].suppress_below < 1:
         raise SettingsError("[briefing] suppress_below must be at least 1.")
     try:
@@ -315,6 +355,3 @@ def load_settings(home: str | os.PathLike | None = None, env: Mapping[str, str] 
         ) from None
     return Settings(home=home_path, now=now, prefect_api_url=env.get("PREFECT_API_URL") or None, **sections)
 
-
-def with_now(settings: Settings, now: datetime) -> Settings:
-    return replace(settings, now=now)

@@ -1,4 +1,4 @@
-"""The quarterly cycle flow: close a period, write the briefing in both forms, deliver it."""
+"""The quarterly cycle flow: close a period, write the briefing in both forms, have it approved, deliver it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from cpip.lock import writer_lock
 from cpip.tasks.cycle import (build_marts, check_period, compose_briefing, record_briefing, render_publication,
                               render_restricted, write_json)
 from cpip.tasks.delivery import choose_period, deliver_briefing, publish_cycle_artifact
-from cpip.tasks.intake import read_reference, read_settings
+from cpip.tasks.intake import read_reference, read_settings, write_status_pages
+from cpip.tasks.review import plan_version, record_version, tell_reviewers, wait_for_decision
 
 
 def _run_name() -> str:
@@ -20,18 +21,24 @@ def _run_name() -> str:
 @flow(name="cycle", flow_run_name=_run_name)
 def cycle(period: str | None = None, home: str | None = None) -> dict:
     """Build the marts for the period (default: the latest one due), compose briefing.json and
-    publication.json, render both forms as HTML and PDF, record and deliver them."""
+    publication.json, render both forms as HTML and PDF as version N of the period's briefing
+    (a draft when [review] required = true), tell the reviewers, wait for a decision (in a
+    deployment run), and deliver an approved version to the private office."""
     settings = read_settings(home)
     reference = read_reference(settings)
     quarter = check_period(choose_period(settings, period))
     with writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
         data = build_marts(settings, reference, quarter)
-        docs = compose_briefing(settings, reference, data)
+        docs = plan_version(settings, quarter, compose_briefing(settings, reference, data))
         written = write_json(settings, quarter, docs)
         restricted = render_restricted(settings, quarter, docs)
         public = render_publication(settings, quarter, docs)
         outputs = record_briefing(settings, reference, quarter, docs, written, restricted, public)
+        outputs = record_version(settings, quarter, docs, outputs)
+        write_status_pages(settings, reference)
     # Outside the writer lock: delivery takes it only for a moment to record each send, never
-    # while it talks to the mail server or waits to retry.
-    outputs = deliver_briefing(settings, reference, outputs, docs)
+    # while it talks to the mail server or waits to retry; a suspended run holds nothing.
+    outputs = tell_reviewers(settings, outputs)
+    outputs = wait_for_decision(settings, outputs)
+    outputs = deliver_briefing(settings, outputs)
     return publish_cycle_artifact(docs, outputs)

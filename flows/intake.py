@@ -6,9 +6,9 @@ from prefect import flow
 
 from cpip.lock import writer_lock
 from cpip.tasks.delivery import publish_intake_artifact
-from cpip.tasks.intake import (archive_files, faulted_records, load_files, parse_files, prepare_checks, read_reference,
-                              read_settings, reload_files, scan_inbox, settle_files, unloaded_records, validate_files,
-                              write_receipts)
+from cpip.tasks.intake import (archive_files, email_receipts, faulted_records, load_files, parse_files, prepare_checks,
+                              read_reference, read_settings, receipts_owed_email, reload_files, scan_inbox,
+                              settle_files, unloaded_records, validate_files, write_receipts, write_status_pages)
 
 
 def _run_name() -> str:
@@ -31,6 +31,10 @@ def intake(home: str | None = None) -> list[dict]:
         handled = validate_files(reference, handled)
         handled = load_files(settings, reference, handled)
         results = write_receipts(settings, handled)
+        write_status_pages(settings, reference)
+        owed = receipts_owed_email(settings)
+    # Outside the writer lock (delivery takes it only for a moment to record each send).
+    email_receipts(settings, owed)
     return publish_intake_artifact(results)
 
 
@@ -44,4 +48,7 @@ def retry_faulted(home: str | None = None, files: list[int] | None = None) -> li
         handled = validate_files(reference, handled)
         handled = reload_files(settings, reference, handled)
         results = write_receipts(settings, handled)
+        write_status_pages(settings, reference)
+        owed = receipts_owed_email(settings)
+    email_receipts(settings, owed)
     return publish_intake_artifact(results)

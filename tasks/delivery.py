@@ -11,7 +11,7 @@ from cpip.schedules import period_due_last, period_for_reminder
 from cpip.settings import Settings
 
 
-@step(name="choose-period")
+@step(name="choose-period", resumable=True)
 def choose_period(settings: Settings, period: str | None) -> str:
     """The period asked for, else the latest whose due date has passed (a scheduled run)."""
     return period or str(period_due_last(settings.now, settings.cycle.due_days))
@@ -30,8 +30,10 @@ def choose_reminder_period(settings: Settings, kind: str, period: str | None) ->
 
 @step(name="partners-to-remind")
 def partners_to_remind(settings: Settings, reference: Reference, period: Period) -> list[str]:
-    """Partners from whom no file for the period has arrived at all."""
-    return [p["partner_code"] for p in status(settings, reference, period)["partners"] if p["state"] == "missing"]
+    """Partners from whom no file for the period has arrived at all (the status page's "Nothing received")."""
+    from cpip.cycle import not_submitted
+
+    return not_submitted(status(settings, reference, period))
 
 
 @step(name="send-reminders", retries=3, retry_delay_seconds=[5, 30, 120])
@@ -45,26 +47,18 @@ def send_reminders(settings: Settings, reference: Reference, period: Period, kin
 
 
 @step(name="deliver-briefing", retries=3, retry_delay_seconds=[5, 30, 120])
-def deliver_briefing(settings: Settings, reference: Reference, outputs: dict, docs: Documents) -> dict:
-    """Email the private office (when [email] is set) and record the delivery in the audit log.
+def deliver_briefing(settings: Settings, outputs: dict) -> dict:
+    """Email the briefing to the private office (when [email] is set): an approved version, or
+    with ``[review] required = false`` the cycle's briefing; never a draft. See :func:`cpip.review.deliver`.
 
-    Each recipient gets a briefing once (:mod:`cpip.delivery`): a retry of this step, or another
-    cycle run with the same figures, sends only to those who do not have it yet; a cycle run
-    whose figures changed (a late return) delivers the revised briefing. ``emailed`` lists the
-    recipients who now have it, ``emailed_before`` those of them who already had it.
+    Each recipient gets a briefing once (:mod:`cpip.delivery`): a retry of this step, or the
+    same approval reaching it twice (the Prefect form and ``cpip approve``), sends only to those
+    who do not have it yet. ``emailed`` lists the recipients who now have it, ``emailed_before``
+    those of them who already had it.
     """
-    if settings.email is None or not settings.email.briefing_to:
-        return {**outputs, "emailed": [], "emailed_before": []}
-    msg = delivery.Outgoing(delivery.briefing_key(docs.briefing, docs.publication, docs.annex,
-                                                  settings.email.briefing_attach),
-                            delivery.briefing_message(settings, outputs, docs.briefing, docs.annex))
-    delivery.keep_copy(settings, f"briefing-{docs.briefing['period']}", [msg])
-    sent = delivery.send(settings, [msg])
-    if sent.now:
-        delivery.record_event(settings, "briefing delivered", {
-            "run_id": docs.run_id, "key": msg.key, "to": [r for _, r in sent.now],
-            "attached": settings.email.briefing_attach})
-    return {**outputs, "emailed": msg.recipients, "emailed_before": [r for _, r in sent.before]}
+    from cpip import review
+
+    return review.deliver(settings, outputs)
 
 
 def _in_flow_run() -> bool:

@@ -72,7 +72,7 @@ def validate_files(reference: Reference, handled: list[steps.Handling]) -> list[
 
 @step(name="load")
 def load_files(settings: Settings, reference: Reference, handled: list[steps.Handling]) -> list[steps.Handling]:
-    return steps.load_files(settings, reference, handled)
+    return steps.load_files(settings, reference, handled, email_receipts=True)
 
 
 @step(name="faulted-records", retries=2, retry_delay_seconds=1)
@@ -83,7 +83,7 @@ def faulted_records(settings: Settings, numbers: list[int] | None) -> list[Recor
 @step(name="reload")
 def reload_files(settings: Settings, reference: Reference, handled: list[steps.Handling]) -> list[steps.Handling]:
     """Load files that faulted before, replacing the rows their faulted handling left."""
-    return steps.load_files(settings, reference, handled, retrying=True)
+    return steps.load_files(settings, reference, handled, retrying=True, email_receipts=True)
 
 
 @step(name="receipts", retries=2, retry_delay_seconds=1)
@@ -98,7 +98,37 @@ def write_receipts(settings: Settings, handled: list[steps.Handling]) -> list[di
 def _write_each(settings: Settings, rules_page, handled: list[steps.Handling]) -> None:
     for h in handled:
         try:
-            write_receipt(h, rules_page, settings.cycle.due_days, settings.briefing.programme)
+            write_receipt(h, rules_page, settings.cycle.due_days, settings.briefing.programme,
+                          settings.intake.officer_folder)
         except Exception as exc:  # one receipt that cannot be written never stops the others
             log.error("could not write the receipt for file %d (%s): %s; the next run writes it",
                       h.record.number, h.record.inbox_path, fault(exc))
+
+
+@step(name="receipts-owed-email", retries=2, retry_delay_seconds=1)
+def receipts_owed_email(settings: Settings) -> list[tuple[str, list[str], steps.Handling]]:
+    """Every receipt still owed an email: this run's, and any a crash or a refused send left (one query)."""
+    return steps.receipt_emails_owed(settings)
+
+
+@step(name="email-receipts")
+def email_receipts(settings: Settings, owed: list[tuple[str, list[str], steps.Handling]]) -> dict:
+    """Email each receipt owed one, outside the writer lock. Never fails intake: what is not sent
+    now is sent by the next run, and nothing is sent twice (:mod:`cpip.receipt_mail`)."""
+    if not owed:
+        return {"sent": 0, "sent_before": 0, "left": 0}
+    from cpip.receipt_mail import send_owed
+
+    return send_owed(settings, owed)
+
+
+@step(name="status-pages", retries=2, retry_delay_seconds=1)
+def write_status_pages(settings: Settings, reference: Reference) -> list[str]:
+    """outbox/status/P.html and P.csv for the periods being collected (:mod:`cpip.status_page`)."""
+    from cpip.status_page import write_status_pages as write
+
+    try:
+        return write(settings, reference)
+    except Exception as exc:  # the status page never fails intake or the cycle; the next run writes it
+        log.error("could not write the status pages: %s; the next run writes them", fault(exc))
+        return []

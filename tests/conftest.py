@@ -5,8 +5,10 @@ from __future__ import annotations
 import copy
 import os
 import shutil
+import socket
 import subprocess
 import sys
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -134,3 +136,19 @@ def cpip_cli(*args: str, env: dict | None = None, timeout: int = 300) -> subproc
     e = {**os.environ, **(env or {})}
     exe = Path(sys.executable).parent / "cpip"
     return subprocess.run([str(exe), *args], capture_output=True, text=True, env=e, timeout=timeout)
+
+
+@contextmanager
+def smtp_on_localhost(handler, **controller_kw):
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 at a free port, with ``handler``; yields the port."""
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    c = Controller(handler, hostname="127.0.0.1", port=port, **controller_kw)
+    c.start()
+    try:
+        yield port
+    finally:
+        c.stop()

@@ -43,10 +43,6 @@ class Plan:
     period_text: str | None = None
     part_kind: str | None = None  # "progress", "indicators" or "both": what the file would supply
 
-    @property
-    def rejected_by_shape(self) -> bool:
-        return any(i.rule == "C06" for i in self.issues)
-
 
 def plan(rf: ReturnFile, ref: Reference) -> Plan:
     """Decide from the file's shape what the other rules look at (F03 and C06 here)."""
@@ -135,7 +131,6 @@ def _cover_place(rf: ReturnFile, key: str) -> tuple[str | None, int | None, str]
 @dataclass
 class Checked:
     issues: list[Issue]  # every error, in the order the officer reads the file
-    partner_known: bool
     period: Period | None  # valid and ended by the received time
 
 
@@ -212,7 +207,7 @@ def cross_check(rf: ReturnFile, pl: Plan, ref: Reference, ctx: FileContext,
         return (fam, sheet_order.get(i.sheet, 1), i.row if i.row is not None else 10**9)
 
     issues.sort(key=key)
-    return Checked(issues, partner is not None, period)
+    return Checked(issues, period)
 
 
 def _progress_rules(rf, pl, ref, partner, ok) -> list[Issue]:

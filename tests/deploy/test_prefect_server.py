@@ -120,7 +120,8 @@ def test_flows_deployed_from_prefect_yaml_run_on_a_worker(server, tmp_path):
     url, base = server
     home = tmp_path / "home"
     env = _env(url, base, CPIP_HOME=str(home), CPIP_CODE_DIR=str(REPO), CPIP_NOW=NOW)
-    _make_home(home, env, "[intake]\nsettle_seconds = 0\n")
+    # Review off: this run goes straight through (tests/deploy/test_review_server.py has it wait for a decision).
+    _make_home(home, env, "[intake]\nsettle_seconds = 0\n[review]\nrequired = false\n")
     _run([str(BIN / "prefect"), "work-pool", "create", "cpip", "--type", "process"], env)
     _run([str(BIN / "prefect"), "--no-prompt", "deploy", "--all"], env)
 

@@ -50,9 +50,11 @@ def smtp():
         c.stop()
 
 
-def _configure(home, port, extra=""):
+def _configure(home, port, extra="", review="[review]\nrequired = false\n"):
+    """Email to a local server; by default review is off, so a cycle delivers at once (the first
+    release's behaviour, which these tests pin down; tests/integration/test_review.py has review on)."""
     (home.path / "cpip.toml").write_text(
-        "[intake]\nsettle_seconds = 0\n[email]\nhost = \"127.0.0.1\"\n"
+        "[intake]\nsettle_seconds = 0\n" + review + "[email]\nhost = \"127.0.0.1\"\nreceipts = false\n"  # receipts: test_receipt_emails.py
         f"port = {port}\nsender = \"cpip-returns@example.org\"\n"
         "briefing_to = [\"private-office@example.org\", \"deputy@example.org\"]\nusername = \"cpip\"\n" + extra)
 
@@ -251,12 +253,11 @@ def test_after_a_refused_recipient_the_next_attempt_sends_only_to_that_recipient
 
 
 def test_the_delivery_step_run_twice_for_one_briefing_sends_nothing_the_second_time(home, flaky, monkeypatch):
-    from cpip.cycle import compose, read_marts
     from cpip.flows.cycle import cycle
-    from cpip.reference import load_reference
     from cpip.settings import load_settings
     from cpip.tasks.delivery import deliver_briefing
 
+    (home.path / "cpip.toml").write_text("[intake]\nsettle_seconds = 0\n[review]\nrequired = false\n")
     _returns(home)
     monkeypatch.setenv("CPIP_NOW", "2026-11-10T09:00")
     outputs = cycle.fn(period="2026-Q3", home=str(home.path))  # no [email] yet: nothing sent
@@ -264,10 +265,8 @@ def test_the_delivery_step_run_twice_for_one_briefing_sends_nothing_the_second_t
     handler = Flaky()
     _configure(home, flaky(handler))
     settings = load_settings(home.path, {"CPIP_EMAIL_PASSWORD": "s3cret-pw", "CPIP_NOW": "2026-11-10T09:00"})
-    ref = load_reference(settings)
-    docs = compose(settings, ref, read_marts(settings, ref, Q3))
-    first = deliver_briefing(settings, ref, outputs, docs)
-    second = deliver_briefing(settings, ref, outputs, docs)  # as a Prefect retry of the step would
+    first = deliver_briefing(settings, outputs)
+    second = deliver_briefing(settings, outputs)  # as a Prefect retry of the step would
     assert first["emailed"] == BOTH and first["emailed_before"] == []
     assert second["emailed"] == BOTH and second["emailed_before"] == BOTH
     assert _per_recipient(handler) == {"private-office@example.org": 1, "deputy@example.org": 1}

@@ -140,7 +140,7 @@ def _settings(home, port: int, extra: str = ""):
     from cpip.settings import load_settings
 
     (home.path / "cpip.toml").write_text(
-        "[intake]\nsettle_seconds = 0\n[email]\nhost = \"127.0.0.1\"\n"
+        "[intake]\nsettle_seconds = 0\n[email]\nhost = \"127.0.0.1\"\nreceipts = false\n"
         f"port = {port}\nsender = \"cpip-returns@example.org\"\nusername = \"cpip\"\ntimeout_seconds = 10\n" + extra)
     return load_settings(home.path, {"CPIP_EMAIL_PASSWORD": "s3cret-pw"})
 

@@ -113,24 +113,24 @@ def _write_ref(tmp_path, **overrides):
 
 
 def test_contradictory_reference_data_is_refused_with_every_problem(tmp_path):
-    from cpip.reference import ReferenceError, load_reference
+    from cpip.reference import ReferenceDataError, load_reference
 
     src = Path(__file__).resolve().parents[2] / "cpip" / "data" / "reference"
     assignments = (src / "assignments.csv").read_text()
     assignments += "A-SR-1,CELCIS,lead\nA-NOPE,CELCIS,contributor\nA-SR-2,NOBODY,contributor\n"
     settings = _write_ref(tmp_path, assignments=assignments)
-    with pytest.raises(ReferenceError) as err:
+    with pytest.raises(ReferenceDataError) as err:
         load_reference(settings)
     msg = str(err.value)
     assert "A-SR-1 has 2 leads" in msg and "'A-NOPE' is not in the register" in msg and "'NOBODY' is not in partners" in msg
 
 
 def test_a_lead_that_differs_from_the_register_is_refused(tmp_path):
-    from cpip.reference import ReferenceError, load_reference
+    from cpip.reference import ReferenceDataError, load_reference
 
     src = Path(__file__).resolve().parents[2] / "cpip" / "data" / "reference"
     text = (src / "assignments.csv").read_text().replace("A-SR-1,SG-CPIP,lead", "A-SR-1,CELCIS,lead")
-    with pytest.raises(ReferenceError, match="A-SR-1 is led by CELCIS but the register names SG-CPIP"):
+    with pytest.raises(ReferenceDataError, match="A-SR-1 is led by CELCIS but the register names SG-CPIP"):
         load_reference(_write_ref(tmp_path, assignments=text))
 
 
