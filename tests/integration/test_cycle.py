@@ -236,7 +236,7 @@ def test_partner_text_is_escaped_and_kept_out_of_the_publication(world):
 def test_trend_charts_are_inline_svg_with_a_text_alternative(world):
     _, paths = world
     html = Path(paths["restricted"]["html"]).read_text()
-    assert html.count("<svg ") == 3 and "&lt;svg" not in html
+    assert html.count("<svg ") == 5 and "&lt;svg" not in html  # two on page 1, one trend per indicator
     assert '<desc id="trend-0-d">Cases opened, national total by quarter. 2026-Q2: 28; 2026-Q3: 32.</desc>' in html
     public = Path(paths["publication"]["html"]).read_text()
     assert "2026-Q3: [c]." in public  # the suppressed URGENT total, in the chart's text alternative too
@@ -246,8 +246,8 @@ def test_exceptions_carry_the_leads_narrative_in_the_restricted_form_only(world)
     _, paths = world
     restricted = Path(paths["restricted"]["html"]).read_text()
     public = Path(paths["publication"]["html"]).read_text()
-    exceptions_r = restricted.split('id="exceptions"')[1].split('id="workstreams"')[0]
-    exceptions_p = public.split('id="exceptions"')[1].split('id="workstreams"')[0]
+    exceptions_r = restricted.split('id="attention"')[1].split('id="on-track-but"')[0]
+    exceptions_p = public.split('id="attention"')[1].split('id="on-track-but"')[0]
     assert "G-1: Halve waiting times for reviews" in exceptions_r and "Waiting times fell, but not enough." in exceptions_r
     assert "G-1: Halve waiting times for reviews" in exceptions_p and "Waiting times fell" not in exceptions_p
     assert "T-1:" not in exceptions_r  # complete and improved: not an exception
