@@ -248,8 +248,8 @@ def on_track_flags(history: list[dict], period: str) -> list[dict]:
         target, forecast = now["target_date"], now["forecast_completion"]
         if target and forecast and forecast > target:
             reasons.append({"check": "forecast_after_target",
-                            "text": f"Forecast completion {_d(forecast)} is {(forecast - target).days} days after "
-                                    f"the target date {_d(target)}.",
+                            "text": f"Forecast completion {_long(forecast)} is {_days(forecast - target)} after "
+                                    f"the target date, {_long(target)}.",
                             "target_date": _d(target), "forecast_completion": _d(forecast)})
         last = rows[-STALL_QUARTERS:]
         pcts = [r["percent_complete"] for r in last]
@@ -263,13 +263,22 @@ def on_track_flags(history: list[dict], period: str) -> list[dict]:
             moved = (forecast - before["forecast_completion"]).days
             if moved > SLIP_DAYS:
                 reasons.append({"check": "forecast_moved_later",
-                                "text": f"Forecast completion moved {moved} days later since {previous}: "
-                                        f"from {_d(before['forecast_completion'])} to {_d(forecast)}.",
+                                "text": f"Forecast completion moved {_days(moved)} later since {previous}: "
+                                        f"from {_long(before['forecast_completion'])} to {_long(forecast)}.",
                                 "previous_forecast": _d(before["forecast_completion"]),
                                 "forecast_completion": _d(forecast), "days": moved})
         if reasons:
             flags.append({"item_id": item_id, "reasons": reasons})
     return flags
+
+
+def _days(delta) -> str:
+    n = delta if isinstance(delta, int) else delta.days
+    return f"{n:,} day{'' if n == 1 else 's'}"
+
+
+def _long(d) -> str:
+    return f"{d.day} {d:%B %Y}"
 
 
 def _d(v) -> str | None:

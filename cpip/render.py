@@ -36,7 +36,10 @@ FILL = {"Complete": ("#1d70b8", "#ffffff"), "On track": ("#00703c", "#ffffff"), 
         "Off track": ("#d4351c", "#ffffff"), "Not started": ("#b1b4b6", "#0b0c0c"),
         "No return": ("#ffffff", "#0b0c0c")}
 KEY_MESSAGES_MAX = 6
-ATTENTION_ON_PAGE_1 = 6
+ATTENTION_ON_PAGE_1 = 5
+# A key message about an indicator picks the largest percentage change among headline indicators
+# whose previous national total is at least this (below it a percentage says little).
+CHANGE_BASE_MIN = 100
 # A committee's name in a table: the common ending is said once in the caption instead.
 _COMMITTEE_SUFFIX = re.compile(r"\s+(Child|Public) Protection Committee$")
 
@@ -138,10 +141,10 @@ def trend_svg(ident: str, label: str, series: list[tuple[str, Any]], width: int 
 
 
 def stacked_bars_svg(ident: str, title: str, rows: list[tuple[str, dict[str, int]]], width: int,
-                     label_width: int, scale_to: int | None = None, what: str = "items") -> str:
+                     label_width: int, scale_to: int | None = None, what: str = "items", legend: bool = True) -> str:
     """Horizontal stacked bars, one per row, segments in ``STATUSES`` order, each labelled with its
     count when it is wide enough; the total at the end of the bar; a legend above."""
-    bar, gap, legend_h = 15, 5, 20
+    bar, gap, legend_h = 13, 4, 20 if legend else 2
     height = legend_h + len(rows) * (bar + gap) + 4
     top_n = scale_to or max((sum(c.values()) for _, c in rows), default=1) or 1
     plot_w = width - label_width - 28
@@ -149,7 +152,7 @@ def stacked_bars_svg(ident: str, title: str, rows: list[tuple[str, dict[str, int
                      + f" ({sum(c.values())} {what})" for label, c in rows) + "."
     parts = _svg_open(ident, width, height, title, desc, "bars")
     x = 0.0
-    for s in STATUSES:
+    for s in STATUSES if legend else ():
         fill, _ = FILL[s]
         parts.append(f'<rect x="{x:.1f}" y="4" width="10" height="10" fill="{fill}" stroke="#0b0c0c" '
                      f'stroke-width="0.6"/>')
@@ -157,7 +160,7 @@ def stacked_bars_svg(ident: str, title: str, rows: list[tuple[str, dict[str, int
         x += 19 + len(s) * 5.3
     for r, (label, counts) in enumerate(rows):
         y = legend_h + r * (bar + gap)
-        parts.append(f'<text x="{label_width - 6}" y="{y + bar - 4}" text-anchor="end" font-size="10" '
+        parts.append(f'<text x="{label_width - 6}" y="{y + bar - 3}" text-anchor="end" font-size="10" '
                      f'fill="#0b0c0c">{html.escape(label)}</text>')
         x = float(label_width)
         for s in STATUSES:
@@ -169,10 +172,10 @@ def stacked_bars_svg(ident: str, title: str, rows: list[tuple[str, dict[str, int
             parts.append(f'<rect x="{x:.1f}" y="{y}" width="{seg:.1f}" height="{bar}" fill="{fill}" '
                          f'stroke="#0b0c0c" stroke-width="0.6"/>')
             if seg >= 11:
-                parts.append(f'<text x="{x + seg / 2:.1f}" y="{y + bar - 4}" text-anchor="middle" font-size="9.5" '
+                parts.append(f'<text x="{x + seg / 2:.1f}" y="{y + bar - 3}" text-anchor="middle" font-size="9.5" '
                              f'font-weight="bold" fill="{ink}">{n}</text>')
             x += seg
-        parts.append(f'<text x="{x + 4:.1f}" y="{y + bar - 4}" font-size="10" fill="#0b0c0c">'
+        parts.append(f'<text x="{x + 4:.1f}" y="{y + bar - 3}" font-size="10" fill="#0b0c0c">'
                      f'{sum(counts.values())}</text>')
     parts.append("</svg>")
     return "".join(parts)
@@ -198,14 +201,20 @@ def _workstreams(items: list[dict]) -> list[dict]:
 
 
 def history_text(history: list[dict]) -> str:
-    """'On track (2025-Q4) → At risk (2026-Q1 to 2026-Q2) → Off track (2026-Q3)': runs collapsed."""
+    """The status over the quarters held, runs collapsed: 'since 2025-Q4' when it never changed,
+    else 'was On track (2025-Q4) → At risk (2026-Q1 to 2026-Q2) → Off track (2026-Q3)'."""
     runs: list[list] = []
     for h in history:
         if runs and runs[-1][0] == h["status"]:
             runs[-1][2] = h["period"]
         else:
             runs.append([h["status"], h["period"], h["period"]])
-    return " → ".join(f"{s} ({a}{'' if a == b else ' to ' + b})" for s, a, b in runs)
+    if not runs:
+        return ""
+    if len(runs) == 1:
+        return f"in every quarter held ({runs[0][1]} to {runs[0][2]})" if runs[0][1] != runs[0][2] else \
+            f"(first quarter held, {runs[0][1]})"
+    return "over the quarters held: " + " → ".join(f"{s} ({a}{'' if a == b else ' to ' + b})" for s, a, b in runs)
 
 
 def _plural(n: int, one: str, many: str | None = None) -> str:
@@ -247,12 +256,12 @@ def key_messages(doc: dict, annex: dict, indicators: list[dict], quarters: list[
     msgs.append(s + ".")
     worse = doc["movement"]["worsened"]
     earlier = [(p, n) for p, n in worsened_by_quarter[:-1] if n is not None]
-    s = f"{_plural(worse, 'item')} worsened since last quarter and {doc['movement']['improved']:,} improved"
+    s = f"{_plural(worse, 'item')} worsened since last quarter ({doc['movement']['improved']:,} improved)"
     if earlier:
         top_p, top_n = max(earlier, key=lambda x: (x[1], x[0]))
-        held = len(earlier) + 1
+        held = len(worsened_by_quarter)
         if worse > top_n:
-            s += f": the most in the {held} quarters held (previous high {top_n:,}, {top_p})"
+            s += f": the most in the {held} quarters held (previous high {top_n:,}, in {top_p})"
         elif worse == top_n:
             s += f": as many as in {top_p}, the most in the {held} quarters held"
         else:
@@ -263,13 +272,16 @@ def key_messages(doc: dict, annex: dict, indicators: list[dict], quarters: list[
                     "signs of slipping: a forecast past the target date, a forecast moved months later, or no "
                     "progress for two quarters (see Reported on track, but…).")
     changes = [i for i in indicators if i["headline"] and isinstance(i["change"], int) and i["previous"]]
-    if changes:
-        big = max(changes, key=lambda i: abs(i["change"]) / i["previous"])
+    sizeable = [i for i in changes if i["previous"] >= CHANGE_BASE_MIN] or changes
+    if sizeable:
+        big = max(sizeable, key=lambda i: abs(i["change"]) / i["previous"])
         pct = 100 * big["change"] / big["previous"]
         direction = "up" if big["change"] > 0 else "down" if big["change"] < 0 else "unchanged"
-        amount = f" {abs(big['change']):,} ({abs(pct):.0f}%)" if big["change"] else ""
-        msgs.append(f"{big['label']}: {big['value']:,} in {doc['period']}, {direction}{amount} on last quarter "
-                    f"(the largest change of the {len(changes)} headline indicators).")
+        amount = f" {abs(big['change']):,} ({abs(pct):.1f}%)" if big["change"] else ""
+        cover = doc["indicators"]["reporting_cpcs"]
+        msgs.append(f"{big['label']}: {big['value']:,} in {doc['period']}, {direction}{amount} on last quarter, "
+                    f"the largest change of the headline indicators"
+                    + (f" (figures from {cover} of {cpcs_expected} committees)." if cover < cpcs_expected else "."))
     ret = doc["returns"]
     s = f"{ret['accepted']:,} of {ret['expected']:,} partners have reported"
     if ret["late"]:
@@ -277,9 +289,6 @@ def key_messages(doc: dict, annex: dict, indicators: list[dict], quarters: list[
     not_in = ret["missing"] + ret["rejected_only"]
     s += f"; not reported: {_names(sorted(not_in), partner_names)}." if not_in else "; every partner has reported."
     msgs.append(s)
-    if doc["indicators"]["reporting_cpcs"] < cpcs_expected and len(msgs) < KEY_MESSAGES_MAX:
-        msgs.append(f"Indicator figures cover {doc['indicators']['reporting_cpcs']} of {cpcs_expected} "
-                    "Child Protection Committees, so national totals are incomplete.")
     return msgs[:KEY_MESSAGES_MAX]
 
 
@@ -337,18 +346,33 @@ def context(doc: dict, annex: dict, form: str, marking: str) -> dict:
                                      cpcs_expected),
         "workstream_svg": stacked_bars_svg(
             "chart-workstreams", f"Status of every item by workstream, {doc['period']}",
-            [(w["workstream"], w["counts"]) for w in workstreams], width=430, label_width=230),
+            [(w["workstream"], w["counts"]) for w in workstreams], width=440,
+            label_width=min(250, 12 + round(5.6 * max((len(w["workstream"]) for w in workstreams), default=10)))),
         "quarters_svg": stacked_bars_svg(
-            "chart-quarters", "Status of every item in each quarter held", quarters, width=250, label_width=58),
-        "workstreams": workstreams, "indicators": indicators, "headline": headline, "committees": committees,
+            "chart-quarters", "Status of every item in each quarter held", quarters, width=240, label_width=50,
+            legend=False),
+        "workstreams": workstreams, "indicators": indicators, "indicators_nested": _nested(indicators), "headline": headline, "committees": committees,
         "partner_names": partner_names, "cpcs_expected": cpcs_expected, "trend_periods": trend_periods,
-        "fmt": fmt_num, "long_date": long_date, "contributor_summary": lambda c: contributor_summary(c, partner_names),
+        "fmt": fmt_num, "long_date": long_date, "contributor_summary": contributor_summary,
         "rules": RULES, "by_rule": doc["data_quality"]["by_rule"], "provisional": provisional,
         "item_meta": annex["items"], "covering_note": note_html(annex.get("covering_note")),
         "indicator_labels": {k: v["label"] for k, v in annex["indicators"].items()},
         "generated": _human_time(annex["generated_at"]), "cutoff": _human_time(annex["data_cutoff"]),
         "figures_file": f"cpip-briefing-{doc['period']}-{form}-figures.xlsx",
     }
+
+
+def _nested(indicators: list[dict]) -> list[dict]:
+    """Indicators with each breakdown straight after the indicator it is part of."""
+    by_whole: dict[str, list[dict]] = {}
+    for i in indicators:
+        if not i["headline"]:
+            by_whole.setdefault(i["part_of"], []).append(i)
+    out = []
+    for i in indicators:
+        if i["headline"]:
+            out += [i] + by_whole.pop(i["label"], [])
+    return out + [i for rest in by_whole.values() for i in rest]
 
 
 def _provisional(doc: dict, annex: dict, cpcs_expected: int) -> list[str]:
@@ -394,18 +418,15 @@ def note_html(text: str | None):
     return Markup("".join(out))
 
 
-def contributor_summary(contributors: list[dict], names: dict[str, str] | None = None) -> str:
-    """Contributors in a few words: named when there are up to three, else counted by status."""
-    names = names or {}
+def contributor_summary(contributors: list[dict]) -> str:
+    """Contributors in a few words, counted by status ("(3): 2 On track, 1 no return"); each one's
+    own status is in briefing.json."""
     if not contributors:
         return "none"
-    if len(contributors) <= 3:
-        return "; ".join(f"{names.get(c['partner_code'], c['partner_code'])}: {c['status'] or 'no return'}"
-                         for c in contributors)
     counts: dict[str, int] = {}
     for c in contributors:
         counts[c["status"] or "no return"] = counts.get(c["status"] or "no return", 0) + 1
-    return f"{len(contributors)}: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items(), key=lambda x: -x[1]))
+    return f"({len(contributors)}): " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items(), key=lambda x: -x[1]))
 
 
 def _human_time(value: str | None) -> str:
