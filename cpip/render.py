@@ -144,7 +144,7 @@ def stacked_bars_svg(ident: str, title: str, rows: list[tuple[str, dict[str, int
                      label_width: int, scale_to: int | None = None, what: str = "items", legend: bool = True) -> str:
     """Horizontal stacked bars, one per row, segments in ``STATUSES`` order, each labelled with its
     count when it is wide enough; the total at the end of the bar; a legend above."""
-    bar, gap, legend_h = 13, 4, 20 if legend else 2
+    bar, gap, legend_h = 16, 5, 22 if legend else 2
     height = legend_h + len(rows) * (bar + gap) + 4
     top_n = scale_to or max((sum(c.values()) for _, c in rows), default=1) or 1
     plot_w = width - label_width - 28
@@ -157,10 +157,10 @@ def stacked_bars_svg(ident: str, title: str, rows: list[tuple[str, dict[str, int
         parts.append(f'<rect x="{x:.1f}" y="4" width="10" height="10" fill="{fill}" stroke="#0b0c0c" '
                      f'stroke-width="0.6"/>')
         parts.append(f'<text x="{x + 13:.1f}" y="13" font-size="9.5" fill="#0b0c0c">{s}</text>')
-        x += 19 + len(s) * 5.3
+        x += 22 + len(s) * 5.6
     for r, (label, counts) in enumerate(rows):
         y = legend_h + r * (bar + gap)
-        parts.append(f'<text x="{label_width - 6}" y="{y + bar - 3}" text-anchor="end" font-size="10" '
+        parts.append(f'<text x="{label_width - 6}" y="{y + bar / 2 + 3.5:.1f}" text-anchor="end" font-size="10" '
                      f'fill="#0b0c0c">{html.escape(label)}</text>')
         x = float(label_width)
         for s in STATUSES:
@@ -172,10 +172,10 @@ def stacked_bars_svg(ident: str, title: str, rows: list[tuple[str, dict[str, int
             parts.append(f'<rect x="{x:.1f}" y="{y}" width="{seg:.1f}" height="{bar}" fill="{fill}" '
                          f'stroke="#0b0c0c" stroke-width="0.6"/>')
             if seg >= 11:
-                parts.append(f'<text x="{x + seg / 2:.1f}" y="{y + bar - 3}" text-anchor="middle" font-size="9.5" '
+                parts.append(f'<text x="{x + seg / 2:.1f}" y="{y + bar / 2 + 3.5:.1f}" text-anchor="middle" font-size="9.5" '
                              f'font-weight="bold" fill="{ink}">{n}</text>')
             x += seg
-        parts.append(f'<text x="{x + 4:.1f}" y="{y + bar - 3}" font-size="10" fill="#0b0c0c">'
+        parts.append(f'<text x="{x + 4:.1f}" y="{y + bar / 2 + 3.5:.1f}" font-size="10" fill="#0b0c0c">'
                      f'{sum(counts.values())}</text>')
     parts.append("</svg>")
     return "".join(parts)

@@ -164,7 +164,10 @@ def _register_values(ref: Reference, rng: random.Random, register_size: int, pre
     values: dict[str, int] = {}
     for ind in ref.indicators.values():
         if not ind.part_of:
-            values[ind.indicator_id] = _count(rng, _PER_CHILD.get(ind.indicator_id, 0.05) * max(stock, 1))
+            # Registrations follow the committee's size and de-registrations its register now, so
+            # the register stays near its size (about 3% above) rather than wandering.
+            base = register_size if ind.indicator_id == "REGISTRATIONS" else stock
+            values[ind.indicator_id] = _count(rng, _PER_CHILD.get(ind.indicator_id, 0.05) * max(base, 1))
     if "ON_REGISTER_END" in values:
         reg, dereg = values.get("REGISTRATIONS", 0), values.get("DEREGISTRATIONS", 0)
         if "DEREGISTRATIONS" in values:

@@ -62,7 +62,7 @@ def test_page_one_is_the_summary_with_key_messages_and_the_chart(demo):
     flat = " ".join(page1.split())
     assert "Summary for the Minister" in flat and "Key messages" in flat and "Needs the Minister's attention" in flat
     b = docs["briefing"]
-    assert f"{b['movement']['worsened']} items worsened since last quarter" in flat
+    assert re.search(rf"\b{b['movement']['worsened']} items? worsened since last quarter", flat)
     assert "Status of every item by workstream" in flat and "Complete" in flat and "Off track" in flat
     assert "Needs attention" not in flat.replace("Needs the Minister's attention", "").replace("see Needs attention", "")
     html = (out / "restricted" / "cpip-briefing-2026-Q3-restricted.html").read_text()
@@ -104,7 +104,7 @@ def _layout(out: Path, form: str):
         el = getattr(box, "element", None)
         if el is not None and el.get("id") and el.get("id") not in anchors:
             anchors[el.get("id")] = page
-        if isinstance(box, boxes.TableBox):
+        if isinstance(box, boxes.TableBox) or getattr(box, "is_table_wrapper", False):
             table = id(el)
         if isinstance(box, boxes.TableCaptionBox) and table is not None:
             captions.setdefault(table, "".join(el.itertext()))
