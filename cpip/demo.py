@@ -182,6 +182,7 @@ def build_demo(target: Path) -> str:
         f"Briefing for {QUARTERS[-1]} (restricted, OFFICIAL-SENSITIVE): {written['restricted']['pdf']}",
         f"                                         and {written['restricted']['html']}",
         f"Briefing for {QUARTERS[-1]} (publication):               {written['publication']['pdf']}",
+        f"Figures beside each form (spreadsheet and CSV):     {written['publication']['figures_xlsx']}",
         f"briefing.json: {written['briefing_json']}",
     ]
     return "\n".join(lines)
