@@ -21,6 +21,10 @@ from cpip.reference import Reference
 STATUS_ORDER = ("Not started", "On track", "At risk", "Off track", "Complete", "No return")
 MOVEMENTS = ("improved", "worsened", "unchanged", "new")
 
+# "Reported on track, but…": the limits of the three checks (see :func:`on_track_flags`).
+SLIP_DAYS = 90          # (c) a forecast moved more than this many days later since last quarter
+STALL_QUARTERS = 3      # (b) the same percent complete in this many consecutive quarters held
+
 
 def _rows(con, query: str, params: dict) -> list[dict]:
     cur = con.execute(query, params)
@@ -44,6 +48,7 @@ class CycleData:
     data_cutoff: datetime | None
     files_used: int
     sources: dict  # submission_id -> {sha256, file, folder, received_at}
+    history: list[dict] = field(default_factory=list)  # mart_item_history: every item in every quarter held
     explained: list[dict] = field(default_factory=list)  # warnings the officer answered (returns.md §11)
 
 
@@ -57,13 +62,11 @@ def gather(con, ref: Reference, period: Period, due_days: int) -> CycleData:
     values = _rows(con, "SELECT * FROM mart_indicator_values($p)", p)
     national = _rows(con, "SELECT * FROM mart_indicator_national($p)", p)
     warnings = _rows(con, "SELECT * FROM mart_open_warnings($p)", p)
-    trends = []
-    for (held,) in con.execute("SELECT period FROM mart_periods_held($p)", p).fetchall():
-        hv = _rows(con, "SELECT * FROM mart_indicator_values($p)", {"p": held})
-        hn = _rows(con, "SELECT * FROM mart_indicator_national($p)", {"p": held})
-        trends.append({"period": held, "national": {r["indicator_id"]: r["total"] for r in hn},
-                       "reporting_cpcs": hn[0]["reporting_cpcs"] if hn else 0,
-                       "by_partner": _by_partner(hv)})
+    history = _rows(con, "SELECT period, item_id, status, percent_complete, forecast_completion, target_date, "
+                         "movement FROM mart_item_history($p)", p)
+    trends = _trends(_rows(con, "SELECT period, partner_code, indicator_id, value FROM mart_indicator_history($p)", p),
+                     _rows(con, "SELECT period, indicator_id, total, reporting_cpcs "
+                                "FROM mart_indicator_national_history($p)", p))
     cutoff = con.execute(wh.sql("queries/data_cutoff")).fetchall()[0][0]
     used = {r["source_submission"] for r in items if r["source_submission"]}
     used |= {r["source_submission"] for r in contributors if r["source_submission"]}
@@ -75,8 +78,21 @@ def gather(con, ref: Reference, period: Period, due_days: int) -> CycleData:
                                                             {"ids": sorted(used)}).fetchall():
             sources[sid] = {"sha256": sha, "file": name, "folder": folder, "received_at": iso(received)}
     return CycleData(period, period.due_date(due_days), items, contributors, totals, movement, returns, values,
-                     national, warnings, trends, cutoff, len(used), sources,
+                     national, warnings, trends, cutoff, len(used), sources, history,
                      explained=_rows(con, "SELECT * FROM mart_explained_warnings($p)", p))
+
+
+def _trends(values: list[dict], national: list[dict]) -> list[dict]:
+    """Per period (oldest first): the national totals, how many CPCs reported, and each CPC's values."""
+    by_period: dict[str, dict] = {}
+    for r in national:
+        t = by_period.setdefault(r["period"], {"period": r["period"], "national": {}, "reporting_cpcs": 0,
+                                              "by_partner": {}})
+        t["national"][r["indicator_id"]] = r["total"]
+        t["reporting_cpcs"] = int(r["reporting_cpcs"])
+    for r in values:
+        by_period[r["period"]]["by_partner"].setdefault(r["partner_code"], {})[r["indicator_id"]] = r["value"]
+    return [by_period[k] for k in sorted(by_period)]
 
 
 def lineage(data: CycleData) -> dict:
@@ -153,8 +169,13 @@ def briefing_json(data: CycleData, generated_at: datetime) -> dict:
 
 
 def annex_json(data: CycleData, ref: Reference, run_id: str, generated_at: datetime, suppress_below: int,
-               due_days: int, programme: str = "") -> dict:
-    """What the briefing prints besides briefing.json's figures, and the trend series (both forms)."""
+               due_days: int, programme: str = "", covering_note: str | None = None) -> dict:
+    """What the briefing prints besides briefing.json's figures, and the trend series (both forms).
+
+    ``covering_note`` is the programme office's note (plain text or simple Markdown) that opens
+    page 1 as "From the programme office" when the briefing was approved with one; always
+    rendered as text, never as HTML.
+    """
     trends_public = []
     for t in data.trends:
         _, nat = suppress_cells(t["by_partner"], t["national"], suppress_below)
@@ -162,6 +183,7 @@ def annex_json(data: CycleData, ref: Reference, run_id: str, generated_at: datet
     return {
         "programme": programme,
         "period": str(data.period),
+        "covering_note": covering_note or None,
         "due_date": data.due_date.isoformat(),
         "run_id": run_id,
         "generated_at": iso(generated_at),
@@ -192,7 +214,76 @@ def annex_json(data: CycleData, ref: Reference, run_id: str, generated_at: datet
         "trends_publication": trends_public,
         "suppress_below": suppress_below,
         "due_days": due_days,
+        "status_history": status_history(data.history),
+        "on_track_flags": on_track_flags(data.history, str(data.period)),
     }
+
+
+def status_history(history: list[dict]) -> dict[str, list[dict]]:
+    """Each item's status, percent complete, forecast and movement in every quarter held, oldest first."""
+    out: dict[str, list[dict]] = {}
+    for r in history:
+        out.setdefault(r["item_id"], []).append({
+            "period": r["period"], "status": r["status"], "percent_complete": r["percent_complete"],
+            "forecast_completion": _d(r["forecast_completion"]), "movement": r["movement"]})
+    return out
+
+
+def on_track_flags(history: list[dict], period: str) -> list[dict]:
+    """Items the lead reports On track this period although the figures say otherwise.
+
+    An On track item is flagged when (a) its forecast completion is later than its target date,
+    (b) its percent complete has not risen for two quarters running, that is the same value in
+    the last ``STALL_QUARTERS`` consecutive quarters held (this one included) while below 100, or
+    (c) its forecast completion moved more than ``SLIP_DAYS`` days later than the forecast of the
+    previous quarter. ``history`` holds rows of ``mart_item_history`` (every quarter held, oldest
+    first). Each flag lists its reasons with their evidence (dates as ISO text, percents).
+    """
+    by_item: dict[str, list[dict]] = {}
+    for r in history:
+        by_item.setdefault(r["item_id"], []).append(r)
+    previous = str(Period.parse(period).previous())
+    flags = []
+    for item_id, rows in by_item.items():
+        rows = sorted(rows, key=lambda r: r["period"])
+        now = rows[-1]
+        if now["period"] != period or now["status"] != "On track":
+            continue
+        reasons = []
+        target, forecast = now["target_date"], now["forecast_completion"]
+        if target and forecast and forecast > target:
+            reasons.append({"check": "forecast_after_target",
+                            "text": f"Forecast completion {_long(forecast)} is {_days(forecast - target)} after "
+                                    f"the target date, {_long(target)}.",
+                            "target_date": _d(target), "forecast_completion": _d(forecast)})
+        last = rows[-STALL_QUARTERS:]
+        pcts = [r["percent_complete"] for r in last]
+        if (len(last) == STALL_QUARTERS and None not in pcts and len(set(pcts)) == 1 and pcts[0] < 100):
+            reasons.append({"check": "percent_not_rising",
+                            "text": f"{pcts[0]}% complete in each of {', '.join(r['period'] for r in last)}: "
+                                    f"no progress for {STALL_QUARTERS - 1} quarters running.",
+                            "periods": [r["period"] for r in last], "percent_complete": pcts})
+        before = next((r for r in rows if r["period"] == previous), None)
+        if before and before["forecast_completion"] and forecast:
+            moved = (forecast - before["forecast_completion"]).days
+            if moved > SLIP_DAYS:
+                reasons.append({"check": "forecast_moved_later",
+                                "text": f"Forecast completion moved {_days(moved)} later since {previous}: "
+                                        f"from {_long(before['forecast_completion'])} to {_long(forecast)}.",
+                                "previous_forecast": _d(before["forecast_completion"]),
+                                "forecast_completion": _d(forecast), "days": moved})
+        if reasons:
+            flags.append({"item_id": item_id, "reasons": reasons})
+    return flags
+
+
+def _days(delta) -> str:
+    n = delta if isinstance(delta, int) else delta.days
+    return f"{n:,} day{'' if n == 1 else 's'}"
+
+
+def _long(d) -> str:
+    return f"{d.day} {d:%B %Y}"
 
 
 def _d(v) -> str | None:

@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from cpip import figures
 from cpip import warehouse as wh
 from cpip.briefing import CycleData, annex_json, briefing_json, gather, lineage
 from cpip.disclosure import publication
@@ -57,12 +58,16 @@ class Documents:
     lineage: dict
 
 
-def compose(settings: Settings, ref: Reference, data: CycleData, run_id: str | None = None) -> Documents:
+def compose(settings: Settings, ref: Reference, data: CycleData, run_id: str | None = None,
+            covering_note: str | None = None) -> Documents:
+    """The four documents of a run. ``covering_note`` (plain text or simple Markdown) is the
+    programme office's note given when the briefing is approved: it goes into ``annex.json``
+    and opens page 1 of both forms as "From the programme office"."""
     run_id = run_id or f"cycle-{data.period}-{settings.now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     b = briefing_json(data, settings.now)
     return Documents(run_id, b, publication(b, settings.briefing.suppress_below),
                      annex_json(data, ref, run_id, settings.now, settings.briefing.suppress_below,
-                                settings.cycle.due_days, settings.briefing.programme),
+                                settings.cycle.due_days, settings.briefing.programme, covering_note),
                      {"run_id": run_id, **lineage(data)})
 
 
@@ -88,7 +93,8 @@ def write_documents(settings: Settings, period: Period, docs: Documents) -> dict
 
 
 def render_form(settings: Settings, period: Period, docs: Documents, form: str) -> dict:
-    """Write one form (restricted or publication) as HTML and PDF."""
+    """Write one form (restricted or publication) as HTML and PDF, with its figures as a
+    spreadsheet and a CSV beside them."""
     from cpip.render import render_html, render_pdf
 
     doc = docs.briefing if form == "restricted" else docs.publication
@@ -97,10 +103,14 @@ def render_form(settings: Settings, period: Period, docs: Documents, form: str) 
     out = output_dir(settings, period) / form
     stem = f"cpip-briefing-{period}-{form}"
     html_path, pdf_path = out / f"{stem}.html", out / f"{stem}.pdf"
+    xlsx_path, csv_path = out / f"{stem}-figures.xlsx", out / f"{stem}-figures.csv"
     _write(html_path, html_text.encode())
     draft = (docs.annex.get("review") or {}).get("state") == "draft"  # the DRAFT line on every page (issue 12)
     _write(pdf_path, render_pdf(html_text, form, marking, draft=draft))
-    return {"html": str(html_path), "pdf": str(pdf_path)}
+    figures.write_xlsx(xlsx_path, doc, docs.annex, form)
+    _write(csv_path, figures.csv_text(doc, docs.annex).encode("utf-8-sig"))
+    return {"html": str(html_path), "pdf": str(pdf_path), "figures_xlsx": str(xlsx_path),
+            "figures_csv": str(csv_path)}
 
 
 def record_briefing(settings: Settings, ref: Reference, period: Period, docs: Documents, written: dict) -> None:

@@ -28,6 +28,42 @@ DEMO_NOTE = ("Most partners reported on time. Points for the Minister:\n\n"
              "- Three returns arrived late and are included.\n"
              "- Items off track or at risk are set out under Exceptions, with the leads' own account.\n")
 
+# Children on each committee's register when the demo starts, shaped like Scotland's (2,129 children
+# at 31 July 2024): Glasgow by far the largest (about 16%), the island committees under ten. The
+# flows (about 800 registrations and 790 de-registrations a quarter nationally) are in samples.
+REGISTER_AT_START = {
+    "CPC-ABERDEEN-CITY": 88, "CPC-ABERDEENSHIRE": 75, "CPC-ANGUS": 45, "CPC-ARGYLL-BUTE": 30,
+    "CPC-CLACKS-STIRLING": 60, "CPC-DUMFRIES-GALLOWAY": 64, "CPC-DUNDEE": 80, "CPC-EAST-AYRSHIRE": 64,
+    "CPC-EAST-DUNBARTONSHIRE": 25, "CPC-EAST-LOTHIAN-MIDLOTHIAN": 74, "CPC-EAST-RENFREWSHIRE": 20,
+    "CPC-EDINBURGH": 140, "CPC-FALKIRK": 65, "CPC-FIFE": 150, "CPC-GLASGOW": 336, "CPC-HIGHLAND": 82,
+    "CPC-INVERCLYDE": 40, "CPC-MORAY": 30, "CPC-NORTH-AYRSHIRE": 72, "CPC-NORTH-LANARKSHIRE": 145,
+    "CPC-ORKNEY": 6, "CPC-OUTER-HEBRIDES": 6, "CPC-PERTH-KINROSS": 45, "CPC-RENFREWSHIRE": 60,
+    "CPC-SCOTTISH-BORDERS": 35, "CPC-SHETLAND": 4, "CPC-SOUTH-AYRSHIRE": 45, "CPC-SOUTH-LANARKSHIRE": 115,
+    "CPC-WEST-DUNBARTONSHIRE": 40, "CPC-WEST-LOTHIAN": 55,
+}
+# The partner whose items show the "Reported on track, but…" checks (it always reports on time).
+PLANTED_LEAD = "SG-CPIP"
+
+
+def _plant_on_track_signs(ref, ret: samples.SampleReturn, qi: int) -> None:
+    """Three of the lead's items reported On track whose figures say otherwise: (a) a forecast after
+    the target date, (b) the same percent complete in the last three quarters, (c) a forecast moved
+    six months later since last quarter. The items are the lead's first ones with a target date
+    (a) and without one (b, c), so the demo shows each check once."""
+    rows = {r["item_id"]: r for r in ret.progress}
+    dated = [i for i in rows if ref.items[i].target_date]
+    undated = [i for i in rows if not ref.items[i].target_date]
+    if not dated or len(undated) < 2:
+        return
+    a, b, c = rows[dated[0]], rows[undated[0]], rows[undated[1]]
+    for r in (a, b, c):
+        r.update(status="On track", risks=None, narrative=samples._NARRATIVES["On track"])
+    a.update(percent_complete=40 + 10 * qi,
+             forecast_completion=max(ref.items[a["item_id"]].target_date, QUARTERS[-1].last_day) + timedelta(days=180))
+    b.update(percent_complete=min(55, 40 + 15 * qi), forecast_completion=QUARTERS[-1].last_day + timedelta(days=270))
+    c.update(percent_complete=50 + 5 * qi,
+             forecast_completion=QUARTERS[-1].last_day + timedelta(days=90 if qi < len(QUARTERS) - 1 else 272))
+
 
 @contextmanager
 def _clock(moment: datetime):
@@ -77,17 +113,20 @@ def build_demo(target: Path) -> str:
     results_all = []
     for qi, period in enumerate(QUARTERS):
         due = period.due_date(settings.cycle.due_days)
-        missing = set(rng.sample(partners, 2)) if qi else set()
-        late = set(rng.sample([p for p in partners if p not in missing], 3))
-        broken = rng.sample([p for p in partners if p not in missing | late], 2)
+        missing = set(rng.sample([p for p in partners if p != PLANTED_LEAD], 2)) if qi else set()
+        late = set(rng.sample([p for p in partners if p not in missing | {PLANTED_LEAD}], 3))
+        broken = rng.sample([p for p in partners if p not in missing | late | {PLANTED_LEAD}], 2)
         batches: dict[str, list] = {"on_time": [], "late": [], "fix": []}
         for n, code in enumerate(partners):
             if code in missing:
                 continue
             ret = samples.make_return(ref, code, period, seed=7, previous=previous.get(code),
-                                      signed_off=period.last_day + timedelta(days=rng.randint(1, 9)))
+                                      signed_off=period.last_day + timedelta(days=rng.randint(1, 9)),
+                                      drift=True, register_size=REGISTER_AT_START.get(code, 50))
             if qi and n % 11 == 5:
                 _add_queries(ref, ret, rng)
+            if code == PLANTED_LEAD:
+                _plant_on_track_signs(ref, ret, qi)
             previous[code] = ret
             when = "late" if code in late else "on_time"
             fmt = "csv" if n % 3 == 0 else "xlsx"
@@ -159,6 +198,7 @@ def build_demo(target: Path) -> str:
         f"Briefing for {QUARTERS[-1]} (restricted, OFFICIAL-SENSITIVE): {written['restricted']['pdf']}",
         f"                                         and {written['restricted']['html']}",
         f"Briefing for {QUARTERS[-1]} (publication):               {written['publication']['pdf']}",
+        f"Figures beside each form (spreadsheet and CSV):     {written['publication']['figures_xlsx']}",
         f"briefing.json: {written['briefing_json']}",
     ]
     return "\n".join(lines)

@@ -199,7 +199,7 @@ def _output_files(outputs: dict) -> dict[str, Path]:
         if outputs.get(key):
             out[Path(outputs[key]).name] = Path(outputs[key])
     for form in ("restricted", "publication"):
-        for kind in ("html", "pdf"):
+        for kind in outputs[form]:  # html, pdf and the figures spreadsheet and CSV
             p = Path(outputs[form][kind])
             out[f"{form}/{p.name}"] = p
     return out
@@ -227,7 +227,7 @@ def _paths_in(folder: Path, outputs: dict) -> dict:
     out = {k: str(folder / Path(outputs[k]).name) for k in ("briefing_json", "publication_json", "annex_json",
                                                              "lineage_json") if outputs.get(k)}
     for form in ("restricted", "publication"):
-        out[form] = {kind: str(folder / form / Path(outputs[form][kind]).name) for kind in ("html", "pdf")}
+        out[form] = {kind: str(folder / form / Path(path).name) for kind, path in outputs[form].items()}
     return out
 
 
@@ -567,7 +567,8 @@ def approved_outputs(settings: Settings, period: Period, version: int) -> dict |
     outputs = {k: str(pick[n]) for k, n in (("briefing_json", "briefing.json"), ("publication_json", "publication.json"),
                                             ("annex_json", "annex.json"), ("lineage_json", "lineage.json")) if n in pick}
     for form in ("restricted", "publication"):
-        outputs[form] = {"html": one(".html", form), "pdf": one(".pdf", form)}
+        outputs[form] = {"html": one(".html", form), "pdf": one(".pdf", form),
+                         "figures_xlsx": one("-figures.xlsx", form), "figures_csv": one("-figures.csv", form)}
     return {"period": str(period), "version": v.version, "state": "approved", "approved_by": v.approved_by,
             "approved_account": v.approved_account, "approved_at": iso(v.approved_at), "outputs": outputs,
             "review_required": True, "flow_run_id": v.flow_run_id}

@@ -58,8 +58,27 @@ def partner_scale(code: str) -> float:
     return r.choice([0.15, 0.3, 0.5, 0.8, 1.0, 1.5, 2.5, 4.0, 8.0])
 
 
+_STEPS = {"Not started": (["On track"], [1]), "On track": (["At risk", "Complete"], [3, 2]),
+          "At risk": (["On track", "Off track"], [3, 2]), "Off track": (["At risk"], [1])}
+
+
+def _drifted_status(rng: random.Random, before: str | None) -> str:
+    """Next quarter's status of an item as programmes report them: mostly what it was, else one step."""
+    if before is None:
+        return rng.choices(["Not started", "On track", "At risk", "Off track", "Complete"], weights=[1, 12, 3, 1, 1])[0]
+    if before == "Complete" or rng.random() < 0.8:
+        return before
+    steps, weights = _STEPS[before]
+    return rng.choices(steps, weights=weights)[0]
+
+
 def make_return(ref: Reference, partner_code: str, period: Period, seed: int = 0,
-                signed_off: date | None = None, previous: SampleReturn | None = None) -> SampleReturn:
+                signed_off: date | None = None, previous: SampleReturn | None = None,
+                drift: bool = False, register_size: int | None = None) -> SampleReturn:
+    """A partner's return for a period. With ``drift`` an item's status follows last quarter's
+    (mostly unchanged, else one step) and its forecast is kept, as real programmes report; without,
+    each quarter is drawn afresh. ``register_size`` (a CPC's children on the register at the start)
+    gives indicators on a realistic national scale (see :func:`make_indicators`)."""
     rng = random.Random(f"{seed}:{partner_code}:{period}")
     person = _person(rng)
     signed = signed_off or (period.last_day + timedelta(days=rng.randint(1, 10)))
@@ -71,8 +90,13 @@ def make_return(ref: Reference, partner_code: str, period: Period, seed: int = 0
     for item_id in ref.assigned_items(partner_code):
         item = ref.items[item_id]
         before = prev_rows.get(item_id)
+        past_target = drift and item.target_date is not None and item.target_date < period.first_day
         if before and before["status"] == "Complete":
             status = "Complete"
+        elif drift:
+            status = _drifted_status(rng, before["status"] if before else None)
+            if past_target and status in ("On track", "Not started"):
+                status = "At risk"  # a lead past its target date says so
         else:
             status = rng.choices(["Not started", "On track", "At risk", "Off track", "Complete"],
                                  weights=[1, 6, 2, 1, 1])[0]
@@ -81,15 +105,23 @@ def make_return(ref: Reference, partner_code: str, period: Period, seed: int = 0
             pct = 100
         elif status == "Not started":
             pct = pct_before if before else 0
+        elif drift:
+            pct = min(95, pct_before + {"On track": rng.randint(5, 15), "At risk": rng.randint(0, 8),
+                                        "Off track": rng.randint(0, 3)}[status])
         else:
             pct = min(95, pct_before + rng.randint(0, 25))
         forecast = None
-        if status != "Complete":
+        if drift and status != "Complete" and before and before.get("forecast_completion"):
+            forecast = before["forecast_completion"] + timedelta(days={"At risk": rng.choice([0, 0, 30]),
+                                                                       "Off track": rng.choice([30, 60])}.get(status, 0))
+            if forecast <= period.last_day:  # a forecast date reached slips a quarter at most
+                forecast = max(forecast + timedelta(days=90), period.last_day + timedelta(days=1))
+        elif status != "Complete":
             base = item.target_date or (period.last_day + timedelta(days=365))
             forecast = base - timedelta(days=rng.randint(0, 60))
             if forecast <= period.last_day:
                 forecast = period.last_day + timedelta(days=rng.randint(30, 200))
-            if item.target_date and forecast > item.target_date:
+            if item.target_date and forecast > item.target_date and not past_target:
                 forecast = item.target_date
         narrative = _NARRATIVES[status]
         if before and status in ("At risk", "Off track"):
@@ -103,15 +135,52 @@ def make_return(ref: Reference, partner_code: str, period: Period, seed: int = 0
         })
     indicators = None
     if ref.is_cpc(partner_code):
-        indicators = make_indicators(ref, partner_code, period, seed, previous.indicators if previous else None)
+        indicators = make_indicators(ref, partner_code, period, seed, previous.indicators if previous else None,
+                                     register_size)
     return SampleReturn(partner_code, str(period), cover, rows, indicators)
 
 
-def make_indicators(ref: Reference, partner_code: str, period: Period, seed: int,
-                    previous: list[dict] | None) -> list[dict]:
-    rng = random.Random(f"ind:{seed}:{partner_code}:{period}")
-    scale = partner_scale(partner_code)
-    prev = {r["indicator_id"]: r["value"] for r in (previous or [])}
+# A committee's quarter, per child on its register at the start (Scotland: about 2,100 on the register,
+# about 3,200 registrations and 3,100 de-registrations a year, so roughly 800 a quarter each way).
+_PER_CHILD = {"REGISTRATIONS": 0.381, "DEREGISTRATIONS": 0.370, "IRD_HELD": 1.75, "INVESTIGATIONS": 1.0,
+              "INITIAL_CONFERENCES": 0.44, "ICR_STARTED": 0.012, "SCR_STARTED": 0.0012}
+# Parts as a share of their whole (a registration can carry several concerns).
+_SHARE_OF_WHOLE = {"PREBIRTH_CONFERENCES": 0.17, "REREGISTRATIONS": 0.14, "CONCERN_DOMESTIC_ABUSE": 0.42,
+                   "CONCERN_NEGLECT": 0.44, "CONCERN_PARENTAL_SUBSTANCE": 0.36, "CONCERN_PARENTAL_MENTAL_HEALTH": 0.37,
+                   "CONCERN_EMOTIONAL_ABUSE": 0.38, "CONCERN_PHYSICAL_ABUSE": 0.21, "CONCERN_SEXUAL_ABUSE": 0.08,
+                   "CONCERN_CSE": 0.03, "CONCERN_TRAFFICKING": 0.01}
+
+
+def _count(rng: random.Random, mean: float) -> int:
+    """A whole number near ``mean`` (small means come out as 0, 1, 2… with the right average)."""
+    if mean < 5:
+        return sum(1 for _ in range(20) if rng.random() < mean / 20)
+    return max(0, round(mean * rng.uniform(0.9, 1.1)))
+
+
+def _register_values(ref: Reference, rng: random.Random, register_size: int, prev: dict) -> dict[str, int]:
+    start = prev.get("ON_REGISTER_END")
+    stock = register_size if start is None else start
+    values: dict[str, int] = {}
+    for ind in ref.indicators.values():
+        if not ind.part_of:
+            # Registrations follow the committee's size and de-registrations its register now, so
+            # the register stays near its size (about 3% above) rather than wandering.
+            base = register_size if ind.indicator_id == "REGISTRATIONS" else stock
+            values[ind.indicator_id] = _count(rng, _PER_CHILD.get(ind.indicator_id, 0.05) * max(base, 1))
+    if "ON_REGISTER_END" in values:
+        reg, dereg = values.get("REGISTRATIONS", 0), values.get("DEREGISTRATIONS", 0)
+        if "DEREGISTRATIONS" in values:
+            values["DEREGISTRATIONS"] = dereg = min(dereg, stock + reg)
+        values["ON_REGISTER_END"] = stock + reg - dereg  # the stock-flow identity, quarter to quarter
+    for ind in ref.indicators.values():
+        if ind.part_of:
+            whole = values.get(ind.part_of, 0)
+            values[ind.indicator_id] = min(whole, _count(rng, whole * _SHARE_OF_WHOLE.get(ind.indicator_id, 0.2)))
+    return values
+
+
+def _scaled_values(ref: Reference, rng: random.Random, scale: float, prev: dict) -> dict[str, int]:
     values: dict[str, int] = {}
     for ind in ref.indicators.values():
         if ind.part_of:
@@ -127,6 +196,21 @@ def make_indicators(ref: Reference, partner_code: str, period: Period, seed: int
         if ind.part_of:
             whole = values.get(ind.part_of, 0)
             values[ind.indicator_id] = min(whole, round(whole * rng.uniform(0.05, 0.5)))
+    return values
+
+
+def make_indicators(ref: Reference, partner_code: str, period: Period, seed: int,
+                    previous: list[dict] | None, register_size: int | None = None) -> list[dict]:
+    """A CPC's indicator values. With ``register_size`` (children on its register at the start of
+    the first quarter) the figures follow a realistic national scale and the register's stock and
+    flows add up: on the register at the end = at the end of last quarter + registrations -
+    de-registrations. Without, a stable random size per partner is used."""
+    rng = random.Random(f"ind:{seed}:{partner_code}:{period}")
+    prev = {r["indicator_id"]: r["value"] for r in (previous or [])}
+    if register_size is not None:
+        values = _register_values(ref, rng, register_size, prev)
+    else:
+        values = _scaled_values(ref, rng, partner_scale(partner_code), prev)
     rows = []
     for ind in ref.indicators.values():
         v = values[ind.indicator_id]

@@ -236,7 +236,7 @@ def test_partner_text_is_escaped_and_kept_out_of_the_publication(world):
 def test_trend_charts_are_inline_svg_with_a_text_alternative(world):
     _, paths = world
     html = Path(paths["restricted"]["html"]).read_text()
-    assert html.count("<svg ") == 3 and "&lt;svg" not in html
+    assert html.count("<svg ") == 5 and "&lt;svg" not in html  # two on page 1, one trend per indicator
     assert '<desc id="trend-0-d">Cases opened, national total by quarter. 2026-Q2: 28; 2026-Q3: 32.</desc>' in html
     public = Path(paths["publication"]["html"]).read_text()
     assert "2026-Q3: [c]." in public  # the suppressed URGENT total, in the chart's text alternative too
@@ -246,8 +246,8 @@ def test_exceptions_carry_the_leads_narrative_in_the_restricted_form_only(world)
     _, paths = world
     restricted = Path(paths["restricted"]["html"]).read_text()
     public = Path(paths["publication"]["html"]).read_text()
-    exceptions_r = restricted.split('id="exceptions"')[1].split('id="workstreams"')[0]
-    exceptions_p = public.split('id="exceptions"')[1].split('id="workstreams"')[0]
+    exceptions_r = restricted.split('id="attention"')[1].split('id="on-track-but"')[0]
+    exceptions_p = public.split('id="attention"')[1].split('id="on-track-but"')[0]
     assert "G-1: Halve waiting times for reviews" in exceptions_r and "Waiting times fell, but not enough." in exceptions_r
     assert "G-1: Halve waiting times for reviews" in exceptions_p and "Waiting times fell" not in exceptions_p
     assert "T-1:" not in exceptions_r  # complete and improved: not an exception
@@ -329,3 +329,60 @@ def home_query(home, q, params=None):
         return con.execute(q, params or {}).fetchall()
     finally:
         con.close()
+
+
+def test_a_covering_note_opens_page_one_escaped(world):
+    from cpip.render import render_html
+
+    _, paths = world
+    b = json.loads(Path(paths["briefing_json"]).read_text())
+    annex = json.loads(Path(paths["annex_json"]).read_text())
+    assert annex["covering_note"] is None
+    assert "From the programme office" not in Path(paths["restricted"]["html"]).read_text()
+    annex["covering_note"] = ("Approved for the **Minister**, with two points:\n\n- waiting times " + SCRIPT
+                              + "\n- the <b>pilot</b> & its review\n\n<img src=x onerror=alert(1)>")
+    html = render_html(b, annex, "restricted", "OFFICIAL-SENSITIVE")
+    summary = html.split('id="summary"')[1].split('id="key-messages"')[0]
+    assert '<h3 id="covering-note">From the programme office</h3>' in summary
+    assert "<p>Approved for the <strong>Minister</strong>, with two points:</p>" in summary
+    assert "<li>waiting times &lt;script&gt;alert(&#39;owned&#39;)&lt;/script&gt;</li>" in summary
+    assert "<li>the &lt;b&gt;pilot&lt;/b&gt; &amp; its review</li>" in summary
+    assert "<p>&lt;img src=x onerror=alert(1)&gt;</p>" in summary
+    assert "<script>" not in html and "<img" not in html and "<b>" not in html
+
+
+def test_compose_takes_the_covering_note_as_one_argument(world):
+    from cpip.briefing import gather
+    from cpip.cycle import _open, compose
+    from cpip.periods import Period
+    from cpip.reference import load_reference
+    from cpip.settings import load_settings
+
+    home, _ = world
+    settings = load_settings(home, {})
+    ref = load_reference(settings)
+    con = _open(settings, ref)
+    try:
+        data = gather(con, ref, Period(2026, 3), settings.cycle.due_days)
+    finally:
+        con.close()
+    docs = compose(settings, ref, data, covering_note="Cleared by the programme board.")
+    assert docs.annex["covering_note"] == "Cleared by the programme board."
+    assert compose(settings, ref, data).annex["covering_note"] is None
+
+
+def test_annex_holds_the_status_history_and_the_flags(world):
+    _, paths = world
+    annex = json.loads(Path(paths["annex_json"]).read_text())
+    assert annex["status_history"]["G-1"] == [
+        {"period": "2026-Q2", "status": "At risk", "percent_complete": 20, "forecast_completion": "2026-12-01",
+         "movement": "new"},
+        {"period": "2026-Q3", "status": "At risk", "percent_complete": 30, "forecast_completion": "2027-03-31",
+         "movement": "unchanged"}]
+    assert [h["status"] for h in annex["status_history"]["G-2"]] == ["On track", "No return"]
+    # T-3 is On track in 2026-Q3 with its forecast moved from 1 December 2026 to 31 January 2027 (61 days):
+    # a near miss of check (c); no item has three quarters held, and none has a target date it passes.
+    assert annex["on_track_flags"] == []
+    restricted = Path(paths["restricted"]["html"]).read_text()
+    assert "Off track (2026-Q2) → On track (2026-Q3)" not in restricted  # T-3 improved: not an exception
+    assert "G-1: Halve waiting times for reviews" in restricted and "in every quarter held (2026-Q2 to 2026-Q3)" in restricted

@@ -1,0 +1,254 @@
+"""The demo's briefing read as its reader would: page limits, page 1, names not codes, print
+layout, the flags, the figures spreadsheets, independent accessibility checks, and a demo
+whose committees look like Scotland's.
+
+One demo home is built for the module (``cpip demo``, about two minutes).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import cpip_cli, libreoffice_convert
+
+MARKING = "OFFICIAL-SENSITIVE"
+PAGES_MAX, CORE_PAGES_MAX = 14, 4
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    home = tmp_path_factory.mktemp("demo") / "home"
+    r = cpip_cli("demo", "--home", str(home), timeout=900)
+    assert r.returncode == 0, r.stderr
+    out = home / "outbox" / "briefings" / "2026-Q3"
+    docs = {name: json.loads((out / f"{name}.json").read_text()) for name in ("briefing", "publication", "annex")}
+    return home, out, docs
+
+
+def _pdf(out: Path, form: str) -> Path:
+    return out / form / f"cpip-briefing-2026-Q3-{form}.pdf"
+
+
+def _pages(pdf: Path) -> list[str]:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils (pdftotext) not installed")
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return [p for p in text.split("\f") if p.strip()]
+
+
+def _core(pages: list[str]) -> list[str]:
+    """The pages before the annexes."""
+    first_annex = next(n for n, p in enumerate(pages) if "Annex A: Figures by" in p)
+    return pages[:first_annex]
+
+
+@pytest.mark.parametrize("form", ["restricted", "publication"])
+def test_page_limits(demo, form):
+    _, out, _ = demo
+    pages = _pages(_pdf(out, form))
+    assert len(pages) <= PAGES_MAX, len(pages)
+    assert 3 <= len(_core(pages)) <= CORE_PAGES_MAX, len(_core(pages))
+
+
+def test_page_one_is_the_summary_with_key_messages_and_the_chart(demo):
+    _, out, docs = demo
+    page1 = _pages(_pdf(out, "restricted"))[0]
+    flat = " ".join(page1.split())
+    assert "Summary for the Minister" in flat and "Key messages" in flat and "Needs the Minister's attention" in flat
+    b = docs["briefing"]
+    assert re.search(rf"\b{b['movement']['worsened']} items? worsened since last quarter", flat)
+    assert "Status of every item by workstream" in flat and "Complete" in flat and "Off track" in flat
+    assert "Needs attention" not in flat.replace("Needs the Minister's attention", "").replace("see Needs attention", "")
+    html = (out / "restricted" / "cpip-briefing-2026-Q3-restricted.html").read_text()
+    summary = html.split('id="summary"')[1].split('id="attention"')[0]
+    messages = re.findall(r"<li>(.*?)</li>", summary.split('class="messages"')[1].split("</ul>")[0])
+    assert 3 <= len(messages) <= 6 and all(re.search(r"\d", m) for m in messages)
+    charts = re.findall(r'<svg [^>]*role="img" aria-labelledby="([\w-]+)-t \1-d"', summary)
+    assert charts == ["chart-workstreams", "chart-quarters"]
+    desc = re.search(r'<desc id="chart-workstreams-d">(.*?)</desc>', summary).group(1)
+    assert "Neglect: " in desc and "items)" in desc
+
+
+@pytest.mark.parametrize("form", ["restricted", "publication"])
+def test_no_partner_or_indicator_code_in_the_core_pages(demo, form):
+    _, out, docs = demo
+    annex = docs["annex"]
+    names = " ".join(p["name"] for p in annex["partners"].values())
+    codes = [c for c in annex["partners"] if c not in names] + list(annex["indicators"])
+    core = "\n".join(_core(_pages(_pdf(out, form))))
+    found = [c for c in codes if re.search(rf"(?<![\w-]){re.escape(c)}(?![\w-])", core)]
+    assert found == []
+    assert "Glasgow" in "\n".join(_pages(_pdf(out, form))) and "CPC-GLASGOW" not in core
+
+
+def _layout(out: Path, form: str):
+    """Per table row (by element): the pages it is on; per table: body rows on each page; ids by page."""
+    from weasyprint.formatting_structure import boxes
+
+    from cpip.render import render_document
+
+    html = (out / form / f"cpip-briefing-2026-Q3-{form}.html").read_text()
+    doc = render_document(html, form, MARKING)
+    row_pages: dict[int, set[int]] = {}
+    table_rows: dict[int, dict[int, int]] = {}
+    captions: dict[int, str] = {}
+    anchors: dict[str, int] = {}
+
+    def walk(box, page, table=None, header=False):
+        el = getattr(box, "element", None)
+        if el is not None and el.get("id") and el.get("id") not in anchors:
+            anchors[el.get("id")] = page
+        if isinstance(box, boxes.TableBox) or getattr(box, "is_table_wrapper", False):
+            table = id(el)
+        if isinstance(box, boxes.TableCaptionBox) and table is not None:
+            captions.setdefault(table, "".join(el.itertext()))
+        if isinstance(box, boxes.TableRowGroupBox):
+            header = box.is_header
+        if isinstance(box, boxes.TableRowBox) and not header:
+            row_pages.setdefault(id(el), set()).add(page)
+            per_page = table_rows.setdefault(table, {})
+            per_page[page] = per_page.get(page, 0) + 1
+        for child in getattr(box, "children", []):
+            walk(child, page, table, header)
+
+    for n, page in enumerate(doc.pages, start=1):
+        walk(page._page_box, n)
+    return doc, row_pages, table_rows, captions, anchors
+
+
+@pytest.mark.parametrize("form", ["restricted", "publication"])
+def test_no_table_row_is_split_and_none_is_left_alone(demo, form):
+    _, out, _ = demo
+    doc, row_pages, table_rows, captions, anchors = _layout(out, form)
+    assert row_pages and all(len(p) == 1 for p in row_pages.values()), "a table row is split across pages"
+    for table, per_page in table_rows.items():
+        if len(per_page) > 1:  # a table over pages: never a single row on a page
+            assert min(per_page.values()) >= 2, (captions.get(table), per_page)
+    assert anchors["summary"] == 1 and anchors["attention"] == 2
+    assert anchors["annex-committees"] - 1 <= CORE_PAGES_MAX
+    by_cpc = next(t for t, c in captions.items() if c.startswith("Headline indicators by committee"))
+    assert len(table_rows[by_cpc]) == 1, "the committee table is split over pages"
+
+
+def test_the_demo_flags_each_check_once(demo):
+    _, out, docs = demo
+    flags = {f["item_id"]: [r["check"] for r in f["reasons"]] for f in docs["annex"]["on_track_flags"]}
+    assert sorted(sum(flags.values(), [])) == ["forecast_after_target", "forecast_moved_later", "percent_not_rising"]
+    assert all(len(v) == 1 for v in flags.values())
+    html = (out / "restricted" / "cpip-briefing-2026-Q3-restricted.html").read_text()
+    section = html.split('id="on-track-but"')[1].split('id="indicators"')[0]
+    for f in docs["annex"]["on_track_flags"]:
+        assert f["item_id"] in section and f["reasons"][0]["text"] in section
+    assert "55% complete in each of 2026-Q1, 2026-Q2, 2026-Q3" in section
+
+
+@pytest.mark.parametrize("form", ["restricted", "publication"])
+def test_pdfs_pass_an_independent_pdf_ua_checker(demo, form):
+    page = pytest.importorskip("page")
+    _, out, _ = demo
+    report = page.validate_pdf(str(_pdf(out, form)), profile=page.ValidationProfile.PDF_UA_1)
+    assert [(f.rule_id, f.message) for f in report.failures] == []
+    assert report.is_compliant and report.rules.failed == 0 and report.rules.total >= 100
+
+
+def test_the_pdf_ua_checker_does_find_failures(tmp_path):
+    page = pytest.importorskip("page")
+    from weasyprint import HTML
+
+    bad = tmp_path / "untagged.pdf"
+    HTML(string="<p>No language, no title, not tagged.</p>").write_pdf(bad)
+    report = page.validate_pdf(str(bad), profile=page.ValidationProfile.PDF_UA_1)
+    assert not report.is_compliant and report.failures
+
+
+@pytest.mark.parametrize("form", ["restricted", "publication"])
+def test_briefing_html_has_no_accessibility_violations(demo, form):
+    from tests.integration.test_cycle import _axe
+
+    _, out, _ = demo
+    assert _axe((out / form / f"cpip-briefing-2026-Q3-{form}.html").as_uri()) == []
+
+
+def _sheet_values(path: Path, sheet: str) -> list[list]:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        return [list(r) for r in wb[sheet].iter_rows(values_only=True)]
+    finally:
+        wb.close()
+
+
+def test_the_figures_spreadsheets_open_in_libreoffice_and_hold_every_figure(demo, tmp_path):
+    _, out, docs = demo
+    b = docs["briefing"]
+    for form in ("restricted", "publication"):
+        src = out / form / f"cpip-briefing-2026-Q3-{form}-figures.xlsx"
+        again = libreoffice_convert(src, tmp_path / form, "xlsx")
+        for path in (src, again):
+            rows = _sheet_values(path, "By_committee")
+            assert rows[0][0].startswith("Table 1: Every indicator by Child Protection Committee")
+            header, body = rows[1], rows[2:]
+            assert header[:2] == ["Committee", "Committee code"] and len(header) == 2 + len(b["indicators"]["national"])
+            assert len(body) == len(b["indicators"]["by_partner"]) + 1
+            assert "Glasgow Child Protection Committee" in [r[0] for r in body]
+        assert _sheet_values(again, "Cover")[0][0].endswith("figures from the quarterly briefing, 2026-Q3")
+    restricted = _sheet_values(out / "restricted" / "cpip-briefing-2026-Q3-restricted-figures.xlsx", "By_committee")
+    ids = list(b["indicators"]["national"])
+    for row in restricted[2:-1]:
+        assert row[2:] == [b["indicators"]["by_partner"][row[1]].get(i, "[x]") for i in ids]
+
+
+def test_the_publication_spreadsheet_holds_no_unsuppressed_small_number(demo):
+    _, out, docs = demo
+    pub = docs["publication"]
+    rows = _sheet_values(out / "publication" / "cpip-briefing-2026-Q3-publication-figures.xlsx", "By_committee")
+    cells = [v for r in rows[2:-1] for v in r[2:]]
+    assert "[c]" in cells
+    assert [v for v in cells if isinstance(v, (int, float)) and 1 <= v <= 4] == []
+    ids = list(pub["indicators"]["national"])
+    for row in rows[2:-1]:
+        assert row[2:] == [(lambda v: "[x]" if v is None else v)(pub["indicators"]["by_partner"][row[1]][i])
+                           for i in ids]
+    csv_text = (out / "publication" / "cpip-briefing-2026-Q3-publication-figures.csv").read_text(encoding="utf-8-sig")
+    values = [line.rsplit(",", 1)[1] for line in csv_text.splitlines()[1:] if not line.split(",")[1] == ""]
+    assert "[c]" in values and not [v for v in values if v in ("1", "2", "3", "4")]
+
+
+def test_the_demo_committees_look_like_scotlands(demo):
+    home, _, docs = demo
+    import duckdb
+
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        rows = con.execute("SELECT period, partner_code, indicator_id, value FROM mart_indicator_history('2026-Q3')"
+                           ).fetchall()
+    finally:
+        con.close()
+    v = {(p, c, i): x for p, c, i, x in rows}
+    b = docs["briefing"]["indicators"]
+    national = b["national"]
+    assert 1_900 <= national["ON_REGISTER_END"] <= 2_400
+    assert 650 <= national["REGISTRATIONS"] <= 950 and 650 <= national["DEREGISTRATIONS"] <= 950
+    by = b["by_partner"]
+    glasgow = by["CPC-GLASGOW"]["ON_REGISTER_END"] / national["ON_REGISTER_END"]
+    assert 0.13 <= glasgow <= 0.19
+    assert max(by, key=lambda p: by[p]["ON_REGISTER_END"]) == "CPC-GLASGOW"
+    for island in ("CPC-ORKNEY", "CPC-SHETLAND", "CPC-OUTER-HEBRIDES"):
+        if island in by:
+            assert by[island]["ON_REGISTER_END"] < 10
+    periods = sorted({p for p, _, _ in v})
+    checked = 0
+    for before, now in zip(periods, periods[1:]):
+        for c in {c for p, c, _ in v if p == now}:
+            if (before, c, "ON_REGISTER_END") in v:
+                assert v[(now, c, "ON_REGISTER_END")] == (v[(before, c, "ON_REGISTER_END")] + v[(now, c, "REGISTRATIONS")]
+                                                          - v[(now, c, "DEREGISTRATIONS")]), (now, c)
+                checked += 1
+    assert checked >= 50
