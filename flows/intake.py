@@ -7,7 +7,7 @@ from prefect import flow
 from cpip.lock import writer_lock
 from cpip.tasks.delivery import publish_intake_artifact
 from cpip.tasks.intake import (archive_files, email_receipts, faulted_records, load_files, parse_files, prepare_checks,
-                              read_reference, read_settings, receipts_owed_email, reload_files, scan_inbox,
+                              read_reference, read_settings, receipts_owed_email, scan_inbox,
                               settle_files, unloaded_records, validate_files, write_receipts, write_status_pages)
 
 
@@ -27,12 +27,7 @@ def intake(home: str | None = None) -> list[dict]:
         prepare_checks(found)
         settled = settle_files(settings, found)
         archive_files(settings, settled, unloaded_records(settings))
-        handled = parse_files(settings, unloaded_records(settings))
-        handled = validate_files(reference, handled)
-        handled = load_files(settings, reference, handled)
-        results = write_receipts(settings, handled)
-        write_status_pages(settings, reference)
-        owed = receipts_owed_email(settings)
+        results, owed = _handle(settings, reference, unloaded_records(settings), retrying=False)
     # Outside the writer lock (delivery takes it only for a moment to record each send).
     email_receipts(settings, owed)
     return publish_intake_artifact(results)
@@ -44,11 +39,17 @@ def retry_faulted(home: str | None = None, files: list[int] | None = None) -> li
     settings = read_settings(home)
     reference = read_reference(settings)
     with writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
-        handled = parse_files(settings, faulted_records(settings, files))
-        handled = validate_files(reference, handled)
-        handled = reload_files(settings, reference, handled)
-        results = write_receipts(settings, handled)
-        write_status_pages(settings, reference)
-        owed = receipts_owed_email(settings)
+        results, owed = _handle(settings, reference, faulted_records(settings, files), retrying=True)
     email_receipts(settings, owed)
     return publish_intake_artifact(results)
+
+
+def _handle(settings, reference, records, retrying: bool) -> tuple[list[dict], list]:
+    """What every archived file goes through, taken now or retried: parse, validate, load, receipt;
+    then the status pages and the receipts owed an email (both flows hold the writer lock here)."""
+    handled = parse_files(settings, records)
+    handled = validate_files(reference, handled)
+    handled = load_files(settings, reference, handled, retrying)
+    results = write_receipts(settings, handled)
+    write_status_pages(settings, reference)
+    return results, receipts_owed_email(settings)

@@ -71,19 +71,16 @@ def validate_files(reference: Reference, handled: list[steps.Handling]) -> list[
 
 
 @step(name="load")
-def load_files(settings: Settings, reference: Reference, handled: list[steps.Handling]) -> list[steps.Handling]:
-    return steps.load_files(settings, reference, handled, email_receipts=True)
+def load_files(settings: Settings, reference: Reference, handled: list[steps.Handling],
+               retrying: bool = False) -> list[steps.Handling]:
+    """Load each file (and note the receipts owed an email); ``retrying``: files that faulted before,
+    whose faulted rows are replaced."""
+    return steps.load_files(settings, reference, handled, retrying=retrying, email_receipts=True)
 
 
 @step(name="faulted-records", retries=2, retry_delay_seconds=1)
 def faulted_records(settings: Settings, numbers: list[int] | None) -> list[Record]:
     return steps.faulted_records(settings, numbers)
-
-
-@step(name="reload")
-def reload_files(settings: Settings, reference: Reference, handled: list[steps.Handling]) -> list[steps.Handling]:
-    """Load files that faulted before, replacing the rows their faulted handling left."""
-    return steps.load_files(settings, reference, handled, retrying=True, email_receipts=True)
 
 
 @step(name="receipts", retries=2, retry_delay_seconds=1)
