@@ -178,7 +178,7 @@ def test_approval_renders_the_final_forms_records_it_and_delivers_exactly_once(d
     (detail,) = home.query("SELECT detail FROM audit_log WHERE event = 'briefing approved'")[0]
     detail = json.loads(detail)
     assert detail["version"] == 1 and detail["by"] == "Jo Bloggs, Head of Programme Office" and detail["account"]
-    assert len(detail["outputs"]) == 8
+    assert len(detail["outputs"]) == 12  # 4 JSON documents, and per form HTML, PDF, figures .xlsx and .csv
     for path, sha in detail["outputs"].items():
         assert hashlib.sha256(Path(path).read_bytes()).hexdigest() == sha
         assert not Path(path).stat().st_mode & 0o222  # read-only
@@ -194,7 +194,7 @@ def test_approval_renders_the_final_forms_records_it_and_delivers_exactly_once(d
                 any("Approved by" in p and "Jo Bloggs" in p for p in pages)
     html = Path(got["outputs"]["restricted"]["html"]).read_text()
     assert "&lt;script&gt;alert(" in html and "<script>alert(" not in html
-    assert "<li>Glasgow is on track</li>" in html
+    assert "<li><strong>Glasgow</strong> is on track</li>" in html  # simple Markdown, escaped first
     from tests.integration.test_cycle import _axe
 
     assert _axe(Path(got["outputs"]["restricted"]["html"]).as_uri()) == []  # with the covering note
