@@ -26,7 +26,7 @@ from cpip.periods import UK, Period
 QUARTERS = [Period(2025, 4), Period(2026, 1), Period(2026, 2), Period(2026, 3)]
 DEMO_NOTE = ("Most partners reported on time. Points for the Minister:\n\n"
              "- Three returns arrived late and are included.\n"
-             "- Items off track or at risk are set out under Needs attention, with the leads' own account.\n")
+             "- Items off track or at risk are set out from page 2, with the leads' own account.\n")
 
 # Children on each committee's register when the demo starts, shaped like Scotland's (2,129 children
 # at 31 July 2024): Glasgow by far the largest (about 16%), the island committees under ten. The
