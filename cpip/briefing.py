@@ -17,8 +17,9 @@ from cpip import warehouse as wh
 from cpip.disclosure import suppress_cells
 from cpip.periods import Period, iso
 from cpip.reference import Reference
+from cpip.vocabulary import NO_RETURN, STATUSES
 
-STATUS_ORDER = ("Not started", "On track", "At risk", "Off track", "Complete", "No return")
+STATUS_ORDER = (*STATUSES, NO_RETURN)  # briefing.json's totals, in the order interfaces.md lists them
 MOVEMENTS = ("improved", "worsened", "unchanged", "new")
 
 # "Reported on track, but…": the limits of the three checks (see :func:`on_track_flags`).

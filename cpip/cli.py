@@ -141,6 +141,22 @@ def retry(home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt,
 
 
 @app.command()
+def expectations(write: bool = typer.Option(False, "--write", help="Write the suites that are out of date.")) -> None:
+    """Check (or, with --write, regenerate) the Great Expectations suites in expectations/ against
+    the vocabulary and bounds they are generated from; exit 1 when a committed suite is stale."""
+    from cpip import suites
+
+    if write:
+        names = suites.write()
+        typer.echo(f"Wrote {', '.join(names)}." if names else "Every suite was already up to date.")
+        return
+    names = suites.stale()
+    if names:
+        _fail(f"out of date: {', '.join(f'expectations/{n}.json' for n in names)}; run `cpip expectations --write`.", 1)
+    typer.echo("Every suite in expectations/ is up to date.")
+
+
+@app.command()
 def cycle(period: str = typer.Option(..., "--period", help="The quarter to close, e.g. 2026-Q3."),
           home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
     """Close period P: build the marts and write the briefing in both forms (HTML and PDF)."""

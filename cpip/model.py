@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cpip.rules import RULES
+from cpip.vocabulary import STATUSES
 from cpip.values import cut
 
 # Canonical column names, as the spec spells them.
@@ -27,7 +28,6 @@ COVER_FIELDS = {
 PROGRESS_CSV_COVER = tuple(COVER_FIELDS)
 INDICATORS_CSV_COVER = ("partner_code", "period")
 
-STATUSES = ("Not started", "On track", "At risk", "Off track", "Complete")
 _STATUS_BY_LOWER = {s.lower(): s for s in STATUSES}
 
 
@@ -38,9 +38,6 @@ def canonical_status(value: Any) -> str | None:
     return _STATUS_BY_LOWER.get(display(value).strip().lower())
 
 
-RAG = {"On track": "Green", "At risk": "Amber", "Off track": "Red", "Complete": "Blue", "Not started": "Grey"}
-
-TEXT_LIMITS = {"milestone": 300, "narrative": 2000, "risks": 1000, "note": 500, "explanation": 1000}
 
 
 @dataclass(frozen=True)

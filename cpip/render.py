@@ -23,18 +23,16 @@ import re
 from datetime import date, datetime
 from typing import Any
 
+from cpip import vocabulary
 from cpip.disclosure import SUPPRESSED
 from cpip.receipts import environment
 
-RAG = {"On track": "green", "At risk": "amber", "Off track": "red", "Complete": "blue", "Not started": "grey",
-       "No return": "none"}
+# The CSS class of each status (its RAG colour in lower case; "none" for No return), its order in
+# tables and charts, and its chart fill: all from cpip.vocabulary.
+RAG = {s: (vocabulary.RAG.get(s) or "none").lower() for s in vocabulary.CHART_ORDER}
 SEVERITY_ORDER = {"Off track": 0, "At risk": 1}
-# Order of the statuses in tables and charts: done, fine, then worse, then nothing to say.
-STATUSES = ("Complete", "On track", "At risk", "Off track", "Not started", "No return")
-# Chart fills (GOV.UK colours) and the text colour that reads on each (WCAG AA contrast).
-FILL = {"Complete": ("#1d70b8", "#ffffff"), "On track": ("#00703c", "#ffffff"), "At risk": ("#f47738", "#0b0c0c"),
-        "Off track": ("#d4351c", "#ffffff"), "Not started": ("#b1b4b6", "#0b0c0c"),
-        "No return": ("#ffffff", "#0b0c0c")}
+STATUSES = vocabulary.CHART_ORDER
+FILL = {s: vocabulary.FILL[vocabulary.RAG.get(s)] for s in vocabulary.CHART_ORDER}
 KEY_MESSAGES_MAX = 6
 ATTENTION_ON_PAGE_1 = 5
 # A key message about an indicator picks the largest percentage change among headline indicators

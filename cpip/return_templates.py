@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from cpip.model import STATUSES
+from cpip.values import EARLIEST_DATE, LATEST_DATE
+from cpip.vocabulary import STATUSES, TEXT_LIMITS
 from cpip.periods import Period
 from cpip.reference import Reference
 
@@ -79,7 +80,7 @@ def workbook(ref: Reference, partner_code: str, period: Period, due_days: int, l
         ("   A narrative is required for items At risk or Off track; a forecast date for every item not Complete.", False),
         ("   Explanation (optional): your answer to a query on that row, for example why the forecast is later than "
          "the target date. A query you have answered is shown as answered in the briefing, and a later forecast "
-         "date you have explained is not queried again (at most 1,000 characters).", False),
+         f"date you have explained is not queried again (at most {TEXT_LIMITS['explanation']:,} characters).", False),
     ]
     if partner.reports_indicators:
         lines.append(("3. Indicators: a whole number for every indicator; if a figure is not available, leave it "
@@ -123,7 +124,7 @@ def workbook(ref: Reference, partner_code: str, period: Period, due_days: int, l
                               errorTitle="Email address", error="Enter an email address, e.g. name@organisation.gov.uk.")
     dv_email.add("B6")
     dv_signed = DataValidation(type="date", operator="between", formula1=f"DATE({period.first_day.year},"
-                               f"{period.first_day.month},{period.first_day.day})", formula2="DATE(2100,12,31)",
+                               f"{period.first_day.month},{period.first_day.day})", formula2=_excel_date(LATEST_DATE),
                                showInputMessage=True, showErrorMessage=True, promptTitle="Date signed off",
                                prompt=f"The date the return was signed off (DD/MM/YYYY), from {period.first_day:%d/%m/%Y}.",
                                errorTitle="Date signed off",
@@ -171,29 +172,20 @@ def workbook(ref: Reference, partner_code: str, period: Period, due_days: int, l
                        showErrorMessage=True, promptTitle="Percent complete",
                        prompt="A whole number from 0 to 100 (100 when Complete).", errorTitle="Percent complete",
                        error="Enter a whole number from 0 to 100.", sqref=rng("D")),
-        DataValidation(type="textLength", operator="lessThanOrEqual", formula1="300", showInputMessage=True,
-                       showErrorMessage=True, promptTitle="Milestone", prompt="Optional: the next milestone "
-                       "(at most 300 characters).", errorTitle="Milestone", error="At most 300 characters.",
-                       sqref=rng("E")),
-        DataValidation(type="date", operator="between", formula1="DATE(2000,1,1)", formula2="DATE(2100,12,31)",
+        _text_limit("milestone", "Milestone", "Optional: the next milestone", "", rng("E")),
+        DataValidation(type="date", operator="between", formula1=_excel_date(EARLIEST_DATE), formula2=_excel_date(LATEST_DATE),
                        showInputMessage=True, showErrorMessage=True, promptTitle="Milestone due",
                        prompt="Optional: when the milestone is due (DD/MM/YYYY).", errorTitle="Date",
                        error="Enter a date as DD/MM/YYYY.", sqref=rng("F")),
-        DataValidation(type="date", operator="between", formula1="DATE(2000,1,1)", formula2="DATE(2100,12,31)",
+        DataValidation(type="date", operator="between", formula1=_excel_date(EARLIEST_DATE), formula2=_excel_date(LATEST_DATE),
                        showInputMessage=True, showErrorMessage=True, promptTitle="Forecast completion",
                        prompt="When the item will be complete (DD/MM/YYYY); required unless Complete.",
                        errorTitle="Date", error="Enter a date as DD/MM/YYYY.", sqref=rng("G")),
-        DataValidation(type="textLength", operator="lessThanOrEqual", formula1="2000", showInputMessage=True,
-                       showErrorMessage=True, promptTitle="Narrative", prompt="What happened this quarter and "
-                       "what is next (at most 2,000 characters); required when At risk or Off track.",
-                       errorTitle="Narrative", error="At most 2,000 characters.", sqref=rng("H")),
-        DataValidation(type="textLength", operator="lessThanOrEqual", formula1="1000", showInputMessage=True,
-                       showErrorMessage=True, promptTitle="Risks", prompt="Optional: risks to delivery (at most "
-                       "1,000 characters).", errorTitle="Risks", error="At most 1,000 characters.", sqref=rng("I")),
-        DataValidation(type="textLength", operator="lessThanOrEqual", formula1="1000", showInputMessage=True,
-                       showErrorMessage=True, promptTitle="Explanation", prompt="Optional: your answer to a query "
-                       "on this row, e.g. why the forecast is after the target date (at most 1,000 characters).",
-                       errorTitle="Explanation", error="At most 1,000 characters.", sqref=rng("J")),
+        _text_limit("narrative", "Narrative", "What happened this quarter and what is next",
+                    "; required when At risk or Off track", rng("H")),
+        _text_limit("risks", "Risks", "Optional: risks to delivery", "", rng("I")),
+        _text_limit("explanation", "Explanation", "Optional: your answer to a query on this row, e.g. why the "
+                    "forecast is after the target date", "", rng("J")),
     ]
     for dv in validations:
         prog.add_data_validation(dv)
@@ -217,10 +209,7 @@ def workbook(ref: Reference, partner_code: str, period: Period, due_days: int, l
                            showErrorMessage=True, promptTitle="Value", prompt="A whole number, 0 or more; leave "
                            "blank only if not available, and say why in the note.", errorTitle="Value",
                            error="Enter a whole number, 0 or more.", sqref=f"C2:C{last_i}"),
-            DataValidation(type="textLength", operator="lessThanOrEqual", formula1="500", showInputMessage=True,
-                           showErrorMessage=True, promptTitle="Note", prompt="Explain a blank or unusual value "
-                           "(at most 500 characters).", errorTitle="Note", error="At most 500 characters.",
-                           sqref=f"D2:D{last_i}"),
+            _text_limit("note", "Note", "Explain a blank or unusual value", "", f"D2:D{last_i}"),
         ):
             ind.add_data_validation(dv)
         ind.protection.sheet = True
@@ -288,3 +277,17 @@ def write_all(ref: Reference, period: Period, due_days: int, out: Path, officer_
             item["indicators_csv"] = str(ind)
         written.append(item)
     return written
+
+
+def _excel_date(d) -> str:
+    return f"DATE({d.year},{d.month},{d.day})"
+
+
+def _text_limit(column: str, title: str, prompt: str, after: str, sqref: str):
+    """Excel's own check of a text's length, at the limit of :data:`cpip.vocabulary.TEXT_LIMITS` (P09)."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    limit = TEXT_LIMITS[column]
+    return DataValidation(type="textLength", operator="lessThanOrEqual", formula1=str(limit), showInputMessage=True,
+                          showErrorMessage=True, promptTitle=title, prompt=f"{prompt} (at most {limit:,} characters){after}.",
+                          errorTitle=title, error=f"At most {limit:,} characters.", sqref=sqref)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cpip.vocabulary import STATUSES, TEXT_LIMITS, in_words
+
 ERROR = "error"
 WARNING = "warning"
 
@@ -53,8 +55,8 @@ _RULES = [
          "Keep a single row for each item and delete the repeated one."),
     Rule("P04", ERROR, "Every item assigned to your organisation is reported",
          "Add a row for each missing item, with its status, percent complete, forecast completion date and narrative."),
-    Rule("P05", ERROR, "Status is one of the five allowed values",
-         "Choose one of: Not started, On track, At risk, Off track, Complete."),
+    Rule("P05", ERROR, f"Status is one of the {in_words(len(STATUSES))} allowed values",
+         f"Choose one of: {', '.join(STATUSES)}."),
     Rule("P06", ERROR, "Percent complete is a whole number from 0 to 100",
          "Enter a whole number from 0 to 100, without a % sign or decimals."),
     Rule("P07", ERROR, "An item marked Complete is 100% complete",
@@ -62,7 +64,9 @@ _RULES = [
     Rule("P08", ERROR, "An item At risk or Off track has a narrative",
          "Explain in the narrative what is wrong and what is being done about it."),
     Rule("P09", ERROR, "Texts are within their length limits",
-         "Shorten the text: milestone at most 300 characters, narrative 2,000, risks 1,000, explanation 1,000, indicator note 500."),
+         f"Shorten the text: milestone at most {TEXT_LIMITS['milestone']:,} characters, narrative "
+         f"{TEXT_LIMITS['narrative']:,}, risks {TEXT_LIMITS['risks']:,}, explanation {TEXT_LIMITS['explanation']:,}, "
+         f"indicator note {TEXT_LIMITS['note']:,}."),
     Rule("P10", ERROR, "Dates can be read, and a forecast completion date is given unless the item is complete",
          "Enter dates as real dates, as YYYY-MM-DD or as DD/MM/YYYY, and give a forecast completion date for every item that is not complete."),
     Rule("P11", WARNING, "The forecast completion is not later than the item's target date",

@@ -68,6 +68,7 @@ _INT_RE = re.compile(r"^[+]?\d+(\.0*)?$")
 # than MAX_DIGITS; floats beyond MAX_EXACT_FLOAT are not exact whole numbers.
 MAX_DIGITS = 15
 MAX_EXACT_FLOAT = 1e15
+MAX_COUNT = 999_999_999  # the largest indicator value accepted (I02); beyond it a figure cannot be a count of children
 EARLIEST_DATE = date(2000, 1, 1)
 LATEST_DATE = date(2099, 12, 31)
 

@@ -274,6 +274,8 @@ def load_reference_tables(con, ref: Reference) -> None:
     """Replace the reference tables with the reference data this run uses."""
     import pandas as pd
 
+    from cpip import vocabulary
+
     frames = {
         "ref_register": pd.DataFrame(
             [(i.item_id, i.kind, i.workstream, i.number, i.title, i.lead_partner, i.target_date, i.order)
@@ -285,6 +287,10 @@ def load_reference_tables(con, ref: Reference) -> None:
         "ref_assignments": pd.DataFrame(
             [(item, code, role) for code, items in ref.assignments.items() for item, role in items.items()],
             columns=["item_id", "partner_code", "role"]),
+        "ref_statuses": pd.DataFrame(
+            [(s, n, vocabulary.SCALE.get(s), vocabulary.RAG.get(s))
+             for n, s in enumerate((*vocabulary.STATUSES, vocabulary.NO_RETURN), start=1)],
+            columns=["status", "status_order", "scale", "rag"]),
         "ref_indicators": pd.DataFrame(
             [(i.indicator_id, i.label, i.unit, i.part_of, i.order) for i in ref.indicators.values()],
             columns=["indicator_id", "label", "unit", "part_of", "indicator_order"]),

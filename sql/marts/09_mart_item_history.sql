@@ -11,9 +11,8 @@ parts AS (
     WHERE part = 'progress' AND period <= p_period
 )
 SELECT q.period, i.register_order, i.item_id, i.kind, i.workstream, i.number, i.title, i.lead_partner, i.target_date,
-       coalesce(r.status, 'No return') AS status,
-       CASE r.status WHEN 'On track' THEN 'Green' WHEN 'At risk' THEN 'Amber' WHEN 'Off track' THEN 'Red'
-                     WHEN 'Complete' THEN 'Blue' WHEN 'Not started' THEN 'Grey' END AS rag,
+       coalesce(r.status, nr.status) AS status,
+       st.rag,
        r.percent_complete,
        pr.status AS previous_status,
        CASE WHEN r.status IS NULL THEN NULL
@@ -25,11 +24,13 @@ SELECT q.period, i.register_order, i.item_id, i.kind, i.workstream, i.number, i.
        c.submission_id AS source_submission
 FROM periods AS q
 CROSS JOIN ref_register AS i
+CROSS JOIN (SELECT status FROM ref_statuses WHERE scale IS NULL) AS nr  -- 'No return'
 LEFT JOIN parts AS c ON c.partner_code = i.lead_partner AND c.period = q.period
 LEFT JOIN progress_rows AS r ON r.submission_id = c.submission_id AND r.item_id = i.item_id
 LEFT JOIN stg_current_parts AS p
        ON p.partner_code = i.lead_partner AND p.period = prev_period(q.period) AND p.part = 'progress'
 LEFT JOIN progress_rows AS pr ON pr.submission_id = p.submission_id AND pr.item_id = i.item_id
+LEFT JOIN ref_statuses AS st ON st.status = r.status
 LEFT JOIN status_scale AS sc ON sc.status = r.status
 LEFT JOIN status_scale AS sp ON sp.status = pr.status
 ORDER BY q.period, i.register_order;

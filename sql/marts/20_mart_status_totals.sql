@@ -4,7 +4,7 @@ WITH kinds AS (
     SELECT kind, min(register_order) AS o FROM ref_register GROUP BY kind
 ),
 statuses(status, o) AS (
-    VALUES ('Not started', 1), ('On track', 2), ('At risk', 3), ('Off track', 4), ('Complete', 5), ('No return', 6)
+    SELECT status, status_order FROM ref_statuses
 )
 SELECT k.kind, s.status, count(m.item_id) AS n
 FROM kinds AS k

@@ -176,3 +176,45 @@ def test_rule_catalogue_page_lists_every_rule():
     page = render_rule_catalogue()
     for r in RULES.values():
         assert f'id="{r.id}"' in page
+
+
+def test_the_committed_suites_are_what_the_vocabulary_generates():
+    """expectations/*.json are derived from cpip.vocabulary and cpip.values (as `uv lock --check`)."""
+    from cpip import suites
+
+    assert suites.stale() == [], "run `cpip expectations --write` and commit the result"
+    progress = suites.suites()["progress"]["expectations"]
+    status = next(e for e in progress if e["kwargs"]["column"] == "status")
+    from cpip.vocabulary import STATUSES, TEXT_LIMITS
+
+    assert status["kwargs"]["value_set"] == [s.lower() for s in STATUSES]
+    narrative = next(e for e in progress if e["kwargs"]["column"] == "narrative")
+    assert narrative["kwargs"]["max_value"] == TEXT_LIMITS["narrative"]
+
+
+def test_a_stale_suite_is_found(tmp_path, monkeypatch):
+    from cpip import suites
+
+    for name, suite in suites.suites().items():
+        (tmp_path / f"{name}.json").write_text(suites.as_text(suite), encoding="utf-8")
+    monkeypatch.setattr(suites, "folder", lambda: tmp_path)
+    assert suites.stale() == []
+    p = tmp_path / "progress.json"
+    p.write_text(p.read_text().replace('"max_value": 2000', '"max_value": 2001'))
+    assert suites.stale() == ["progress"]
+    assert suites.write() == ["progress"] and suites.stale() == []
+
+
+def test_the_warehouse_reads_the_statuses_from_the_vocabulary(tmp_path):
+    from cpip import vocabulary
+    from cpip import warehouse as wh
+    from cpip.reference import load_reference
+
+    con = wh.connect(tmp_path / "w.duckdb")
+    wh.ensure_schema(con)
+    wh.load_reference_tables(con, load_reference())
+    rows = con.execute("SELECT status, scale, rag FROM ref_statuses ORDER BY status_order").fetchall()
+    assert [r[0] for r in rows] == [*vocabulary.STATUSES, vocabulary.NO_RETURN]
+    assert dict(con.execute("SELECT * FROM status_scale").fetchall()) == vocabulary.SCALE
+    assert {r[0]: r[2] for r in rows if r[2]} == vocabulary.RAG
+    con.close()
