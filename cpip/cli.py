@@ -113,16 +113,23 @@ def _run_intake(settings) -> list[dict]:
     return _run_flow(settings, intake_flow, home=str(settings.home))
 
 
+def _faulted(settings) -> list[dict]:
+    """The faulted files, read under the writer lock (another process may be writing the warehouse)."""
+    from cpip.intake import faulted_files
+    from cpip.lock import writer_lock
+
+    with _clear_failures(), writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
+        return faulted_files(settings)
+
+
 @app.command()
 def retry(home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt,
           list_only: bool = typer.Option(False, "--list", help="Only list the faulted files; change nothing."),
           files: Optional[list[int]] = typer.Option(None, "--file", help="Retry only this file number (repeatable).")) -> None:
     """List the files a fault in the system stopped us processing, and run them again once it is fixed."""
     _logging()
-    from cpip.intake import faulted_files
-
     settings = _settings(home)
-    faulted = faulted_files(settings)
+    faulted = _faulted(settings)
     if list_only or not faulted:
         lines = [f"{len(faulted)} faulted file{'s' if len(faulted) != 1 else ''}."]
         lines += [f"  file {f['file_number']}: {f['file']} (received {f['received_at']}; faulted while {f['step']}: "
@@ -134,7 +141,7 @@ def retry(home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt,
     from cpip.flows.intake import retry_faulted
 
     results = _run_flow(settings, retry_faulted, home=str(settings.home), files=files or None)
-    still = {f["file_number"] for f in faulted_files(settings)}
+    still = {f["file_number"] for f in _faulted(settings)}
     human = [f"{r['outcome']:<24} {r['file']}\n{'':<24} receipt: {r['receipt']}" for r in results]
     human.append(f"{len(still)} file{'s' if len(still) != 1 else ''} still faulted.")
     _emit({"retried": results, "still_faulted": sorted(still)}, as_json, "\n".join(human))
@@ -261,6 +268,7 @@ def status(period: str = typer.Option(..., "--period", help="The quarter, e.g. 2
     """Who has submitted for period P, who is late, who is missing."""
     _logging()
     from cpip.cycle import parse_period, status as read_status
+    from cpip.intake import faulted_files
     from cpip.lock import writer_lock
     from cpip.reference import load_reference
     from cpip.review import history
@@ -272,9 +280,7 @@ def status(period: str = typer.Option(..., "--period", help="The quarter, e.g. 2
         with writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
             out = read_status(settings, ref, quarter)
             versions = history(settings, quarter)
-    from cpip.intake import faulted_files
-
-    faulted = len(faulted_files(settings))
+            faulted = len(faulted_files(settings))
     out["faulted_files"] = faulted  # beyond interfaces.md: files a fault stopped (all periods); see `cpip retry`
     from cpip.status_page import status_lines
 
