@@ -76,7 +76,7 @@ class Archive:
                 time.sleep(0.2 * (attempt + 1))
         raise AssertionError("unreachable")
 
-    def _write_durably(self, target: Path, data: bytes) -> None:
+    def write_durably(self, target: Path, data: bytes) -> None:
         make_dirs_durably(target.parent)
         tmp = self.tmp / f"{target.name}.{os.getpid()}.tmp"
         with open(tmp, "wb") as fh:
@@ -86,14 +86,6 @@ class Archive:
         os.chmod(tmp, 0o444)
         os.replace(tmp, target)
         _fsync_dir(target.parent)
-
-    def store(self, data: bytes) -> str:
-        """Keep the bytes (once per content); return their SHA-256."""
-        sha = hashlib.sha256(data).hexdigest()
-        target = self.object_path(sha)
-        if not target.exists() or target.stat().st_size != len(data):
-            self._write_durably(target, data)
-        return sha
 
     def store_stream(self, fd: int, chunk: int = 1 << 20) -> tuple[str, int]:
         """Copy an open file into the archive as it streams, hashing the bytes on the way.
@@ -145,7 +137,7 @@ class Archive:
 
     def add_record(self, record: Record) -> None:
         data = json.dumps(asdict(record), sort_keys=True, indent=1).encode()
-        self._write_durably(self.records / f"{record.number:08d}.json", data)
+        self.write_durably(self.records / f"{record.number:08d}.json", data)
 
     def read_record(self, number: int) -> Record:
         return Record(**json.loads((self.records / f"{number:08d}.json").read_text()))

@@ -86,7 +86,7 @@ class LeftInInbox:
 
     def save(self, archive: Archive) -> None:
         if self.changed:
-            archive._write_durably(self.path, json.dumps(self.entries, indent=1, sort_keys=True).encode())
+            archive.write_durably(self.path, json.dumps(self.entries, indent=1, sort_keys=True).encode())
 
 
 def take_files(settings: Settings, settled: list[Found], run_id: str, pending: list[Record]) -> list[Record]:
