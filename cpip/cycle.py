@@ -7,11 +7,11 @@ tasks and ``flows/cycle.py`` lists them). Also the returns picture for ``cpip st
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from cpip.files import write_atomically
 from cpip import figures
 from cpip import warehouse as wh
 from cpip.briefing import CycleData, annex_json, briefing_json, gather, lineage
@@ -75,11 +75,6 @@ def output_dir(settings: Settings, period: Period) -> Path:
     return settings.outbox / "briefings" / str(period)
 
 
-def _write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 def write_documents(settings: Settings, period: Period, docs: Documents) -> dict:
@@ -88,7 +83,7 @@ def write_documents(settings: Settings, period: Period, docs: Documents) -> dict
              "annex_json": out / "annex.json", "lineage_json": out / "lineage.json"}
     for key, doc in (("briefing_json", docs.briefing), ("publication_json", docs.publication),
                      ("annex_json", docs.annex), ("lineage_json", docs.lineage)):
-        _write(paths[key], (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode())
+        write_atomically(paths[key], (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode())
     return {k: str(v) for k, v in paths.items()}
 
 
@@ -104,11 +99,11 @@ def render_form(settings: Settings, period: Period, docs: Documents, form: str) 
     stem = f"cpip-briefing-{period}-{form}"
     html_path, pdf_path = out / f"{stem}.html", out / f"{stem}.pdf"
     xlsx_path, csv_path = out / f"{stem}-figures.xlsx", out / f"{stem}-figures.csv"
-    _write(html_path, html_text.encode())
+    write_atomically(html_path, html_text.encode())
     draft = (docs.annex.get("review") or {}).get("state") == "draft"  # the DRAFT line on every page (issue 12)
-    _write(pdf_path, render_pdf(html_text, form, marking, draft=draft))
+    write_atomically(pdf_path, render_pdf(html_text, form, marking, draft=draft))
     figures.write_xlsx(xlsx_path, doc, docs.annex, form)
-    _write(csv_path, figures.csv_text(doc, docs.annex).encode("utf-8-sig"))
+    write_atomically(csv_path, figures.csv_text(doc, docs.annex).encode("utf-8-sig"))
     return {"html": str(html_path), "pdf": str(pdf_path), "figures_xlsx": str(xlsx_path),
             "figures_csv": str(csv_path)}
 

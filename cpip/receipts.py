@@ -12,6 +12,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from cpip.files import write_atomically
 from cpip.periods import Period, UK
 from cpip.rules import RULES
 
@@ -55,11 +56,6 @@ _HEADLINES = {
 }
 
 
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 PROGRAMME = "Child Protection Improvement Programme"
@@ -144,8 +140,8 @@ def plain_receipt(h) -> str:
 
 def write_receipt(h, rules_page: Path, due_days: int, programme: str = PROGRAMME, officer_folder: str = "") -> None:
     """Write the receipt (HTML and JSON): the HTML rendered at load time when there is one."""
-    _write(Path(h.receipt_html), h.rendered or render_receipt(h, rules_page, due_days, programme, officer_folder))
-    _write(Path(h.receipt_json), json.dumps(h.to_json(), indent=2, ensure_ascii=False) + "\n")
+    write_atomically(Path(h.receipt_html), h.rendered or render_receipt(h, rules_page, due_days, programme, officer_folder))
+    write_atomically(Path(h.receipt_json), json.dumps(h.to_json(), indent=2, ensure_ascii=False) + "\n")
 
 
 def rule_families() -> list[tuple[str, list]]:
@@ -163,5 +159,5 @@ def write_rule_catalogue(outbox: Path, programme: str = PROGRAMME) -> Path:
     path = outbox / "rules.html"
     text = render_rule_catalogue(programme)
     if not path.exists() or path.read_text(encoding="utf-8") != text:
-        _write(path, text)
+        write_atomically(path, text)
     return path

@@ -38,7 +38,6 @@ import hmac
 import json
 import os
 import secrets
-import shutil
 import stat
 import uuid
 from dataclasses import dataclass
@@ -46,6 +45,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from cpip.files import write_atomically
 from cpip import warehouse as wh
 from cpip.cycle import CycleError, Documents, output_dir
 from cpip.lock import writer_lock
@@ -214,10 +214,7 @@ def _keep(files: dict[str, Path], folder: Path) -> dict[str, str]:
         if dst.exists():  # a retried step: the version's copy is already there, and stays as it was
             kept[str(dst)] = _sha256(dst)
             continue
-        tmp = dst.with_name(dst.name + ".tmp")
-        shutil.copyfile(src, tmp)
-        os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP)
-        os.replace(tmp, dst)
+        write_atomically(dst, Path(src).read_bytes(), mode=stat.S_IRUSR | stat.S_IRGRP)
         kept[str(dst)] = _sha256(dst)
     return kept
 

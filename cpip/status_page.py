@@ -24,6 +24,7 @@ import os
 from datetime import date, datetime
 from pathlib import Path
 
+from cpip.files import write_atomically
 from cpip import warehouse as wh
 from cpip.periods import Period, UK, iso, uk_date
 from cpip.reference import Reference
@@ -165,11 +166,6 @@ def render_csv(page: dict) -> str:
     return buf.getvalue()
 
 
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def _fingerprint(settings: Settings, ref: Reference, periods: list[Period]) -> str | None:
@@ -203,8 +199,8 @@ def write_status_pages(settings: Settings, ref: Reference, force: bool = False) 
     for p in periods:
         page = gather(settings, ref, p)
         for suffix, text in ((".html", render_html(page)), (".csv", render_csv(page))):
-            _write(out_dir / f"{p}{suffix}", text)
+            write_atomically(out_dir / f"{p}{suffix}", text)
             written.append(str(out_dir / f"{p}{suffix}"))
-    _write(stamp, key)
+    write_atomically(stamp, key)
     return written
 

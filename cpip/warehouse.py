@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -65,6 +66,34 @@ def connect(path: Path, read_only: bool = False):
     con.execute("SET enable_progress_bar = false")
     con.execute("SET TimeZone = 'Europe/London'")
     return con
+
+
+@contextmanager
+def session(path: Path, read_only: bool = False):
+    """An open warehouse, its schema current (ensured once per process and file), closed after.
+
+    Every reader and writer opens the warehouse this way; a writer holds the writer lock
+    (:func:`cpip.lock.writer_lock`) around it. A read-only session does not touch the schema.
+    """
+    con = connect(path, read_only=read_only)
+    try:
+        if not read_only:
+            ensure_schema(con)
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def transaction(con):
+    """``BEGIN`` … ``COMMIT``, or ``ROLLBACK`` on any exception (which is raised again)."""
+    con.execute("BEGIN")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
 
 # --- schema versions -------------------------------------------------------------------
@@ -148,13 +177,11 @@ def migrate(con, migrations: tuple[Migration, ...] = MIGRATIONS) -> list[int]:
         if m.version in applied:
             continue
         how = "previous release" if previous_release and m.version <= PREVIOUS_RELEASE_VERSION else "applied"
-        con.execute("BEGIN")
         try:
-            con.execute(m.text)
-            con.execute(sql("migrate/record"), {"version": m.version, "name": m.name, "how": how})
-            con.execute("COMMIT")
+            with transaction(con):
+                con.execute(m.text)
+                con.execute(sql("migrate/record"), {"version": m.version, "name": m.name, "how": how})
         except Exception as exc:
-            con.execute("ROLLBACK")
             raise WarehouseError(
                 f"Schema migration {m.version:03d}_{m.name}.sql could not be applied ({type(exc).__name__}); "
                 f"it was rolled back, whole, and the warehouse is at version {max(applied | set(done), default=0)}. "
@@ -237,8 +264,7 @@ def carry_over(con, old: Path) -> dict[str, int]:
     try:
         old_tables = set(_tables(con, "old"))
         kept: dict[str, int] = {}
-        con.execute("BEGIN")
-        try:
+        with transaction(con):
             for table in _tables(con):
                 if not _IDENT.match(table):
                     raise WarehouseError(f"The rebuilt warehouse has a table named {table!r}, which is not a cpip name.")
@@ -256,10 +282,6 @@ def carry_over(con, old: Path) -> dict[str, int]:
                             f"sql/rebuild/keep_{table}.sql to say which rows to keep).")
                     n = con.execute(sql("rebuild/keep_table").format(table=table)).fetchone()[0]
                 kept[table] = n
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         for table in sorted(old_tables - set(_tables(con)) - _BOOKKEEPING):
             log.warning("table %s in the old warehouse is not part of cpip's schema; it was not carried over", table)
         return kept
@@ -295,13 +317,8 @@ def load_reference_tables(con, ref: Reference) -> None:
             [(i.indicator_id, i.label, i.unit, i.part_of, i.order) for i in ref.indicators.values()],
             columns=["indicator_id", "label", "unit", "part_of", "indicator_order"]),
     }
-    con.execute("BEGIN")
-    try:
+    with transaction(con):
         for table, df in frames.items():
             con.register("ref_frame", df)
             con.execute(sql(f"load/replace_{table}"))
             con.unregister("ref_frame")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
