@@ -69,6 +69,16 @@ def _run_flow(settings, flow, **params):
         return flow.fn(**params)
 
 
+def _run_period_flow(name: str, period: str, home: Optional[Path]) -> dict:
+    """Run the flow ``cpip.flows.<name>`` (a flow named like its module) for one period of the home."""
+    import importlib
+
+    _logging()
+    flow = getattr(importlib.import_module(f"cpip.flows.{name}"), name)
+    settings = _settings(home)
+    return _run_flow(settings, flow, period=period, home=str(settings.home))
+
+
 def _emit(out, as_json: bool, human: str) -> None:
     """One JSON document on standard output with --json, else the human summary."""
     typer.echo(json.dumps(out, indent=2, ensure_ascii=False) if as_json else human)
@@ -167,11 +177,7 @@ def expectations(write: bool = typer.Option(False, "--write", help="Write the su
 def cycle(period: str = typer.Option(..., "--period", help="The quarter to close, e.g. 2026-Q3."),
           home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
     """Close period P: build the marts and write the briefing in both forms (HTML and PDF)."""
-    _logging()
-    from cpip.flows.cycle import cycle as cycle_flow
-
-    settings = _settings(home)
-    out = _run_flow(settings, cycle_flow, period=period, home=str(settings.home))
+    out = _run_period_flow("cycle", period, home)
     human = [f"Briefing for {period}, version {out.get('version')} ({out.get('state')}), written:",
              f"  restricted:  {out['restricted']['pdf']}", f"               {out['restricted']['html']}",
              f"  publication: {out['publication']['pdf']}", f"               {out['publication']['html']}",
@@ -299,11 +305,7 @@ def status(period: str = typer.Option(..., "--period", help="The quarter, e.g. 2
 def templates(period: str = typer.Option(..., "--period", help="The quarter the returns are for, e.g. 2026-Q4."),
               home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
     """Write each partner's pre-filled return workbook (and CSV template pair) for period P."""
-    _logging()
-    from cpip.flows.templates import templates as templates_flow
-
-    settings = _settings(home)
-    out = _run_flow(settings, templates_flow, period=period, home=str(settings.home))
+    out = _run_period_flow("templates", period, home)
     _emit(out, as_json, f"Templates for {out['period']} for {len(out['partners'])} partners in {out['folder']}")
 
 

@@ -10,6 +10,9 @@ import math
 import re
 from datetime import date, datetime, time, timedelta
 
+# returns.md §3: the largest file accepted (F02), refused by its size before it is read.
+MAX_FILE_BYTES = 10_000_000
+
 _NAME_RE = re.compile(r"[\s_]+")
 
 

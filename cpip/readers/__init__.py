@@ -15,8 +15,8 @@ import zipfile
 from pathlib import PurePath
 
 from cpip.model import FileRejected, ReturnFile, make_issue
+from cpip.values import MAX_FILE_BYTES
 
-MAX_BYTES = 10_000_000
 MAX_UNCOMPRESSED = 100_000_000
 
 _SEND_INSTEAD = "Send your return as an .xlsx workbook or a .csv file."
@@ -43,9 +43,9 @@ def _f01(what: str) -> FileRejected:
 
 def refuse_by_size(size: int | None) -> None:
     """F02 for a file over the limit, judged by its size alone, so it is never read into memory."""
-    if size is not None and size > MAX_BYTES:
+    if size is not None and size > MAX_FILE_BYTES:
         raise FileRejected([make_issue(
-            "F02", f"This file is {size:,} bytes; the largest we accept is {MAX_BYTES:,} bytes (10 MB).")])
+            "F02", f"This file is {size:,} bytes; the largest we accept is {MAX_FILE_BYTES:,} bytes ({MAX_FILE_BYTES // 1_000_000} MB).")])
 
 
 def read_return(name: str, data: bytes) -> ReturnFile:
