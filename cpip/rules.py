@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cpip.vocabulary import STATUSES, TEXT_LIMITS, in_words
+from cpip.vocabulary import AT_RISK, COMPLETE, OFF_TRACK, STATUSES, TEXT_LIMITS, in_words
 
 ERROR = "error"
 WARNING = "warning"
@@ -59,9 +59,9 @@ _RULES = [
          f"Choose one of: {', '.join(STATUSES)}."),
     Rule("P06", ERROR, "Percent complete is a whole number from 0 to 100",
          "Enter a whole number from 0 to 100, without a % sign or decimals."),
-    Rule("P07", ERROR, "An item marked Complete is 100% complete",
+    Rule("P07", ERROR, f"An item marked {COMPLETE} is 100% complete",
          "Either set percent complete to 100, or choose the status that describes where the item really is."),
-    Rule("P08", ERROR, "An item At risk or Off track has a narrative",
+    Rule("P08", ERROR, f"An item {AT_RISK} or {OFF_TRACK} has a narrative",
          "Explain in the narrative what is wrong and what is being done about it."),
     Rule("P09", ERROR, "Texts are within their length limits",
          f"Shorten the text: milestone at most {TEXT_LIMITS['milestone']:,} characters, narrative "
@@ -71,11 +71,11 @@ _RULES = [
          "Enter dates as real dates, as YYYY-MM-DD or as DD/MM/YYYY, and give a forecast completion date for every item that is not complete."),
     Rule("P11", WARNING, "The forecast completion is not later than the item's target date",
          "If the item will really finish after its target date, say why in the explanation column of this row (once: it is not asked again while the forecast date stays the same); otherwise correct the forecast."),
-    Rule("P12", WARNING, "An item reported Complete last period is still complete",
+    Rule("P12", WARNING, f"An item reported {COMPLETE} last period is still complete",
          "Check the status; if work has genuinely reopened, say why in the explanation column of this row."),
     Rule("P13", WARNING, "Percent complete has not gone down since last period",
          "Check the figure; if the estimate was revised down, say why in the explanation column of this row."),
-    Rule("P14", WARNING, "An item At risk or Off track has an updated narrative",
+    Rule("P14", WARNING, f"An item {AT_RISK} or {OFF_TRACK} has an updated narrative",
          "Update the narrative to say what has happened this quarter and what is being done; if nothing has changed, say so in the explanation column of this row."),
     Rule("I01", ERROR, "Each indicator id is one we collect, listed once",
          "Use the indicator ids exactly as in the template, one row each; delete unknown or repeated rows."),
