@@ -233,7 +233,7 @@ def record_version(settings: Settings, period: Period, docs: Documents, outputs:
                    flow_run_id: str | None = None) -> dict:
     """Record version N and keep its files under ``versions/N/`` (writer lock held by the cycle).
 
-    Returns the cycle's outputs with ``version`` and ``state`` (and ``versions_dir``)."""
+    Returns the cycle's outputs with ``version``, ``state`` and ``version_folder`` (where the files are kept)."""
     review = docs.annex["review"]
     number, state = review["version"], review["state"]
     folder = version_dir(settings, period, number) / ("draft" if state == "draft" else "final")
