@@ -4,8 +4,8 @@ The CPIP files ship inside the package (``cpip/data/reference``); any of them ca
 replaced by a file named in ``[reference]`` of ``cpip.toml``. Nothing else in the
 system knows CPIP's particular items, partners or indicators: the one thing about indicators
 that ``indicators.csv`` cannot say, the stock-flow identity that I06 checks, is defined here
-(:data:`STOCK_FLOW`) and read through :attr:`Reference.stock_flow` (the demo generator,
-:mod:`cpip.samples`, keeps it too).
+(:data:`STOCK_FLOW`) and read through :attr:`Reference.stock_flow`; the demo generator,
+:mod:`cpip.samples`, takes the names from here too.
 
 Reference data that contradicts itself is refused with :class:`ReferenceDataError`,
 whose message lists every problem found.

@@ -13,7 +13,7 @@ one is written again elsewhere.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import namedtuple
 
 # returns.md §5: the five statuses a lead may report, spelt as the spec spells them.
 NOT_STARTED = "Not started"
@@ -43,37 +43,18 @@ TEXT_LIMITS = {"milestone": 300, "narrative": 2000, "risks": 1000, "note": 500, 
 CHART_ORDER = (*sorted(STATUSES, key=lambda s: (-SCALE[s], -STATUSES.index(s))), NO_RETURN)
 
 
-@dataclass(frozen=True)
-class Palette:
-    """Every colour the pages, briefings and charts are drawn with: the GOV.UK colours by their
-    GOV.UK Frontend names, and the light tints the briefing puts behind text (each with black
-    text, WCAG AA)."""
-
-    black: str = "#0b0c0c"
-    white: str = "#ffffff"
-    blue: str = "#1d70b8"
-    green: str = "#00703c"
-    red: str = "#d4351c"
-    orange: str = "#f47738"
-    yellow: str = "#ffdd00"
-    mid_grey: str = "#b1b4b6"
-    dark_grey: str = "#505a5f"
-    light_grey: str = "#f3f2f1"
-    dark_red: str = "#a0281a"      # error text on white
-    dark_amber: str = "#b58800"    # an amber edge that shows on white
-    dark_yellow: str = "#6a4f00"   # warning text on white
-    slate: str = "#6f777b"         # a grey edge that shows on white
-    light_blue: str = "#e8f1f8"
-    pale_blue: str = "#e2edf7"
-    light_green: str = "#e6f2ec"
-    light_yellow: str = "#fff3cc"
-    cream: str = "#fff7d6"
-    light_red: str = "#fbe1dc"
-    pale_red: str = "#fbe9e6"
-    pale_grey: str = "#f0f0f0"
-
-
-COLOUR = Palette()
+# Every colour the pages, briefings and charts are drawn with, as ``COLOUR.blue`` (in the templates
+# ``{{ colour.blue }}``): the GOV.UK colours by their GOV.UK Frontend names; darker shades for an
+# edge or text on white (error and warning text, the amber and grey edges); and the light tints
+# the briefing and the receipts put behind black text (WCAG AA).
+_GOVUK = {"black": "#0b0c0c", "white": "#ffffff", "blue": "#1d70b8", "green": "#00703c", "red": "#d4351c",
+          "orange": "#f47738", "yellow": "#ffdd00", "mid_grey": "#b1b4b6", "dark_grey": "#505a5f",
+          "light_grey": "#f3f2f1"}
+_SHADES = {"dark_red": "#a0281a", "dark_yellow": "#6a4f00", "dark_amber": "#b58800", "slate": "#6f777b"}
+_TINTS = {"light_blue": "#e8f1f8", "pale_blue": "#e2edf7", "light_green": "#e6f2ec", "light_yellow": "#fff3cc",
+          "cream": "#fff7d6", "light_red": "#fbe1dc", "pale_red": "#fbe9e6", "pale_grey": "#f0f0f0"}
+Palette = namedtuple("Palette", [*_GOVUK, *_SHADES, *_TINTS])
+COLOUR = Palette(**_GOVUK, **_SHADES, **_TINTS)
 
 # How each RAG colour is drawn in a chart (a GOV.UK colour) with the text colour that reads on it
 # (WCAG AA), and "No return" (None) as white.

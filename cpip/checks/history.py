@@ -6,8 +6,8 @@ was taken (P12-P14, I05, I06). They never block, and are never recomputed later.
 
 returns.md §11: a warning on a Progress row whose ``explanation`` is not blank is *explained*
 (the issue carries the explanation); an indicator query is explained by its row's ``note``
-(I05 does not fire at all with one; an I06 is explained by the note on the stock indicator,
-``ON_REGISTER_END`` for CPIP: the indicators of I06's identity come from :attr:`Reference.stock_flow`).
+(I05 does not fire at all with one; an I06 is explained by the note on its stock indicator: the
+indicators of I06's identity come from the reference data, :attr:`Reference.stock_flow`).
 An explained P11 is remembered (:class:`Slippage`): in later periods it is not raised again
 for the same partner and item while the forecast and target dates are the ones explained.
 """

@@ -52,6 +52,7 @@ from cpip import vocabulary
 
 ROOT = Path(__file__).resolve().parents[2]
 HOME = Path("cpip/vocabulary.py")
+PRODUCT_DIRS = ("cpip", "tasks", "flows", "sql", "templates", "expectations")
 GENERATED_JSON = ("expectations/",)  # derived from the vocabulary; test_domain checks they are current
 
 NAMES = (*vocabulary.STATUSES, vocabulary.NO_RETURN)
@@ -228,22 +229,20 @@ def scan_json(source: str, path: str) -> list[Finding]:
 def product_files(root: Path) -> list[Path]:
     files = [*root.glob("cpip/**/*.py"), *root.glob("tasks/**/*.py"), *root.glob("flows/**/*.py"),
              *root.glob("sql/**/*.sql"), *root.glob("templates/**/*.j2"), *root.glob("templates/**/*.css"),
-             *(p for p in root.glob("**/*.json")
-               if not p.relative_to(root).as_posix().startswith(("tests/", "docs/", "bench/", ".", "node_modules/"))
-               and ".venv" not in p.parts and ".prefect" not in p.parts)]
+             *root.glob("*.json"), *(p for d in PRODUCT_DIRS for p in root.glob(f"{d}/**/*.json"))]
     return sorted(p for p in set(files) if p.relative_to(root) != HOME and not p.is_symlink())
 
 
+def scan_file(root: Path, p: Path) -> list[Finding]:
+    rel = p.relative_to(root).as_posix()
+    if p.suffix == ".json" and rel.startswith(GENERATED_JSON):
+        return []
+    scanner = {".py": scan_python, ".sql": scan_sql, ".json": scan_json}.get(p.suffix, scan_template)
+    return scanner(p.read_text(encoding="utf-8"), rel)
+
+
 def scan(root: Path) -> list[Finding]:
-    out = []
-    for p in product_files(root):
-        rel = p.relative_to(root).as_posix()
-        if p.suffix == ".json" and rel.startswith(GENERATED_JSON):
-            continue
-        source = p.read_text(encoding="utf-8")
-        scanner = {".py": scan_python, ".sql": scan_sql, ".json": scan_json}.get(p.suffix, scan_template)
-        out += scanner(source, rel)
-    return out
+    return [f for p in product_files(root) for f in scan_file(root, p)]
 
 
 def test_no_status_colour_or_limit_is_written_outside_the_vocabulary():
@@ -293,7 +292,7 @@ PLANTS = [
 @pytest.fixture(scope="module")
 def copy_of_product(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("product")
-    for part in ("cpip", "tasks", "flows", "sql", "templates", "expectations"):
+    for part in PRODUCT_DIRS:
         shutil.copytree(ROOT / part, root / part, ignore=shutil.ignore_patterns("__pycache__"))
     return root
 
@@ -302,11 +301,12 @@ def copy_of_product(tmp_path_factory) -> Path:
 def test_the_scanner_catches_a_planted_literal(copy_of_product, rel, planted, what):
     path = copy_of_product / rel
     before = path.read_text(encoding="utf-8") if path.exists() else None
-    baseline = {str(f) for f in scan(copy_of_product)}
+    baseline = {str(f) for f in scan_file(copy_of_product, path)} if before is not None else set()
     try:
         path.write_text((before or "") + planted, encoding="utf-8")
-        new = [f for f in scan(copy_of_product) if str(f) not in baseline]
-        assert any(f.path == rel and what in f.what for f in new), new
+        assert path in product_files(copy_of_product)  # the scan reads it …
+        new = [f for f in scan_file(copy_of_product, path) if str(f) not in baseline]
+        assert any(f.path == rel and what in f.what for f in new), new  # … and finds what was planted
     finally:
         if before is None:
             path.unlink()
@@ -326,10 +326,10 @@ def test_the_scanner_catches_a_planted_literal(copy_of_product, rel, planted, wh
 def test_the_scanner_leaves_prose_and_other_numbers_alone(copy_of_product, rel, planted):
     path = copy_of_product / rel
     before = path.read_text(encoding="utf-8")
-    baseline = {str(f) for f in scan(copy_of_product)}
+    baseline = {str(f) for f in scan_file(copy_of_product, path)}
     try:
         path.write_text(before + planted, encoding="utf-8")
-        assert [str(f) for f in scan(copy_of_product) if str(f) not in baseline] == []
+        assert [str(f) for f in scan_file(copy_of_product, path) if str(f) not in baseline] == []
     finally:
         path.write_text(before, encoding="utf-8")
 
