@@ -17,7 +17,7 @@ from cpip import warehouse as wh
 from cpip.disclosure import suppress_cells
 from cpip.periods import Period, iso
 from cpip.reference import Reference
-from cpip.vocabulary import NO_RETURN, STATUSES
+from cpip.vocabulary import NO_RETURN, ON_TRACK, STATUSES
 
 STATUS_ORDER = (*STATUSES, NO_RETURN)  # briefing.json's totals, in the order interfaces.md lists them
 MOVEMENTS = ("improved", "worsened", "unchanged", "new")
@@ -248,7 +248,7 @@ def on_track_flags(history: list[dict], period: str) -> list[dict]:
     for item_id, rows in by_item.items():
         rows = sorted(rows, key=lambda r: r["period"])
         now = rows[-1]
-        if now["period"] != period or now["status"] != "On track":
+        if now["period"] != period or now["status"] != ON_TRACK:
             continue
         reasons = []
         target, forecast = now["target_date"], now["forecast_completion"]

@@ -58,6 +58,7 @@ from cpip.periods import Period, iso
 from cpip.reference import Reference
 from cpip.schedules import as_date
 from cpip.settings import EmailSettings, Settings
+from cpip.vocabulary import AT_RISK, COMPLETE, NO_RETURN, NOT_STARTED, OFF_TRACK, ON_TRACK
 
 log = logging.getLogger("cpip.delivery")
 
@@ -124,9 +125,9 @@ def briefing_message(settings: Settings, outputs: dict, briefing: dict, annex: d
     lines = [f"The {settings.briefing.programme} briefing for {period} is ready.", ""]
     for kind, t in briefing["totals"].items():
         total = sum(t.values())
-        lines.append(f"- {total} {kind}{'s' if total != 1 else ''}: {t['Complete']} complete, {t['On track']} on track, "
-                     f"{t['At risk']} at risk, {t['Off track']} off track, {t['Not started']} not started, "
-                     f"{t['No return']} without a return.")
+        lines.append(f"- {total} {kind}{'s' if total != 1 else ''}: {t[COMPLETE]} complete, {t[ON_TRACK]} on track, "
+                     f"{t[AT_RISK]} at risk, {t[OFF_TRACK]} off track, {t[NOT_STARTED]} not started, "
+                     f"{t[NO_RETURN]} without a return.")
     m = briefing["movement"]
     lines.append(f"- Since last quarter: {m['improved']} improved, {m['worsened']} worsened, "
                  f"{m['unchanged']} unchanged, {m['new']} new.")

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from cpip import samples
 from cpip.periods import UK, Period
+from cpip.vocabulary import AT_RISK, COMPLETE, ON_TRACK, RAG
 
 QUARTERS = [Period(2025, 4), Period(2026, 1), Period(2026, 2), Period(2026, 3)]
 DEMO_NOTE = ("Most partners reported on time. Points for the Minister:\n\n"
@@ -57,7 +58,7 @@ def _plant_on_track_signs(ref, ret: samples.SampleReturn, qi: int) -> None:
         return
     a, b, c = rows[dated[0]], rows[undated[0]], rows[undated[1]]
     for r in (a, b, c):
-        r.update(status="On track", risks=None, narrative=samples._NARRATIVES["On track"])
+        r.update(status=ON_TRACK, risks=None, narrative=samples._NARRATIVES[ON_TRACK])
     a.update(percent_complete=40 + 10 * qi,
              forecast_completion=max(ref.items[a["item_id"]].target_date, QUARTERS[-1].last_day) + timedelta(days=180))
     b.update(percent_complete=min(55, 40 + 15 * qi), forecast_completion=QUARTERS[-1].last_day + timedelta(days=270))
@@ -82,9 +83,9 @@ def _add_queries(ref, ret: samples.SampleReturn, rng: random.Random) -> None:
     """Give a return something an analyst would query: slippage, or a jump with no note."""
     for row in ret.progress:
         item = ref.items[row["item_id"]]
-        if row["status"] not in ("Complete",) and item.target_date:
+        if row["status"] not in (COMPLETE,) and item.target_date:
             row["forecast_completion"] = item.target_date + timedelta(days=rng.randint(30, 200))
-            row["status"] = "At risk"
+            row["status"] = AT_RISK
             row["narrative"] = "Slipping: the supplier contract was re-tendered; revised plan to the board next month."
             break
     if ret.indicators:
@@ -133,7 +134,7 @@ def build_demo(target: Path) -> str:
             if code in broken:
                 bad = samples.SampleReturn(ret.partner_code, ret.period, dict(ret.cover),
                                            [dict(r) for r in ret.progress], ret.indicators)
-                bad.progress[0]["status"] = "Amber"
+                bad.progress[0]["status"] = RAG[AT_RISK]  # a colour is not a status (P05)
                 bad.cover["contact_email"] = "returns at council"
                 batches["on_time"].append((bad, "xlsx", f"{code}_{period}_return.xlsx"))
                 if code == broken[0]:  # corrected and resubmitted; the other stays rejected only

@@ -34,7 +34,9 @@ def _printable(value):
 def environment():
     import jinja2
 
-    return jinja2.Environment(
+    from cpip.vocabulary import COLOUR
+
+    env = jinja2.Environment(
         finalize=_printable,
         loader=jinja2.FileSystemLoader(str(resources.files("cpip.templates"))),
         autoescape=True,
@@ -42,6 +44,8 @@ def environment():
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.globals["colour"] = COLOUR  # every template draws with cpip.vocabulary's colours: {{ colour.blue }}
+    return env
 
 
 _HEADLINES = {

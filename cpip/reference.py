@@ -2,7 +2,10 @@
 
 The CPIP files ship inside the package (``cpip/data/reference``); any of them can be
 replaced by a file named in ``[reference]`` of ``cpip.toml``. Nothing else in the
-system knows CPIP's particular items, partners or indicators.
+system knows CPIP's particular items, partners or indicators: the one thing about indicators
+that ``indicators.csv`` cannot say, the stock-flow identity that I06 checks, is defined here
+(:data:`STOCK_FLOW`) and read through :attr:`Reference.stock_flow`; the demo generator,
+:mod:`cpip.samples`, takes the names from here too.
 
 Reference data that contradicts itself is refused with :class:`ReferenceDataError`,
 whose message lists every problem found.
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
@@ -19,6 +23,7 @@ from importlib import resources
 from cpip.settings import Settings
 
 NAMES = ("register", "partners", "assignments", "indicators")
+log = logging.getLogger("cpip.reference")
 
 REQUIRED_COLUMNS = {
     "register": ["item_id", "kind", "workstream", "number", "title", "lead_partner", "target_date"],
@@ -64,6 +69,33 @@ class Indicator:
 
 
 @dataclass(frozen=True)
+class StockFlow:
+    """An identity between three indicators (returns.md I06): this period's ``stock`` is last
+    period's ``stock`` plus this period's ``inflow`` minus its ``outflow``; ``inflow_words`` and
+    ``outflow_words`` name the flows in a message."""
+
+    stock: str
+    inflow: str
+    outflow: str
+    inflow_words: str
+    outflow_words: str
+
+    @property
+    def ids(self) -> tuple[str, str, str]:
+        return self.stock, self.inflow, self.outflow
+
+
+# returns.md I06 names the indicators of the identity it checks, and indicators.csv (the shared
+# contract: indicator_id, label, unit, part_of) has no column to say which indicator is a stock
+# and which are its flows, so the identity is written once, here. It applies only where
+# indicators.csv holds all three ids (another programme's indicators work unchanged, without
+# I06); load_reference logs a warning when it holds some but not all, as a renamed indicator
+# would, and tests/unit/test_one_home.py fails if CPIP's own indicators.csv loses one.
+STOCK_FLOW = StockFlow(stock="ON_REGISTER_END", inflow="REGISTRATIONS", outflow="DEREGISTRATIONS",
+                       inflow_words="registrations", outflow_words="deregistrations")
+
+
+@dataclass(frozen=True)
 class Reference:
     items: dict[str, Item]
     partners: dict[str, Partner]
@@ -79,6 +111,11 @@ class Reference:
     def is_cpc(self, partner_code: str | None) -> bool:
         p = self.partners.get(partner_code or "")
         return bool(p and p.reports_indicators)
+
+    @property
+    def stock_flow(self) -> StockFlow | None:
+        """The stock-flow identity I06 checks, when these indicators include all three of its ids."""
+        return STOCK_FLOW if all(i in self.indicators for i in STOCK_FLOW.ids) else None
 
 
 
@@ -193,4 +230,10 @@ def load_reference(settings: Settings | None = None) -> Reference:
         raise ReferenceDataError(
             "The reference data contradicts itself; fix these and run again:\n  - " + "\n  - ".join(problems)
         )
+    held = [i for i in STOCK_FLOW.ids if i in indicators]
+    if held and len(held) < len(STOCK_FLOW.ids):
+        log.warning("%s: the indicators include %s but not %s, so the check of %s against last quarter (I06) "
+                    "is not made. If an indicator was renamed, rename it in cpip/reference.py (STOCK_FLOW) too.",
+                    sources.get("indicators", "indicators.csv"), ", ".join(held),
+                    ", ".join(i for i in STOCK_FLOW.ids if i not in held), STOCK_FLOW.stock)
     return Reference(items, partners, assignments, indicators, sources)

@@ -24,15 +24,23 @@ from datetime import date, datetime
 from typing import Any
 
 from cpip import vocabulary
+from cpip.vocabulary import AT_RISK, BEHIND, CHIP, COLOUR, COMPLETE, NO_RETURN, OFF_TRACK, ON_TRACK
 from cpip.disclosure import SUPPRESSED
 from cpip.receipts import environment
 
 # The CSS class of each status (its RAG colour in lower case; "none" for No return), its order in
 # tables and charts, and its chart fill: all from cpip.vocabulary.
 RAG = {s: (vocabulary.RAG.get(s) or "none").lower() for s in vocabulary.CHART_ORDER}
-SEVERITY_ORDER = {"Off track": 0, "At risk": 1}
+SEVERITY_ORDER = {s: n for n, s in enumerate(BEHIND)}
 STATUSES = vocabulary.CHART_ORDER
 FILL = {s: vocabulary.FILL[vocabulary.RAG.get(s)] for s in vocabulary.CHART_ORDER}
+# The styles of the status labels and of the exceptions' edges, drawn as cpip.vocabulary says
+# (templates/briefing.html.j2 puts them in its <style>).
+RAG_CSS = "\n".join(
+    f"  .rag-{(rag or 'none').lower()} {{ background: {bg}; border-color: {edge}; color: {COLOUR.black}; "
+    + ("font-style: italic; " if rag is None else "") + "}" for rag, (bg, edge) in CHIP.items())
+SEVERITY_CSS = "  " + " ".join(
+    f".exception.sev-{RAG[s]} {{ border-color: {CHIP[vocabulary.RAG[s]][1]}; }}" for s in BEHIND)
 KEY_MESSAGES_MAX = 6
 ATTENTION_ON_PAGE_1 = 5
 # A key message about an indicator picks the largest percentage change among headline indicators
@@ -104,10 +112,10 @@ def trend_svg(ident: str, label: str, series: list[tuple[str, Any]], width: int 
             return left + (w * i / n if len(series) > 1 else w / 2), top + h - h * (v - lo) / (hi - lo)
         for val in (lo, hi):
             y = xy(0, val)[1]
-            parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + w}" y2="{y:.1f}" stroke="#b1b4b6" '
+            parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + w}" y2="{y:.1f}" stroke="{COLOUR.mid_grey}" '
                          f'stroke-width="1"/>')
             parts.append(f'<text x="{left - 4}" y="{y + 3.5:.1f}" text-anchor="end" font-size="10" '
-                         f'fill="#0b0c0c">{val:,}</text>')
+                         f'fill="{COLOUR.black}">{val:,}</text>')
         segs, cur = [], []
         for i, (_, v) in enumerate(series):
             if isinstance(v, int):
@@ -119,23 +127,23 @@ def trend_svg(ident: str, label: str, series: list[tuple[str, Any]], width: int 
             segs.append(cur)
         for seg in segs:
             d = " ".join(f"{x:.1f},{y:.1f}" for x, y in seg)
-            parts.append(f'<polyline points="{d}" fill="none" stroke="#1d70b8" stroke-width="2.5"/>')
+            parts.append(f'<polyline points="{d}" fill="none" stroke="{COLOUR.blue}" stroke-width="2.5"/>')
         for i, v in pts:
             x, y = xy(i, v)
-            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="#1d70b8"/>')
+            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{COLOUR.blue}"/>')
             bold = ' font-weight="bold"' if i == pts[-1][0] else ""
             parts.append(f'<text x="{x:.1f}" y="{y - 6:.1f}" text-anchor="middle" font-size="9.5"{bold} '
-                         f'fill="#0b0c0c">{v:,}</text>')
+                         f'fill="{COLOUR.black}">{v:,}</text>')
     else:
         parts.append(f'<text x="{left + w / 2}" y="{top + h / 2}" text-anchor="middle" font-size="11" '
-                     f'fill="#0b0c0c">No figures to show</text>')
+                     f'fill="{COLOUR.black}">No figures to show</text>')
     for i, (p, _) in enumerate(series):
         if len(series) <= 6 or i in (0, len(series) - 1):
             x = left + (w * i / n if len(series) > 1 else w / 2)
             anchor = "start" if i == 0 and len(series) > 1 else "end" if i == len(series) - 1 and len(series) > 1 \
                 else "middle"
             parts.append(f'<text x="{x:.1f}" y="{height - 8}" text-anchor="{anchor}" font-size="9" '
-                         f'fill="#0b0c0c">{html.escape(p)}</text>')
+                         f'fill="{COLOUR.black}">{html.escape(p)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -154,14 +162,14 @@ def stacked_bars_svg(ident: str, title: str, rows: list[tuple[str, dict[str, int
     x = 0.0
     for s in STATUSES if legend else ():
         fill, _ = FILL[s]
-        parts.append(f'<rect x="{x:.1f}" y="4" width="10" height="10" fill="{fill}" stroke="#0b0c0c" '
+        parts.append(f'<rect x="{x:.1f}" y="4" width="10" height="10" fill="{fill}" stroke="{COLOUR.black}" '
                      f'stroke-width="0.6"/>')
-        parts.append(f'<text x="{x + 13:.1f}" y="13" font-size="9.5" fill="#0b0c0c">{s}</text>')
+        parts.append(f'<text x="{x + 13:.1f}" y="13" font-size="9.5" fill="{COLOUR.black}">{s}</text>')
         x += 22 + len(s) * 5.6
     for r, (label, counts) in enumerate(rows):
         y = legend_h + r * (bar + gap)
         parts.append(f'<text x="{label_width - 6}" y="{y + bar / 2 + 3.5:.1f}" text-anchor="end" font-size="10" '
-                     f'fill="#0b0c0c">{html.escape(label)}</text>')
+                     f'fill="{COLOUR.black}">{html.escape(label)}</text>')
         x = float(label_width)
         for s in STATUSES:
             n = counts.get(s, 0)
@@ -170,12 +178,12 @@ def stacked_bars_svg(ident: str, title: str, rows: list[tuple[str, dict[str, int
             seg = plot_w * n / top_n
             fill, ink = FILL[s]
             parts.append(f'<rect x="{x:.1f}" y="{y}" width="{seg:.1f}" height="{bar}" fill="{fill}" '
-                         f'stroke="#0b0c0c" stroke-width="0.6"/>')
+                         f'stroke="{COLOUR.black}" stroke-width="0.6"/>')
             if seg >= 11:
                 parts.append(f'<text x="{x + seg / 2:.1f}" y="{y + bar / 2 + 3.5:.1f}" text-anchor="middle" font-size="9.5" '
                              f'font-weight="bold" fill="{ink}">{n}</text>')
             x += seg
-        parts.append(f'<text x="{x + 4:.1f}" y="{y + bar / 2 + 3.5:.1f}" font-size="10" fill="#0b0c0c">'
+        parts.append(f'<text x="{x + 4:.1f}" y="{y + bar / 2 + 3.5:.1f}" font-size="10" fill="{COLOUR.black}">'
                      f'{sum(counts.values())}</text>')
     parts.append("</svg>")
     return "".join(parts)
@@ -185,7 +193,7 @@ def stacked_bars_svg(ident: str, title: str, rows: list[tuple[str, dict[str, int
 
 
 def _exceptions(items: list[dict]) -> list[dict]:
-    out = [i for i in items if i["status"] in ("Off track", "At risk") or i["movement"] == "worsened"]
+    out = [i for i in items if i["status"] in BEHIND or i["movement"] == "worsened"]
     return sorted(out, key=lambda i: (SEVERITY_ORDER.get(i["status"], 2), out.index(i)))
 
 
@@ -249,10 +257,10 @@ def key_messages(doc: dict, annex: dict, indicators: list[dict], quarters: list[
     now = {s: sum(1 for i in items if i["status"] == s) for s in STATUSES}
     before = quarters[-2][1] if len(quarters) >= 2 else None
     s = (f"Of {_plural(len(items), 'action and recommendation', 'actions and recommendations')}, "
-         f"{now['Complete'] + now['On track']:,} are complete or on track; {now['Off track']:,} "
-         f"{'is' if now['Off track'] == 1 else 'are'} off track and {now['At risk']:,} at risk")
+         f"{now[COMPLETE] + now[ON_TRACK]:,} are complete or on track; {now[OFF_TRACK]:,} "
+         f"{'is' if now[OFF_TRACK] == 1 else 'are'} off track and {now[AT_RISK]:,} at risk")
     if before:
-        s += f" (last quarter: {before['Off track']:,} off track, {before['At risk']:,} at risk)"
+        s += f" (last quarter: {before[OFF_TRACK]:,} off track, {before[AT_RISK]:,} at risk)"
     msgs.append(s + ".")
     worse = doc["movement"]["worsened"]
     earlier = [(p, n) for p, n in worsened_by_quarter[:-1] if n is not None]
@@ -333,12 +341,13 @@ def context(doc: dict, annex: dict, form: str, marking: str) -> dict:
     flags = annex["on_track_flags"]
     workstreams = _workstreams(items)
     exceptions = _exceptions(items)
-    attention = [i for i in exceptions if i["status"] == "Off track" or i["movement"] == "worsened"]
+    attention = [i for i in exceptions if i["status"] == OFF_TRACK or i["movement"] == "worsened"]
     provisional = _provisional(doc, annex, cpcs_expected)
     by_item = {i["item_id"]: i for i in items}
     return {
         "doc": doc, "annex": annex, "form": form, "restricted": restricted, "marking": marking if restricted else None,
         "statuses": list(STATUSES), "kinds": list(doc["totals"]), "rag": RAG, "items": items,
+        "rag_css": RAG_CSS, "severity_css": SEVERITY_CSS,
         "exceptions": exceptions, "attention": attention[:ATTENTION_ON_PAGE_1],
         "attention_more": max(0, len(attention) - ATTENTION_ON_PAGE_1),
         "flags": flags, "by_item": by_item, "history": history, "history_text": history_text,
@@ -389,13 +398,13 @@ def _nested(indicators: list[dict]) -> list[dict]:
 
 def _provisional(doc: dict, annex: dict, cpcs_expected: int) -> list[str]:
     provisional = []
-    no_return = sum(t.get("No return", 0) for t in doc["totals"].values())
+    no_return = sum(t.get(NO_RETURN, 0) for t in doc["totals"].values())
     if annex["provisional"]:
         provisional.append(f"The due date ({long_date(annex['due_date'])}) had not passed when this briefing was "
                            "made: every figure may change as returns arrive.")
     if no_return:
         provisional.append(f"{no_return} item{'s' if no_return != 1 else ''} had no return from the lead partner "
-                           "and are shown as No return.")
+                           f"and are shown as {NO_RETURN}.")
     if doc["indicators"]["reporting_cpcs"] < cpcs_expected:
         provisional.append(f"Indicator totals cover {doc['indicators']['reporting_cpcs']} of {cpcs_expected} "
                            "Child Protection Committees; national totals will rise as the rest report.")
@@ -481,11 +490,11 @@ def _page_css(form: str, marking: str, draft: bool = False) -> str:
     def content(order: list[str]) -> str:  # the marking nearest the edge of the page, top and bottom
         return ' "\\A" '.join('"' + ln.replace("\\", "\\\\").replace('"', '\\"') + '"' for ln in order)
     boxes = (f'@top-center {{ content: {content(lines)}; white-space: pre; text-align: center; '
-             f'font: bold 11pt DejaVu Sans, sans-serif; color: #0b0c0c; }}'
+             f'font: bold 11pt DejaVu Sans, sans-serif; color: {COLOUR.black}; }}'
              f'@bottom-center {{ content: {content(lines[::-1])}; white-space: pre; text-align: center; '
-             f'font: bold 11pt DejaVu Sans, sans-serif; color: #0b0c0c; }}'
+             f'font: bold 11pt DejaVu Sans, sans-serif; color: {COLOUR.black}; }}'
              if lines else "")
     edge = "20mm" if len(lines) > 1 else "17mm"  # two lines (the marking and the DRAFT line) need more room
     return (f"@page {{ size: A4; margin: {edge} 15mm {edge} 15mm; " + boxes +
             '@bottom-right { content: "Page " counter(page) " of " counter(pages); '
-            "font: 8pt DejaVu Sans, sans-serif; color: #0b0c0c; } }")
+            f"font: 8pt DejaVu Sans, sans-serif; color: {COLOUR.black}; }} }}")

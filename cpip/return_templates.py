@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 
 from cpip.values import EARLIEST_DATE, LATEST_DATE
-from cpip.vocabulary import STATUSES, TEXT_LIMITS
+from cpip.vocabulary import AT_RISK, COMPLETE, OFF_TRACK, STATUSES, TEXT_LIMITS
 from cpip.periods import Period
 from cpip.reference import Reference
 
@@ -77,7 +77,7 @@ def workbook(ref: Reference, partner_code: str, period: Period, due_days: int, l
         ("1. Cover: give who prepared the return, a contact email, who signed it off and when.", False),
         ("2. Progress: one row per item your organisation reports on. Update the status, percent complete, "
          "forecast completion date and narrative. Last quarter's accepted figures are filled in for you.", False),
-        ("   A narrative is required for items At risk or Off track; a forecast date for every item not Complete.", False),
+        (f"   A narrative is required for items {AT_RISK} or {OFF_TRACK}; a forecast date for every item not {COMPLETE}.", False),
         ("   Explanation (optional): your answer to a query on that row, for example why the forecast is later than "
          "the target date. A query you have answered is shown as answered in the briefing, and a later forecast "
          f"date you have explained is not queried again (at most {TEXT_LIMITS['explanation']:,} characters).", False),
@@ -170,7 +170,7 @@ def workbook(ref: Reference, partner_code: str, period: Period, due_days: int, l
                        errorTitle="Status", error="Choose one of: " + ", ".join(STATUSES) + ".", sqref=rng("C")),
         DataValidation(type="whole", operator="between", formula1="0", formula2="100", showInputMessage=True,
                        showErrorMessage=True, promptTitle="Percent complete",
-                       prompt="A whole number from 0 to 100 (100 when Complete).", errorTitle="Percent complete",
+                       prompt=f"A whole number from 0 to 100 (100 when {COMPLETE}).", errorTitle="Percent complete",
                        error="Enter a whole number from 0 to 100.", sqref=rng("D")),
         _text_limit("milestone", "Milestone", "Optional: the next milestone", "", rng("E")),
         DataValidation(type="date", operator="between", formula1=_excel_date(EARLIEST_DATE), formula2=_excel_date(LATEST_DATE),
@@ -179,10 +179,10 @@ def workbook(ref: Reference, partner_code: str, period: Period, due_days: int, l
                        error="Enter a date as DD/MM/YYYY.", sqref=rng("F")),
         DataValidation(type="date", operator="between", formula1=_excel_date(EARLIEST_DATE), formula2=_excel_date(LATEST_DATE),
                        showInputMessage=True, showErrorMessage=True, promptTitle="Forecast completion",
-                       prompt="When the item will be complete (DD/MM/YYYY); required unless Complete.",
+                       prompt=f"When the item will be complete (DD/MM/YYYY); required unless {COMPLETE}.",
                        errorTitle="Date", error="Enter a date as DD/MM/YYYY.", sqref=rng("G")),
         _text_limit("narrative", "Narrative", "What happened this quarter and what is next",
-                    "; required when At risk or Off track", rng("H")),
+                    f"; required when {AT_RISK} or {OFF_TRACK}", rng("H")),
         _text_limit("risks", "Risks", "Optional: risks to delivery", "", rng("I")),
         _text_limit("explanation", "Explanation", "Optional: your answer to a query on this row, e.g. why the "
                     "forecast is after the target date", "", rng("J")),

@@ -51,6 +51,7 @@ from cpip.cycle import CycleError, Documents, output_dir
 from cpip.lock import writer_lock
 from cpip.periods import Period, iso
 from cpip.settings import Settings
+from cpip.vocabulary import AT_RISK, COMPLETE, NO_RETURN, OFF_TRACK, ON_TRACK
 
 DRAFT_LINE = "DRAFT: not approved for circulation"
 MAX_WRONG_CODES = 5
@@ -232,7 +233,7 @@ def record_version(settings: Settings, period: Period, docs: Documents, outputs:
                    flow_run_id: str | None = None) -> dict:
     """Record version N and keep its files under ``versions/N/`` (writer lock held by the cycle).
 
-    Returns the cycle's outputs with ``version`` and ``state`` (and ``versions_dir``)."""
+    Returns the cycle's outputs with ``version``, ``state`` and ``version_folder`` (where the files are kept)."""
     review = docs.annex["review"]
     number, state = review["version"], review["state"]
     folder = version_dir(settings, period, number) / ("draft" if state == "draft" else "final")
@@ -310,8 +311,8 @@ def reviewer_message(settings: Settings, outputs: dict, code: str, replaces_code
                   f"\"What changed since version {r['replaces']['version']}\").", ""]
     for kind, t in b["totals"].items():
         total = sum(t.values())
-        lines.append(f"- {total} {kind}{'s' if total != 1 else ''}: {t['Complete']} complete, {t['On track']} on track, "
-                     f"{t['At risk']} at risk, {t['Off track']} off track, {t['No return']} without a return.")
+        lines.append(f"- {total} {kind}{'s' if total != 1 else ''}: {t[COMPLETE]} complete, {t[ON_TRACK]} on track, "
+                     f"{t[AT_RISK]} at risk, {t[OFF_TRACK]} off track, {t[NO_RETURN]} without a return.")
     ret = b["returns"]
     lines += [f"- Returns: {ret['accepted']} of {ret['expected']} partners accepted ({len(ret['late'])} late).", "",
               f"The draft (restricted, {marking}): {email.briefing_link or outputs['restricted']['pdf']}",

@@ -16,7 +16,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from cpip.periods import Period
-from cpip.reference import Reference
+from cpip.reference import STOCK_FLOW, Reference
+from cpip.vocabulary import AT_RISK, COMPLETE, NOT_STARTED, OFF_TRACK, ON_TRACK
 
 PROGRESS_HEADER = ["item_id", "status", "percent_complete", "milestone", "milestone_due",
                    "forecast_completion", "narrative", "risks"]
@@ -28,11 +29,11 @@ _FIRST = ["Aileen", "Callum", "Morag", "Euan", "Fiona", "Hamish", "Isla", "Ross"
 _LAST = ["MacLeod", "Campbell", "Stewart", "Fraser", "Robertson", "Murray", "Reid", "Sinclair", "Munro", "Wallace"]
 
 _NARRATIVES = {
-    "Not started": "Work is scheduled to begin next quarter once the scoping paper is agreed.",
-    "On track": "Delivery is progressing to plan; the working group met twice this quarter and agreed the next stage.",
-    "At risk": "Recruitment delays in the project team mean the next milestone may slip; mitigation agreed with the board.",
-    "Off track": "The pilot has paused because a key partner withdrew; a recovery plan goes to the programme board next month.",
-    "Complete": "Delivered and signed off by the programme board.",
+    NOT_STARTED: "Work is scheduled to begin next quarter once the scoping paper is agreed.",
+    ON_TRACK: "Delivery is progressing to plan; the working group met twice this quarter and agreed the next stage.",
+    AT_RISK: "Recruitment delays in the project team mean the next milestone may slip; mitigation agreed with the board.",
+    OFF_TRACK: "The pilot has paused because a key partner withdrew; a recovery plan goes to the programme board next month.",
+    COMPLETE: "Delivered and signed off by the programme board.",
 }
 _MILESTONES = ["Draft guidance issued for consultation", "Pilot evaluation report", "Training programme launched",
                "Data sharing agreement signed", "Board sign-off of delivery plan"]
@@ -58,15 +59,15 @@ def partner_scale(code: str) -> float:
     return r.choice([0.15, 0.3, 0.5, 0.8, 1.0, 1.5, 2.5, 4.0, 8.0])
 
 
-_STEPS = {"Not started": (["On track"], [1]), "On track": (["At risk", "Complete"], [3, 2]),
-          "At risk": (["On track", "Off track"], [3, 2]), "Off track": (["At risk"], [1])}
+_STEPS = {NOT_STARTED: ([ON_TRACK], [1]), ON_TRACK: ([AT_RISK, COMPLETE], [3, 2]),
+          AT_RISK: ([ON_TRACK, OFF_TRACK], [3, 2]), OFF_TRACK: ([AT_RISK], [1])}
 
 
 def _drifted_status(rng: random.Random, before: str | None) -> str:
     """Next quarter's status of an item as programmes report them: mostly what it was, else one step."""
     if before is None:
-        return rng.choices(["Not started", "On track", "At risk", "Off track", "Complete"], weights=[1, 12, 3, 1, 1])[0]
-    if before == "Complete" or rng.random() < 0.8:
+        return rng.choices([NOT_STARTED, ON_TRACK, AT_RISK, OFF_TRACK, COMPLETE], weights=[1, 12, 3, 1, 1])[0]
+    if before == COMPLETE or rng.random() < 0.8:
         return before
     steps, weights = _STEPS[before]
     return rng.choices(steps, weights=weights)[0]
@@ -91,32 +92,32 @@ def make_return(ref: Reference, partner_code: str, period: Period, seed: int = 0
         item = ref.items[item_id]
         before = prev_rows.get(item_id)
         past_target = drift and item.target_date is not None and item.target_date < period.first_day
-        if before and before["status"] == "Complete":
-            status = "Complete"
+        if before and before["status"] == COMPLETE:
+            status = COMPLETE
         elif drift:
             status = _drifted_status(rng, before["status"] if before else None)
-            if past_target and status in ("On track", "Not started"):
-                status = "At risk"  # a lead past its target date says so
+            if past_target and status in (ON_TRACK, NOT_STARTED):
+                status = AT_RISK  # a lead past its target date says so
         else:
-            status = rng.choices(["Not started", "On track", "At risk", "Off track", "Complete"],
+            status = rng.choices([NOT_STARTED, ON_TRACK, AT_RISK, OFF_TRACK, COMPLETE],
                                  weights=[1, 6, 2, 1, 1])[0]
         pct_before = before["percent_complete"] if before else 0
-        if status == "Complete":
+        if status == COMPLETE:
             pct = 100
-        elif status == "Not started":
+        elif status == NOT_STARTED:
             pct = pct_before if before else 0
         elif drift:
-            pct = min(95, pct_before + {"On track": rng.randint(5, 15), "At risk": rng.randint(0, 8),
-                                        "Off track": rng.randint(0, 3)}[status])
+            pct = min(95, pct_before + {ON_TRACK: rng.randint(5, 15), AT_RISK: rng.randint(0, 8),
+                                        OFF_TRACK: rng.randint(0, 3)}[status])
         else:
             pct = min(95, pct_before + rng.randint(0, 25))
         forecast = None
-        if drift and status != "Complete" and before and before.get("forecast_completion"):
-            forecast = before["forecast_completion"] + timedelta(days={"At risk": rng.choice([0, 0, 30]),
-                                                                       "Off track": rng.choice([30, 60])}.get(status, 0))
+        if drift and status != COMPLETE and before and before.get("forecast_completion"):
+            forecast = before["forecast_completion"] + timedelta(days={AT_RISK: rng.choice([0, 0, 30]),
+                                                                       OFF_TRACK: rng.choice([30, 60])}.get(status, 0))
             if forecast <= period.last_day:  # a forecast date reached slips a quarter at most
                 forecast = max(forecast + timedelta(days=90), period.last_day + timedelta(days=1))
-        elif status != "Complete":
+        elif status != COMPLETE:
             base = item.target_date or (period.last_day + timedelta(days=365))
             forecast = base - timedelta(days=rng.randint(0, 60))
             if forecast <= period.last_day:
@@ -124,14 +125,14 @@ def make_return(ref: Reference, partner_code: str, period: Period, seed: int = 0
             if item.target_date and forecast > item.target_date and not past_target:
                 forecast = item.target_date
         narrative = _NARRATIVES[status]
-        if before and status in ("At risk", "Off track"):
+        if before and status in (AT_RISK, OFF_TRACK):
             narrative = f"{narrative} Update for {period}: actions reviewed at the {rng.choice(['June', 'September', 'December', 'March'])} board."
         rows.append({
             "item_id": item_id, "status": status, "percent_complete": pct,
-            "milestone": rng.choice(_MILESTONES) if status != "Complete" else None,
-            "milestone_due": (period.last_day + timedelta(days=rng.randint(20, 120))) if status != "Complete" else None,
+            "milestone": rng.choice(_MILESTONES) if status != COMPLETE else None,
+            "milestone_due": (period.last_day + timedelta(days=rng.randint(20, 120))) if status != COMPLETE else None,
             "forecast_completion": forecast, "narrative": narrative,
-            "risks": "Capacity in partner agencies." if status in ("At risk", "Off track") else None,
+            "risks": "Capacity in partner agencies." if status in (AT_RISK, OFF_TRACK) else None,
         })
     indicators = None
     if ref.is_cpc(partner_code):
@@ -140,9 +141,11 @@ def make_return(ref: Reference, partner_code: str, period: Period, seed: int = 0
     return SampleReturn(partner_code, str(period), cover, rows, indicators)
 
 
+# The register's stock and flows (returns.md I06), which the samples keep consistent quarter to quarter.
+_STOCK, _INFLOW, _OUTFLOW = STOCK_FLOW.ids
 # A committee's quarter, per child on its register at the start (Scotland: about 2,100 on the register,
 # about 3,200 registrations and 3,100 de-registrations a year, so roughly 800 a quarter each way).
-_PER_CHILD = {"REGISTRATIONS": 0.381, "DEREGISTRATIONS": 0.370, "IRD_HELD": 1.75, "INVESTIGATIONS": 1.0,
+_PER_CHILD = {_INFLOW: 0.381, _OUTFLOW: 0.370, "IRD_HELD": 1.75, "INVESTIGATIONS": 1.0,
               "INITIAL_CONFERENCES": 0.44, "ICR_STARTED": 0.012, "SCR_STARTED": 0.0012}
 # Parts as a share of their whole (a registration can carry several concerns).
 _SHARE_OF_WHOLE = {"PREBIRTH_CONFERENCES": 0.17, "REREGISTRATIONS": 0.14, "CONCERN_DOMESTIC_ABUSE": 0.42,
@@ -159,20 +162,20 @@ def _count(rng: random.Random, mean: float) -> int:
 
 
 def _register_values(ref: Reference, rng: random.Random, register_size: int, prev: dict) -> dict[str, int]:
-    start = prev.get("ON_REGISTER_END")
+    start = prev.get(_STOCK)
     stock = register_size if start is None else start
     values: dict[str, int] = {}
     for ind in ref.indicators.values():
         if not ind.part_of:
             # Registrations follow the committee's size and de-registrations its register now, so
             # the register stays near its size (about 3% above) rather than wandering.
-            base = register_size if ind.indicator_id == "REGISTRATIONS" else stock
+            base = register_size if ind.indicator_id == _INFLOW else stock
             values[ind.indicator_id] = _count(rng, _PER_CHILD.get(ind.indicator_id, 0.05) * max(base, 1))
-    if "ON_REGISTER_END" in values:
-        reg, dereg = values.get("REGISTRATIONS", 0), values.get("DEREGISTRATIONS", 0)
-        if "DEREGISTRATIONS" in values:
-            values["DEREGISTRATIONS"] = dereg = min(dereg, stock + reg)
-        values["ON_REGISTER_END"] = stock + reg - dereg  # the stock-flow identity, quarter to quarter
+    if _STOCK in values:
+        reg, dereg = values.get(_INFLOW, 0), values.get(_OUTFLOW, 0)
+        if _OUTFLOW in values:
+            values[_OUTFLOW] = dereg = min(dereg, stock + reg)
+        values[_STOCK] = stock + reg - dereg  # the stock-flow identity, quarter to quarter
     for ind in ref.indicators.values():
         if ind.part_of:
             whole = values.get(ind.part_of, 0)
@@ -185,12 +188,12 @@ def _scaled_values(ref: Reference, rng: random.Random, scale: float, prev: dict)
     for ind in ref.indicators.values():
         if ind.part_of:
             continue
-        base = {"REGISTRATIONS": 27, "DEREGISTRATIONS": 26, "ON_REGISTER_END": 75, "IRD_HELD": 160,
+        base = {_INFLOW: 27, _OUTFLOW: 26, _STOCK: 75, "IRD_HELD": 160,
                 "INVESTIGATIONS": 90, "INITIAL_CONFERENCES": 34}.get(ind.indicator_id, 3)
         values[ind.indicator_id] = max(0, round(base * scale * rng.uniform(0.85, 1.15)))
-    if "ON_REGISTER_END" in values and "REGISTRATIONS" in values and "DEREGISTRATIONS" in values:
-        if "ON_REGISTER_END" in prev and prev["ON_REGISTER_END"] is not None:
-            values["ON_REGISTER_END"] = max(0, prev["ON_REGISTER_END"] + values["REGISTRATIONS"] - values["DEREGISTRATIONS"])
+    if _STOCK in values and _INFLOW in values and _OUTFLOW in values:
+        if _STOCK in prev and prev[_STOCK] is not None:
+            values[_STOCK] = max(0, prev[_STOCK] + values[_INFLOW] - values[_OUTFLOW])
     # Parts never exceed their whole; process in reference order so chains work.
     for ind in ref.indicators.values():
         if ind.part_of:

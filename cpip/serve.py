@@ -7,9 +7,9 @@ starts ``prefect server start`` on 127.0.0.1 itself, with its database in the ho
 
 A watchdog observer watches the inbox; a file closed, created or moved into a partner
 folder triggers an intake run in this process after a short quiet time (the intake
-itself then waits ``settle_seconds`` for the file to settle). On shared network
-folders, where inotify does not see other machines' writes, set
-``[serve] polling = true``; the scheduled intake catches anything missed either way.
+itself then waits ``[intake] settle_seconds`` for the file to settle). On shared network
+folders, where inotify does not see other machines' writes, run ``cpip serve --polling``
+(a command-line flag, not a setting); the scheduled intake catches anything missed either way.
 """
 
 from __future__ import annotations

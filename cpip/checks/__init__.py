@@ -24,6 +24,7 @@ from cpip.model import (COVER_FIELDS, INDICATOR_REQUIRED, PROGRESS_REQUIRED, Iss
 from cpip.periods import Period, uk_date
 from cpip.reference import Reference
 from cpip.values import QUOTE_LIMIT, cut, is_blank, read_date, text, whole_number
+from cpip.vocabulary import BEHIND, COMPLETE
 
 
 @dataclass(frozen=True)
@@ -234,17 +235,17 @@ def _progress_rules(rf, pl, ref, partner, ok) -> list[Issue]:
         if status is None:
             continue
         label = f"Item {cut(item, QUOTE_LIMIT)}" if item else "This item"
-        if status == "Complete" and ok("progress", n, "percent_complete"):
+        if status == COMPLETE and ok("progress", n, "percent_complete"):
             pct = whole_number(values.get("percent_complete"))
             if pct is not None and pct < 100:
-                out.append(make_issue("P07", f"{label} is marked Complete but is {pct}% complete.",
+                out.append(make_issue("P07", f"{label} is marked {COMPLETE} but is {pct}% complete.",
                                       sheet=sheet, row=n, column="percent_complete",
                                       value=values.get("percent_complete")))
-        if status in ("At risk", "Off track") and "narrative" not in pl.missing.get("progress", ()) \
+        if status in BEHIND and "narrative" not in pl.missing.get("progress", ()) \
                 and is_blank(values.get("narrative")):
             out.append(make_issue("P08", f"{label} is {status} but has no narrative.",
                                   sheet=sheet, row=n, column="narrative", value=values.get("narrative") or ""))
-        if status != "Complete" and "forecast_completion" not in pl.missing.get("progress", ()) \
+        if status != COMPLETE and "forecast_completion" not in pl.missing.get("progress", ()) \
                 and is_blank(values.get("forecast_completion")):
             out.append(make_issue("P10", f"{label} is {status}, so it needs a forecast completion date.",
                                   sheet=sheet, row=n, column="forecast_completion", value=""))

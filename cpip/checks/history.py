@@ -6,7 +6,8 @@ was taken (P12-P14, I05, I06). They never block, and are never recomputed later.
 
 returns.md §11: a warning on a Progress row whose ``explanation`` is not blank is *explained*
 (the issue carries the explanation); an indicator query is explained by its row's ``note``
-(I05 does not fire at all with one; an I06 is explained by the note on ON_REGISTER_END).
+(I05 does not fire at all with one; an I06 is explained by the note on its stock indicator: the
+indicators of I06's identity come from the reference data, :attr:`Reference.stock_flow`).
 An explained P11 is remembered (:class:`Slippage`): in later periods it is not raised again
 for the same partner and item while the forecast and target dates are the ones explained.
 """
@@ -19,6 +20,7 @@ from datetime import date
 from cpip.model import Issue, ReturnFile, canonical_status, make_issue
 from cpip.reference import Reference
 from cpip.values import is_blank, read_date, text, whole_number
+from cpip.vocabulary import BEHIND, COMPLETE
 
 
 @dataclass
@@ -45,7 +47,7 @@ def _slippage(values: dict, ref: Reference) -> Slippage | None:
     item_id = text(values.get("item_id"))
     item = ref.items.get(item_id or "")
     forecast = read_date(values.get("forecast_completion"))
-    if item and canonical_status(values.get("status")) != "Complete" and forecast and item.target_date \
+    if item and canonical_status(values.get("status")) != COMPLETE and forecast and item.target_date \
             and forecast > item.target_date:
         return Slippage(item_id, forecast, item.target_date)
     return None
@@ -92,15 +94,15 @@ def _row_warnings(sheet, n: int, values: dict, ref: Reference, last: LastPeriod,
             column="forecast_completion", value=values.get("forecast_completion")))
     before = (last.progress or {}).get(item_id or "")
     if before:
-        if before["status"] == "Complete" and status != "Complete":
+        if before["status"] == COMPLETE and status != COMPLETE:
             out.append(make_issue(
-                "P12", f"Item {item_id} was reported Complete last period and is now {status}.",
+                "P12", f"Item {item_id} was reported {COMPLETE} last period and is now {status}.",
                 sheet=sheet, row=n, column="status", value=values.get("status")))
         if before["percent_complete"] is not None and pct is not None and pct < before["percent_complete"]:
             out.append(make_issue(
                 "P13", f"Item {item_id} is {pct}% complete, down from {before['percent_complete']}% last period.",
                 sheet=sheet, row=n, column="percent_complete", value=values.get("percent_complete")))
-        if status in ("At risk", "Off track") and narrative is not None and before["narrative"] is not None \
+        if status in BEHIND and narrative is not None and before["narrative"] is not None \
                 and narrative == before["narrative"].strip():
             out.append(make_issue(
                 "P14", f"Item {item_id} is {status} and its narrative is word for word last period's.",
@@ -131,17 +133,17 @@ def indicator_warnings(rf: ReturnFile, ref: Reference, last: LastPeriod) -> list
             out.append(make_issue(
                 "I05", f"{ind} is {v}, against {prev} last period, with no note explaining the change.",
                 sheet=sheet, row=n, column="value", value=v))
-    needed = ("ON_REGISTER_END", "REGISTRATIONS", "DEREGISTRATIONS")
-    if all(k in ref.indicators for k in needed) and all(k in now for k in needed):
-        end, reg, dereg = (now[k][1] for k in needed)
-        prev_end = last.indicators.get("ON_REGISTER_END")
+    flow = ref.stock_flow
+    if flow is not None and all(k in now for k in flow.ids):
+        end, reg, dereg = (now[k][1] for k in flow.ids)
+        prev_end = last.indicators.get(flow.stock)
         if None not in (end, reg, dereg, prev_end):
             expected = prev_end + reg - dereg
             diff = abs(end - expected)
             if diff > 5 and diff > 0.1 * expected:
                 out += _explained([make_issue(
-                    "I06", f"ON_REGISTER_END is {end}, but last period's {prev_end} plus {reg} registrations "
-                           f"minus {dereg} deregistrations gives {expected}.",
-                    sheet=sheet, row=now["ON_REGISTER_END"][0], column="value", value=end)],
-                    notes["ON_REGISTER_END"])
+                    "I06", f"{flow.stock} is {end}, but last period's {prev_end} plus {reg} {flow.inflow_words} "
+                           f"minus {dereg} {flow.outflow_words} gives {expected}.",
+                    sheet=sheet, row=now[flow.stock][0], column="value", value=end)],
+                    notes[flow.stock])
     return out
