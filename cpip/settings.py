@@ -231,17 +231,6 @@ class EmailSettings(_Section):
         return self
 
 
-_SECTIONS: dict[str, type[_Section]] = {
-    "reference": ReferenceSettings,
-    "intake": IntakeSettings,
-    "cycle": CycleSettings,
-    "briefing": BriefingSettings,
-    "schedule": ScheduleSettings,
-    "review": ReviewSettings,
-    "email": EmailSettings,
-}
-
-
 class Settings(BaseSettings):
     """Every setting of one home, read once (:func:`load_settings`) and passed down. Immutable."""
 
@@ -303,6 +292,19 @@ class Settings(BaseSettings):
         return p if p.is_absolute() else self.home / p
 
 
+def _inner(kind: Any) -> Any:
+    """``X`` for ``X | None``."""
+    if get_origin(kind) in (Union, UnionType):
+        return next(a for a in get_args(kind) if a is not type(None))
+    return kind
+
+
+# The sections of cpip.toml, in the order of Settings' fields.
+_SECTIONS: dict[str, type[_Section]] = {
+    name: _inner(f.annotation) for name, f in Settings.model_fields.items()
+    if isinstance(_inner(f.annotation), type) and issubclass(_inner(f.annotation), _Section)}
+
+
 def resolve_home(home: str | os.PathLike | None, env: Mapping[str, str] | None = None) -> Path:
     env = os.environ if env is None else env
     if home:
@@ -352,9 +354,11 @@ def _read_file(path: Path) -> TomlConfigSettingsSource:
         if key not in _SECTIONS:
             raise SettingsError(f"{path}: {key} is not in a section. Every setting goes under its section, one of "
                                 f"{_sections_listed()}: move it there, or remove it.")
-    if "password" in source.toml_data.get("email", {}):
-        raise SettingsError(f"{path}: secrets never go in cpip.toml; remove [email] password and set "
-                            "CPIP_EMAIL_PASSWORD.")
+    for section, model in _SECTIONS.items():
+        for key in source.toml_data.get(section, {}):
+            if key in model.model_fields and _secret(model.model_fields[key]):
+                raise SettingsError(f"{path}: secrets never go in cpip.toml; remove [{section}] {key} and set "
+                                    f"CPIP_{section.upper()}_{key.upper()}.")
     return source
 
 
@@ -432,9 +436,7 @@ def _or(words: list[str]) -> str:
 
 def _expected(field: FieldInfo) -> str:
     """The kind of value a setting takes, in words: "a whole number of at least 1"."""
-    kind = field.annotation
-    if get_origin(kind) in (Union, UnionType):
-        kind = next(a for a in get_args(kind) if a is not type(None))
+    kind = _inner(field.annotation)
     if get_origin(kind) is Literal:
         return _or([str(a) for a in get_args(kind)])
     words = {bool: "true or false", int: "a whole number", float: "a number", tuple: "a list of text values, "
