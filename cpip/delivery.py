@@ -188,7 +188,7 @@ def reminder_messages(settings: Settings, ref: Reference, period: Period, kind: 
 
 def smtp_password(email: EmailSettings) -> str | None:
     if email.password is not None:
-        return email.password.reveal()
+        return email.password.get_secret_value()
     if email.password_block:
         from prefect.blocks.system import Secret
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import dataclass, fields
 from pathlib import Path
 
 from cpip.lock import writer_lock
@@ -67,7 +66,7 @@ def rebuild_warehouse(settings: Settings) -> list[dict]:
         if old is not None:
             _upgrade(old)
         try:
-            into = _Rebuilding(**{f.name: getattr(settings, f.name) for f in fields(settings)}, into=new)
+            into = settings.with_warehouse(new)
             records = Archive(settings.archive).all_records()
             handled = steps.read_files(into, records)
             handled = steps.check_files(ref, handled)
@@ -88,17 +87,6 @@ def rebuild_warehouse(settings: Settings) -> list[dict]:
         for h in handled:
             write_receipt(h, rules_page, settings.cycle.due_days, settings.briefing.programme)
         return [h.to_json() for h in handled]
-
-
-@dataclass(frozen=True)
-class _Rebuilding(Settings):
-    """The home's settings, but writing to the warehouse being rebuilt instead of the home's."""
-
-    into: Path | None = None
-
-    @property
-    def warehouse(self) -> Path:
-        return self.into
 
 
 def _wal(path: Path) -> Path:

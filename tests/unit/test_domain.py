@@ -1,9 +1,8 @@
-"""Fast tests of the domain: periods, values, settings, reference data, the rule catalogue."""
+"""Fast tests of the domain: periods, values, reference data, the rule catalogue (settings: test_settings.py)."""
 
 from __future__ import annotations
 
 import json
-import re
 from datetime import date, datetime
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pytest
 
 from cpip.periods import UK, Period, is_late, parse_now
 from cpip.rules import RULES
-from cpip.settings import Secret, SettingsError, load_settings
+from cpip.settings import load_settings
 from cpip.values import canonical_number, cut, read_date, whole_number
 
 
@@ -63,33 +62,6 @@ def test_staged_numbers_keep_what_was_typed_when_not_whole():
 
 def test_values_are_cut_to_200_characters():
     assert len(cut("x" * 5000)) == 200 and cut(None) is None and cut(12.0) == "12"
-
-
-def test_settings_file_env_and_secrets(tmp_path):
-    (tmp_path / "cpip.toml").write_text('[cycle]\ndue_days = 30\n[briefing]\nmarking = "OFFICIAL"\n'
-                                        '[email]\nhost = "mail.example.org"\nbriefing_to = ["a@example.org"]\n')
-    s = load_settings(tmp_path, {"CPIP_CYCLE_DUE_DAYS": "21", "CPIP_EMAIL_PASSWORD": "hunter2",
-                                 "CPIP_NOW": "2026-10-15T09:00"})
-    assert s.cycle.due_days == 21 and s.briefing.marking == "OFFICIAL"
-    assert s.email.host == "mail.example.org" and s.email.briefing_to == ("a@example.org",)
-    assert isinstance(s.email.password, Secret) and "hunter2" not in repr(s) and "hunter2" not in str(s.email.password)
-    assert s.email.password.reveal() == "hunter2"
-    assert s.now == datetime(2026, 10, 15, 9, 0, tzinfo=UK)
-    assert load_settings(tmp_path / "nope", {}).email is None
-
-
-@pytest.mark.parametrize("toml,env,needle", [
-    ("[cycle]\ndue_days = 'soon'\n", {}, "due_days"),
-    ("[cycle]\nwhen = 3\n", {}, "unknown key"),
-    ("[email]\npassword = 'x'\n", {}, "CPIP_EMAIL_PASSWORD"),
-    ("", {"CPIP_INTAKE_SETTLE_SECONDS": "-1"}, "settle_seconds"),
-    ("", {"CPIP_NOW": "yesterday"}, "CPIP_NOW"),
-    ("[cycle\n", {}, "cannot be read"),
-])
-def test_bad_settings_say_what_to_fix(tmp_path, toml, env, needle):
-    (tmp_path / "cpip.toml").write_text(toml)
-    with pytest.raises(SettingsError, match=re.escape(needle)):
-        load_settings(tmp_path, env)
 
 
 def test_shipped_reference_is_consistent(ref):
