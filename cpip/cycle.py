@@ -100,7 +100,7 @@ def render_forms(settings: Settings, period: Period, docs: Documents) -> dict[st
     """
     from concurrent.futures import ProcessPoolExecutor
 
-    import cpip.render  # noqa: F401  (imported before the fork, so the worker has it)
+    import weasyprint  # noqa: F401  (imported once, before the fork: the worker has it too)
 
     jobs = {form: _form_job(settings, period, docs, form) for form in FORMS}
     with ProcessPoolExecutor(max_workers=1, mp_context=_worker_context()) as pool:
@@ -124,7 +124,7 @@ def _worker_context():
     if threading.active_count() == 1:
         return multiprocessing.get_context("fork")
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["cpip.cycle", "cpip.render"])
+    ctx.set_forkserver_preload(["cpip.cycle", "cpip.render", "weasyprint"])
     return ctx
 
 

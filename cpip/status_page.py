@@ -83,7 +83,7 @@ def due_words(due: date, today: date) -> str:
 def gather(con, settings: Settings, ref: Reference, period: Period) -> dict:
     """Everything the page shows for ``period``: the status of :func:`cpip.cycle.status`, plus each
     partner's name, latest file, open queries and contact. ``con``: the warehouse, holding this
-    run's reference data (:func:`cpip.cycle.warehouse`)."""
+    run's reference data (:func:`cpip.warehouse.load_reference_tables`)."""
     from cpip.cycle import returns_picture
 
     doc = returns_picture(con, settings, period)
@@ -177,18 +177,17 @@ def _fingerprint(con, settings: Settings, ref: Reference, periods: list[Period])
 def write_status_pages(settings: Settings, ref: Reference, force: bool = False) -> list[str]:
     """Write ``outbox/status/P.html`` and ``P.csv`` for every period to show; the paths written
     (none when nothing they show has changed since they were last written)."""
-    from cpip.cycle import warehouse
-
     if not settings.warehouse.exists():
         return []
     periods = periods_to_show(settings.now, settings.cycle.due_days)
     out_dir = settings.outbox / "status"
     stamp = out_dir / ".written"
-    with warehouse(settings, ref) as con:  # this run's reference data, loaded once for every page
+    with wh.session(settings.warehouse) as con:
         key = _fingerprint(con, settings, ref, periods)
         missing = any(not (out_dir / f"{p}.html").exists() for p in periods)
         if not force and not missing and stamp.exists() and stamp.read_text(encoding="utf-8") == key:
             return []
+        wh.load_reference_tables(con, ref)  # this run's reference data, once for every page
         pages = [gather(con, settings, ref, p) for p in periods]
     written = []
     for p, page in zip(periods, pages):
