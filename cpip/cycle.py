@@ -91,30 +91,47 @@ def render_forms(settings: Settings, period: Period, docs: Documents) -> dict[st
     """Write both forms, each as HTML and PDF with its figures as a spreadsheet and a CSV beside
     them, at the same time on two cores: ``{"restricted": paths, "publication": paths}``.
 
-    WeasyPrint's layout is CPU-bound Python, so threads would only take turns: the publication
-    form is written in a worker process while this one writes the restricted form. The worker
-    is a fork of this process when it runs no other thread (``cpip cycle``, ``cpip approve``:
-    the copy starts at once, with WeasyPrint already imported); in a process with threads (a
-    Prefect flow run) it comes from a fresh forkserver instead, as a forked copy of a threaded
-    process can deadlock. The cycle and an approval both write their forms here.
+    WeasyPrint's layout is CPU-bound Python, so threads would only take turns: a worker process
+    writes the publication form, then the restricted form's figures, while this process writes
+    the restricted form's HTML and PDF (the longer document: so both finish at about the same
+    time). The worker is a fork of this process when it runs no other thread (``cpip cycle``,
+    ``cpip approve``: the copy starts at once, with WeasyPrint already imported); in a process
+    with threads (a Prefect flow run) it comes from a forkserver instead, as a forked copy of a
+    threaded process can deadlock. The cycle and an approval both write their forms here.
     """
     from concurrent.futures import ProcessPoolExecutor
 
     import weasyprint  # noqa: F401  (imported once, before the fork: the worker has it too)
 
-    jobs = {form: _form_job(settings, period, docs, form) for form in FORMS}
+    jobs = {form: form_job(settings, period, docs, form) for form in FORMS}
     with ProcessPoolExecutor(max_workers=1, mp_context=_worker_context()) as pool:
-        publication = pool.submit(write_form, *jobs["publication"])
-        restricted = write_form(*jobs["restricted"])
-        return {"restricted": restricted, "publication": publication.result()}
+        publication = pool.submit(write_form, jobs["publication"])
+        restricted_figures = pool.submit(write_figures, jobs["restricted"])
+        restricted = write_document(jobs["restricted"])
+        return {"restricted": {**restricted, **restricted_figures.result()}, "publication": publication.result()}
 
 
-def _form_job(settings: Settings, period: Period, docs: Documents, form: str) -> tuple:
-    """What :func:`write_form` needs for one form, as plain values a worker process can be sent."""
+@dataclass(frozen=True)
+class FormJob:
+    """What writing one form needs, as plain values a worker process can be sent."""
+
+    out: Path
+    stem: str
+    doc: dict
+    annex: dict
+    form: str
+    marking: str
+    draft: bool
+
+    def path(self, suffix: str) -> Path:
+        return self.out / f"{self.stem}{suffix}"
+
+
+def form_job(settings: Settings, period: Period, docs: Documents, form: str) -> FormJob:
     doc = docs.briefing if form == "restricted" else docs.publication
     draft = (docs.annex.get("review") or {}).get("state") == "draft"  # the DRAFT line on every page (issue 12)
-    return (output_dir(settings, period) / form, f"cpip-briefing-{period}-{form}", doc, docs.annex, form,
-            settings.briefing.marking, draft)
+    return FormJob(output_dir(settings, period) / form, f"cpip-briefing-{period}-{form}", doc, docs.annex, form,
+                   settings.briefing.marking, draft)
 
 
 def _worker_context():
@@ -128,20 +145,27 @@ def _worker_context():
     return ctx
 
 
-def write_form(out: Path, stem: str, doc: dict, annex: dict, form: str, marking: str, draft: bool) -> dict:
+def write_form(job: FormJob) -> dict:
     """Write one form (restricted or publication) as HTML and PDF, with its figures as a
     spreadsheet and a CSV beside them; the paths written."""
+    return {**write_document(job), **write_figures(job)}
+
+
+def write_document(job: FormJob) -> dict:
+    """One form as HTML and as a tagged PDF."""
     from cpip.render import render_html, render_pdf
 
-    html_text = render_html(doc, annex, form, marking)
-    html_path, pdf_path = out / f"{stem}.html", out / f"{stem}.pdf"
-    xlsx_path, csv_path = out / f"{stem}-figures.xlsx", out / f"{stem}-figures.csv"
-    write_atomically(html_path, html_text.encode())
-    write_atomically(pdf_path, render_pdf(html_text, form, marking, draft=draft))
-    figures.write_xlsx(xlsx_path, doc, annex, form)
-    write_atomically(csv_path, figures.csv_text(doc, annex).encode("utf-8-sig"))
-    return {"html": str(html_path), "pdf": str(pdf_path), "figures_xlsx": str(xlsx_path),
-            "figures_csv": str(csv_path)}
+    html_text = render_html(job.doc, job.annex, job.form, job.marking)
+    write_atomically(job.path(".html"), html_text.encode())
+    write_atomically(job.path(".pdf"), render_pdf(html_text, job.form, job.marking, draft=job.draft))
+    return {"html": str(job.path(".html")), "pdf": str(job.path(".pdf"))}
+
+
+def write_figures(job: FormJob) -> dict:
+    """One form's figures as a spreadsheet and a CSV."""
+    figures.write_xlsx(job.path("-figures.xlsx"), job.doc, job.annex, job.form)
+    write_atomically(job.path("-figures.csv"), figures.csv_text(job.doc, job.annex).encode("utf-8-sig"))
+    return {"figures_xlsx": str(job.path("-figures.xlsx")), "figures_csv": str(job.path("-figures.csv"))}
 
 
 def record_briefing(settings: Settings, period: Period, docs: Documents, written: dict, forms: dict) -> dict:

@@ -38,7 +38,7 @@ def _same_as_one_by_one(settings, period, docs, got: dict) -> None:
         paths = got[form]
         assert sorted(paths) == ["figures_csv", "figures_xlsx", "html", "pdf"]
         html, csv, pdf = (Path(paths[k]).read_bytes() for k in ("html", "figures_csv", "pdf"))
-        alone = cycle.write_form(*cycle._form_job(settings, period, docs, form))  # written again, in this process
+        alone = cycle.write_form(cycle.form_job(settings, period, docs, form))  # written again, in this process
         assert alone == paths
         assert Path(alone["html"]).read_bytes() == html and Path(alone["figures_csv"]).read_bytes() == csv
         assert pdf.startswith(b"%PDF-")
