@@ -168,21 +168,27 @@ def write_figures(job: FormJob) -> dict:
     return {"figures_xlsx": str(job.path("-figures.xlsx")), "figures_csv": str(job.path("-figures.csv"))}
 
 
-def record_briefing(settings: Settings, period: Period, docs: Documents, written: dict, forms: dict) -> dict:
-    """The audit log: a briefing was written, from which files. Returns the paths of what was
-    written (the cycle's outputs: the JSON documents, then each form's files)."""
+def briefing_outputs(settings: Settings, ref: Reference, period: Period, docs: Documents, written: dict,
+                     forms: dict) -> dict:
+    """The cycle's outputs (the paths of the JSON documents, then of each form's files), recorded
+    in the audit log (:func:`record_briefing`)."""
     outputs = {"period": str(period), **{k: written[k] for k in ("briefing_json", "publication_json", "annex_json",
                                                                  "lineage_json")}, **{f: forms[f] for f in FORMS}}
+    record_briefing(settings, ref, period, docs, outputs)
+    return outputs
+
+
+def record_briefing(settings: Settings, ref: Reference, period: Period, docs: Documents, written: dict) -> None:
+    """The audit log: a briefing was written, from which files (and the lineage of its figures)."""
     pairs = [(fig, sid) for fig, sids in docs.lineage["figures"].items() for sid in sids]
-    with wh.session(settings.warehouse) as con, wh.transaction(con):
+    with warehouse(settings, ref) as con, wh.transaction(con):
         con.execute(wh.sql("load/insert_audit"), {
             "at": [iso(settings.now)], "event": ["briefing written"], "sha256": None, "submission_id": None,
-            "detail": [json.dumps({"period": str(period), "run_id": docs.run_id, "outputs": outputs})]})
+            "detail": [json.dumps({"period": str(period), "run_id": docs.run_id, "outputs": written})]})
         if pairs:
             con.execute(wh.sql("load/insert_lineage"), {"run_id": docs.run_id, "period": str(period),
                                                         "figure": [p[0] for p in pairs],
                                                         "submission_id": [p[1] for p in pairs]})
-    return outputs
 
 
 def status(settings: Settings, ref: Reference, period: Period) -> dict:

@@ -32,7 +32,7 @@ def cycle(period: str | None = None, home: str | None = None) -> dict:
         docs = plan_version(settings, quarter, compose_briefing(settings, reference, data))
         written = write_json(settings, quarter, docs)
         forms = render_forms(settings, quarter, docs)
-        outputs = record_briefing(settings, quarter, docs, written, forms)
+        outputs = record_briefing(settings, reference, quarter, docs, written, forms)
         outputs = record_version(settings, quarter, docs, outputs)
         write_status_pages(settings, reference)
     # Outside the writer lock: delivery takes it only for a moment to record each send, never

@@ -44,9 +44,10 @@ def render_forms(settings: Settings, period: Period, docs: steps.Documents) -> d
 
 
 @step(name="record-briefing", resumable=True, retries=2, retry_delay_seconds=2)
-def record_briefing(settings: Settings, period: Period, docs: steps.Documents, written: dict, forms: dict) -> dict:
+def record_briefing(settings: Settings, reference: Reference, period: Period, docs: steps.Documents, written: dict,
+                    forms: dict) -> dict:
     """Record in the audit log that the briefing was written; return the paths of what was written."""
-    return steps.record_briefing(settings, period, docs, written, forms)
+    return steps.briefing_outputs(settings, reference, period, docs, written, forms)
 
 
 @step(name="read-returns")

@@ -92,16 +92,18 @@ def test_record_briefing_writes_the_audit_line_and_lineage_together_or_not_at_al
     from dataclasses import replace
 
     from cpip import cycle
+    from cpip.reference import load_reference
 
     settings, period, docs = drafted
+    ref = load_reference(settings)
     written = cycle.write_documents(settings, period, docs)
     forms = {f: {"html": f"{f}.html", "pdf": f"{f}.pdf"} for f in cycle.FORMS}
     before = home.query("SELECT count(*) FROM audit_log WHERE event = 'briefing written'")[0][0]
     bad = replace(docs, lineage={**docs.lineage, "figures": {"items.X.status": ["not a submission id"]}})
     with pytest.raises(Exception):
-        cycle.record_briefing(settings, period, bad, written, forms)
+        cycle.briefing_outputs(settings, ref, period, bad, written, forms)
     assert home.query("SELECT count(*) FROM audit_log WHERE event = 'briefing written'")[0][0] == before  # rolled back
-    outputs = cycle.record_briefing(settings, period, docs, written, forms)
+    outputs = cycle.briefing_outputs(settings, ref, period, docs, written, forms)
     assert list(outputs) == ["period", "briefing_json", "publication_json", "annex_json", "lineage_json",
                              "restricted", "publication"]
     assert home.query("SELECT count(*) FROM audit_log WHERE event = 'briefing written'")[0][0] == before + 1
