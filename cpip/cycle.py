@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from cpip.files import write_atomically
 from cpip import figures
 from cpip import warehouse as wh
+from cpip.files import write_atomically
 from cpip.briefing import CycleData, annex_json, briefing_json, gather, lineage
 from cpip.disclosure import publication
 from cpip.periods import Period, iso
@@ -32,21 +33,19 @@ def parse_period(text: str) -> Period:
     return p
 
 
-def _open(settings: Settings, ref: Reference):
+@contextmanager
+def warehouse(settings: Settings, ref: Reference):
+    """The home's warehouse for the cycle: its schema current and this run's reference data in it."""
     if not settings.warehouse.exists():
         raise CycleError(f"There is no warehouse at {settings.warehouse}: run `cpip init` and `cpip intake` first.")
-    con = wh.connect(settings.warehouse)
-    wh.ensure_schema(con)
-    wh.load_reference_tables(con, ref)
-    return con
+    with wh.session(settings.warehouse) as con:
+        wh.load_reference_tables(con, ref)
+        yield con
 
 
 def read_marts(settings: Settings, ref: Reference, period: Period) -> CycleData:
-    con = _open(settings, ref)
-    try:
+    with warehouse(settings, ref) as con:
         return gather(con, ref, period, settings.cycle.due_days)
-    finally:
-        con.close()
 
 
 @dataclass
@@ -75,8 +74,6 @@ def output_dir(settings: Settings, period: Period) -> Path:
     return settings.outbox / "briefings" / str(period)
 
 
-
-
 def write_documents(settings: Settings, period: Period, docs: Documents) -> dict:
     out = output_dir(settings, period)
     paths = {"briefing_json": out / "briefing.json", "publication_json": out / "publication.json",
@@ -87,33 +84,104 @@ def write_documents(settings: Settings, period: Period, docs: Documents) -> dict
     return {k: str(v) for k, v in paths.items()}
 
 
-def render_form(settings: Settings, period: Period, docs: Documents, form: str) -> dict:
+FORMS = ("restricted", "publication")
+
+
+def render_forms(settings: Settings, period: Period, docs: Documents) -> dict[str, dict]:
+    """Write both forms, each as HTML and PDF with its figures as a spreadsheet and a CSV beside
+    them, at the same time on two cores: ``{"restricted": paths, "publication": paths}``.
+
+    WeasyPrint's layout is CPU-bound Python, so threads would only take turns: a worker process
+    writes the publication form, then the restricted form's figures, while this process writes
+    the restricted form's HTML and PDF (the longer document: so both finish at about the same
+    time). The worker is a fork of this process when it runs no other thread (``cpip cycle``,
+    ``cpip approve``: the copy starts at once, with WeasyPrint already imported); in a process
+    with threads (a Prefect flow run) it comes from a forkserver instead, as a forked copy of a
+    threaded process can deadlock. The cycle and an approval both write their forms here.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    import weasyprint  # noqa: F401  (imported once, before the fork: the worker has it too)
+
+    jobs = {form: form_job(settings, period, docs, form) for form in FORMS}
+    with ProcessPoolExecutor(max_workers=1, mp_context=_worker_context()) as pool:
+        publication = pool.submit(write_form, jobs["publication"])
+        restricted_figures = pool.submit(write_figures, jobs["restricted"])
+        restricted = write_document(jobs["restricted"])
+        return {"restricted": {**restricted, **restricted_figures.result()}, "publication": publication.result()}
+
+
+@dataclass(frozen=True)
+class FormJob:
+    """What writing one form needs, as plain values a worker process can be sent."""
+
+    out: Path
+    stem: str
+    doc: dict
+    annex: dict
+    form: str
+    marking: str
+    draft: bool
+
+    def path(self, suffix: str) -> Path:
+        return self.out / f"{self.stem}{suffix}"
+
+
+def form_job(settings: Settings, period: Period, docs: Documents, form: str) -> FormJob:
+    doc = docs.briefing if form == "restricted" else docs.publication
+    draft = (docs.annex.get("review") or {}).get("state") == "draft"  # the DRAFT line on every page (issue 12)
+    return FormJob(output_dir(settings, period) / form, f"cpip-briefing-{period}-{form}", doc, docs.annex, form,
+                   settings.briefing.marking, draft)
+
+
+def _worker_context():
+    import multiprocessing
+    import threading
+
+    if threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["cpip.cycle", "cpip.render", "weasyprint"])
+    return ctx
+
+
+def write_form(job: FormJob) -> dict:
     """Write one form (restricted or publication) as HTML and PDF, with its figures as a
-    spreadsheet and a CSV beside them."""
+    spreadsheet and a CSV beside them; the paths written."""
+    return {**write_document(job), **write_figures(job)}
+
+
+def write_document(job: FormJob) -> dict:
+    """One form as HTML and as a tagged PDF."""
     from cpip.render import render_html, render_pdf
 
-    doc = docs.briefing if form == "restricted" else docs.publication
-    marking = settings.briefing.marking
-    html_text = render_html(doc, docs.annex, form, marking)
-    out = output_dir(settings, period) / form
-    stem = f"cpip-briefing-{period}-{form}"
-    html_path, pdf_path = out / f"{stem}.html", out / f"{stem}.pdf"
-    xlsx_path, csv_path = out / f"{stem}-figures.xlsx", out / f"{stem}-figures.csv"
-    write_atomically(html_path, html_text.encode())
-    draft = (docs.annex.get("review") or {}).get("state") == "draft"  # the DRAFT line on every page (issue 12)
-    write_atomically(pdf_path, render_pdf(html_text, form, marking, draft=draft))
-    figures.write_xlsx(xlsx_path, doc, docs.annex, form)
-    write_atomically(csv_path, figures.csv_text(doc, docs.annex).encode("utf-8-sig"))
-    return {"html": str(html_path), "pdf": str(pdf_path), "figures_xlsx": str(xlsx_path),
-            "figures_csv": str(csv_path)}
+    html_text = render_html(job.doc, job.annex, job.form, job.marking)
+    write_atomically(job.path(".html"), html_text.encode())
+    write_atomically(job.path(".pdf"), render_pdf(html_text, job.form, job.marking, draft=job.draft))
+    return {"html": str(job.path(".html")), "pdf": str(job.path(".pdf"))}
+
+
+def write_figures(job: FormJob) -> dict:
+    """One form's figures as a spreadsheet and a CSV."""
+    figures.write_xlsx(job.path("-figures.xlsx"), job.doc, job.annex, job.form)
+    write_atomically(job.path("-figures.csv"), figures.csv_text(job.doc, job.annex).encode("utf-8-sig"))
+    return {"figures_xlsx": str(job.path("-figures.xlsx")), "figures_csv": str(job.path("-figures.csv"))}
+
+
+def briefing_outputs(settings: Settings, ref: Reference, period: Period, docs: Documents, written: dict,
+                     forms: dict) -> dict:
+    """The cycle's outputs (the paths of the JSON documents, then of each form's files), recorded
+    in the audit log (:func:`record_briefing`)."""
+    outputs = {"period": str(period), **{k: written[k] for k in ("briefing_json", "publication_json", "annex_json",
+                                                                 "lineage_json")}, **{f: forms[f] for f in FORMS}}
+    record_briefing(settings, ref, period, docs, outputs)
+    return outputs
 
 
 def record_briefing(settings: Settings, ref: Reference, period: Period, docs: Documents, written: dict) -> None:
-    """The audit log: a briefing was written, from which files."""
-    con = _open(settings, ref)
+    """The audit log: a briefing was written, from which files (and the lineage of its figures)."""
     pairs = [(fig, sid) for fig, sids in docs.lineage["figures"].items() for sid in sids]
-    try:
-        con.execute("BEGIN")
+    with warehouse(settings, ref) as con, wh.transaction(con):
         con.execute(wh.sql("load/insert_audit"), {
             "at": [iso(settings.now)], "event": ["briefing written"], "sha256": None, "submission_id": None,
             "detail": [json.dumps({"period": str(period), "run_id": docs.run_id, "outputs": written})]})
@@ -121,21 +189,20 @@ def record_briefing(settings: Settings, ref: Reference, period: Period, docs: Do
             con.execute(wh.sql("load/insert_lineage"), {"run_id": docs.run_id, "period": str(period),
                                                         "figure": [p[0] for p in pairs],
                                                         "submission_id": [p[1] for p in pairs]})
-        con.execute("COMMIT")
-    finally:
-        con.close()
 
 
 def status(settings: Settings, ref: Reference, period: Period) -> dict:
     """The returns picture for ``cpip status --json``."""
-    con = _open(settings, ref)
-    try:
-        cur = con.execute("SELECT * FROM mart_returns($p, $d)",
-                          {"p": str(period), "d": period.due_date(settings.cycle.due_days)})
-        cols = [d[0] for d in cur.description]
-        rows = [dict(zip(cols, r)) for r in cur.fetchall()]
-    finally:
-        con.close()
+    with warehouse(settings, ref) as con:
+        return returns_picture(con, settings, period)
+
+
+def returns_picture(con, settings: Settings, period: Period) -> dict:
+    """:func:`status` on an open warehouse that holds this run's reference data."""
+    cur = con.execute("SELECT * FROM mart_returns($p, $d)",
+                      {"p": str(period), "d": period.due_date(settings.cycle.due_days)})
+    cols = [d[0] for d in cur.description]
+    rows = [dict(zip(cols, r)) for r in cur.fetchall()]
     return {"period": str(period), "due_date": period.due_date(settings.cycle.due_days).isoformat(),
             "partners": [{"partner_code": r["partner_code"], "state": r["state"],
                           "first_accepted_at": iso(r["first_accepted_at"]) if r["first_accepted_at"] else None,

@@ -186,6 +186,22 @@ def reminder_messages(settings: Settings, ref: Reference, period: Period, kind: 
     return out
 
 
+def partners_to_remind(settings: Settings, ref: Reference, period: Period) -> list[str]:
+    """Partners from whom no file for the period has arrived at all (the status page's "Nothing received")."""
+    from cpip.cycle import not_submitted, status
+
+    return not_submitted(status(settings, ref, period))
+
+
+def send_reminders(settings: Settings, ref: Reference, period: Period, kind: str, partners: list[str]) -> dict:
+    """Remind each partner once: a retry, or a second run for the same period and kind, skips those reminded."""
+    msgs = reminder_messages(settings, ref, period, kind, partners)
+    copies = keep_copy(settings, f"reminders-{period}-{kind}", msgs)
+    sent = send(settings, msgs)
+    return {"period": str(period), "kind": kind, "partners": partners, "sent": len(sent.now),
+            "sent_before": len(sent.before), "copies": copies}
+
+
 def smtp_password(email: EmailSettings) -> str | None:
     if email.password is not None:
         return email.password.get_secret_value()
@@ -400,13 +416,9 @@ def _quit(smtp: smtplib.SMTP | None) -> None:
 def _warehouse(settings: Settings):
     """The warehouse for one short read or write, under the home's writer lock."""
     try:
-        with writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
-            con = wh.connect(settings.warehouse)
-            try:
-                wh.ensure_schema(con)
-                yield con
-            finally:
-                con.close()
+        with writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds), \
+                wh.session(settings.warehouse) as con:
+            yield con
     except Busy as exc:
         raise DeliveryError(f"The record of sent email could not be reached: {exc}") from None
 

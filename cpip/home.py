@@ -32,13 +32,8 @@ def init_home(settings: Settings) -> int:
     Archive(settings.archive).ensure()
     settings.outbox.mkdir(parents=True, exist_ok=True)
     write_rule_catalogue(settings.outbox, settings.briefing.programme)
-    with writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
-        con = wh.connect(settings.warehouse)
-        try:
-            wh.ensure_schema(con)
-            wh.load_reference_tables(con, ref)
-        finally:
-            con.close()
+    with writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds), wh.session(settings.warehouse) as con:
+        wh.load_reference_tables(con, ref)
     return len(ref.partners)
 
 

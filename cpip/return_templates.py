@@ -16,11 +16,15 @@ import io
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cpip.values import EARLIEST_DATE, LATEST_DATE
 from cpip.vocabulary import AT_RISK, COMPLETE, OFF_TRACK, STATUSES, TEXT_LIMITS
 from cpip.periods import Period
 from cpip.reference import Reference
+
+if TYPE_CHECKING:
+    from cpip.settings import Settings
 
 FORMULA_STARTS = ("=", "+", "-", "@")
 DATE_FORMAT = "dd/mm/yyyy"
@@ -277,6 +281,29 @@ def write_all(ref: Reference, period: Period, due_days: int, out: Path, officer_
             item["indicators_csv"] = str(ind)
         written.append(item)
     return written
+
+
+def last_returns(settings: Settings, period: Period) -> dict[str, LastReturn]:
+    """Each partner's latest accepted progress part for the period before ``period`` (what its
+    template is pre-filled with); none before the warehouse exists."""
+    from cpip import warehouse as wh
+
+    if not settings.warehouse.exists():
+        return {}
+    with wh.session(settings.warehouse) as con:
+        rows = con.execute(wh.sql("queries/current_progress_rows"), {"period": str(period.previous())}).fetchall()
+    out: dict[str, LastReturn] = {}
+    for partner, item, status, pct, forecast in rows:
+        out.setdefault(partner, LastReturn({})).rows[item] = {
+            "status": status, "percent_complete": pct, "forecast_completion": forecast}
+    return out
+
+
+def write_templates(settings: Settings, ref: Reference, period: Period, last: dict[str, LastReturn]) -> dict:
+    """Every partner's templates for the period under ``outbox/templates/P/`` (:func:`write_all`)."""
+    out = settings.outbox / "templates" / str(period)
+    files = write_all(ref, period, settings.cycle.due_days, out, settings.intake.officer_folder, last)
+    return {"period": str(period), "folder": str(out), "partners": files}
 
 
 def _excel_date(d) -> str:

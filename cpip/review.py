@@ -131,12 +131,6 @@ def code_matches(code: str, stored: str | None) -> bool:
 
 # --- a new version (inside the cycle, under the writer lock) --------------------------------
 
-def _open(settings: Settings):
-    con = wh.connect(settings.warehouse)
-    wh.ensure_schema(con)
-    return con
-
-
 def _read_json(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
@@ -147,8 +141,7 @@ def plan_version(settings: Settings, period: Period, docs: Documents) -> Documen
     Called with the home's writer lock held (in the cycle). Adds ``annex["review"]``;
     ``briefing.json`` and ``publication.json`` are untouched.
     """
-    con = _open(settings)
-    try:
+    with wh.session(settings.warehouse) as con:
         held = versions(con, period)
         last_submission = con.execute(wh.sql("review/last_submission")).fetchall()[0][0]
         approved = [v for v in held if v.state == "approved"]
@@ -156,8 +149,6 @@ def plan_version(settings: Settings, period: Period, docs: Documents) -> Documen
         since = []
         if replaces is not None:
             since = _rows(con, wh.sql("review/accepted_since"), {"period": str(period), "after": replaces.last_submission})
-    finally:
-        con.close()
     number = (held[-1].version if held else 0) + 1
     review: dict[str, Any] = {
         "version": number, "state": "draft" if settings.review.required else "approved",
@@ -238,25 +229,21 @@ def record_version(settings: Settings, period: Period, docs: Documents, outputs:
     number, state = review["version"], review["state"]
     folder = version_dir(settings, period, number) / ("draft" if state == "draft" else "final")
     kept = _keep(_output_files(outputs), folder)
-    con = _open(settings)
-    try:
+    with wh.session(settings.warehouse) as con:
         if any(v.version == number for v in versions(con, period)):  # a retried step
             return {**outputs, "version": number, "state": state, "version_folder": str(folder)}
-        con.execute("BEGIN")
-        con.execute(wh.sql("review/insert_version"), {
-            "period": str(period), "version": number, "run_id": docs.run_id, "made_at": settings.now,
-            "state": state, "last_submission": review["last_submission"],
-            "replaces": (review["replaces"] or {}).get("version"), "flow_run_id": flow_run_id,
-            "approved_by": None, "approved_account": None if state == "draft" else "no review ([review] required = false)",
-            "approved_at": None if state == "draft" else settings.now, "outputs": json.dumps(kept)})
-        con.execute(wh.sql("review/supersede_drafts"), {"period": str(period), "version": number})
-        con.execute(wh.sql("load/insert_audit"), {
-            "at": [iso(settings.now)], "event": ["briefing version made"], "sha256": None, "submission_id": None,
-            "detail": [json.dumps({"period": str(period), "version": number, "state": state, "run_id": docs.run_id,
-                                   "flow_run_id": flow_run_id, "outputs": kept})]})
-        con.execute("COMMIT")
-    finally:
-        con.close()
+        with wh.transaction(con):
+            con.execute(wh.sql("review/insert_version"), {
+                "period": str(period), "version": number, "run_id": docs.run_id, "made_at": settings.now,
+                "state": state, "last_submission": review["last_submission"],
+                "replaces": (review["replaces"] or {}).get("version"), "flow_run_id": flow_run_id,
+                "approved_by": None,
+                "approved_account": None if state == "draft" else "no review ([review] required = false)",
+                "approved_at": None if state == "draft" else settings.now, "outputs": json.dumps(kept)})
+            con.execute(wh.sql("review/supersede_drafts"), {"period": str(period), "version": number})
+            _audit(con, settings, "briefing version made", {
+                "period": str(period), "version": number, "state": state, "run_id": docs.run_id,
+                "flow_run_id": flow_run_id, "outputs": kept})
     return {**outputs, "version": number, "state": state, "version_folder": str(folder)}
 
 
@@ -271,13 +258,9 @@ def issue_code(settings: Settings, period: str, version: int) -> tuple[str, bool
     if key in _ISSUED:
         return _ISSUED[key], False
     code = new_code()
-    with writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
-        con = _open(settings)
-        try:
-            had = next((v.code_hash for v in versions(con, period) if v.version == version), None)
-            con.execute(wh.sql("review/set_code"), {"period": period, "version": version, "code_hash": hash_code(code)})
-        finally:
-            con.close()
+    with writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds), wh.session(settings.warehouse) as con:
+        had = next((v.code_hash for v in versions(con, period) if v.version == version), None)
+        con.execute(wh.sql("review/set_code"), {"period": period, "version": version, "code_hash": hash_code(code)})
     _ISSUED[key] = code
     return code, had is not None
 
@@ -445,15 +428,17 @@ def _check_code(settings: Settings, con, v: Version, code: str, who: str, accoun
 
 
 def _draft_for(settings: Settings, con, period: Period, code: str, who: str, account: str) -> Version:
-    """The latest draft, if the code is its code: returned inside an open transaction (the caller
-    ends it). A refusal commits only the record of the wrong code."""
+    """The latest draft, if the code is its code. A refusal commits the record of the wrong code
+    (and nothing else) before it is raised."""
     v = _latest_draft(con, period)
-    con.execute("BEGIN")
-    try:
-        _check_code(settings, con, v, code, who, account)
-    except ReviewRefused:
-        con.execute("COMMIT")  # the record of the wrong code stays
-        raise
+    refused = None
+    with wh.transaction(con):
+        try:
+            _check_code(settings, con, v, code, who, account)
+        except ReviewRefused as exc:
+            refused = exc  # committed with the transaction: the record of the wrong code stays
+    if refused is not None:
+        raise refused
     return v
 
 
@@ -486,30 +471,29 @@ def approve(settings: Settings, period: Period, by: str, code: str, note: str | 
     Returns what ``cpip approve --json`` prints, before delivery (``emailed`` is added by
     :func:`deliver`).
     """
-    from cpip.cycle import render_form, write_documents
+    from cpip.cycle import render_forms, write_documents
 
     who = _clean_name(by, "cpip approve")
     account = account or os_account()
     note = clean_note(note)
     with writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
-        con = _open(settings)
-        try:
+        with wh.session(settings.warehouse) as con:
             v = _draft_for(settings, con, period, code, who, account)
-            con.execute("ROLLBACK")
             _check_fresh(con, v)
-            draft = v.folder(settings, "draft")
-            annex = _read_json(draft / "annex.json")
-            annex["review"] = {**annex["review"], "state": "approved", "approved_by": who, "approved_account": account,
-                               "approved_at": iso(settings.now)}
-            annex["covering_note"] = note
-            docs = Documents(annex["run_id"], _read_json(draft / "briefing.json"), _read_json(draft / "publication.json"),
-                             annex, _read_json(draft / "lineage.json"))
-            written = write_documents(settings, period, docs)
-            outputs = {"period": str(period), **written, "restricted": render_form(settings, period, docs, "restricted"),
-                       "publication": render_form(settings, period, docs, "publication")}
-            final = v.folder(settings, "final")
-            kept = _keep(_output_files(outputs), final)
-            con.execute("BEGIN")
+        # The final forms are rendered as the cycle renders them (cpip.cycle.render_forms), the
+        # warehouse closed meanwhile; the writer lock is held throughout.
+        draft = v.folder(settings, "draft")
+        annex = _read_json(draft / "annex.json")
+        annex["review"] = {**annex["review"], "state": "approved", "approved_by": who, "approved_account": account,
+                           "approved_at": iso(settings.now)}
+        annex["covering_note"] = note
+        docs = Documents(annex["run_id"], _read_json(draft / "briefing.json"), _read_json(draft / "publication.json"),
+                         annex, _read_json(draft / "lineage.json"))
+        written = write_documents(settings, period, docs)
+        outputs = {"period": str(period), **written, **render_forms(settings, period, docs)}
+        final = v.folder(settings, "final")
+        kept = _keep(_output_files(outputs), final)
+        with wh.session(settings.warehouse) as con, wh.transaction(con):
             con.execute(wh.sql("review/approve_version"), {
                 "period": str(period), "version": v.version, "approved_by": who, "approved_account": account,
                 "approved_at": settings.now, "outputs": json.dumps(kept)})
@@ -518,9 +502,6 @@ def approve(settings: Settings, period: Period, by: str, code: str, note: str | 
                 "period": str(period), "version": v.version, "by": who, "account": account,
                 "at": iso(settings.now), "covering_note_sha256": hashlib.sha256(note.encode()).hexdigest() if note else None,
                 "outputs": kept})
-            con.execute("COMMIT")
-        finally:
-            con.close()
     return {"period": str(period), "version": v.version, "state": "approved", "approved_by": who,
             "approved_account": account, "approved_at": iso(settings.now), "outputs": _paths_in(final, outputs),
             "review_required": True, "flow_run_id": v.flow_run_id}
@@ -533,28 +514,21 @@ def reject(settings: Settings, period: Period, by: str, code: str, reason: str, 
     reason = clean_note(reason)
     if not reason:
         raise ReviewRefused("Say what needs to change: --reason \"...\".")
-    with writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
-        con = _open(settings)
-        try:
-            v = _draft_for(settings, con, period, code, who, account)
+    with writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds), wh.session(settings.warehouse) as con:
+        v = _draft_for(settings, con, period, code, who, account)
+        with wh.transaction(con):
             _decision(con, settings, v, "returned", who, account, reason)
             _audit(con, settings, "briefing returned for changes", {
                 "period": str(period), "version": v.version, "by": who, "account": account, "at": iso(settings.now),
                 "reason": reason})
-            con.execute("COMMIT")
-        finally:
-            con.close()
     return {"period": str(period), "version": v.version, "state": "draft", "returned_by": who,
             "account": account, "returned_at": iso(settings.now), "reason": reason, "flow_run_id": v.flow_run_id}
 
 
 def approved_outputs(settings: Settings, period: Period, version: int) -> dict | None:
     """What :func:`approve` returned, read back (for a decision taken elsewhere first)."""
-    con = _open(settings)
-    try:
+    with wh.session(settings.warehouse) as con:
         v = next((x for x in versions(con, period) if x.version == version), None)
-    finally:
-        con.close()
     if v is None or v.state != "approved":
         return None
     final = v.folder(settings, "final")
@@ -697,12 +671,9 @@ def history(settings: Settings, period: Period) -> list[dict]:
     """Every version of the period with its state, approver and decisions (``cpip status``)."""
     if not settings.warehouse.exists():
         return []
-    con = _open(settings)
-    try:
+    with wh.session(settings.warehouse) as con:
         held = versions(con, period)
         decisions = _rows(con, wh.sql("review/decisions_of"), {"period": str(period)})
-    finally:
-        con.close()
     return [{"version": v.version, "state": v.state, "made_at": iso(v.made_at), "approved_by": v.approved_by,
              "approved_account": v.approved_account, "approved_at": iso(v.approved_at) if v.approved_at else None,
              "replaces": v.replaces, "folder": str(version_dir(settings, period, v.version)),
@@ -721,12 +692,47 @@ def _day(value: str | None) -> str:
 
 def was_returned(settings: Settings, period: Period, version: int) -> bool:
     """Whether changes were asked for on this version (with ``cpip reject`` or the form)."""
-    con = _open(settings)
-    try:
+    with wh.session(settings.warehouse) as con:
         rows = _rows(con, wh.sql("review/decisions_of"), {"period": str(period)})
-    finally:
-        con.close()
     return any(d["version"] == version and d["decision"] == "returned" for d in rows)
+
+
+APPROVE, RETURN = "Approve", "Return for changes"  # the decisions of the Prefect input form
+# What cpip approve / cpip reject put in the form when they resume a waiting run, having checked the code themselves.
+FROM_CLI = {"approve": "(checked by cpip approve)", "reject": "(checked by cpip reject)"}
+
+
+def decision_request(outputs: dict) -> str:
+    """What the waiting run's input form says (markdown): which draft, where it is, what to give."""
+    return (f"**Version {outputs['version']} of the {outputs['period']} briefing is a draft waiting for a "
+            f"decision.**\n\nThe draft: `{outputs['restricted']['pdf']}` (restricted) and "
+            f"`{outputs['publication']['pdf']}` (publication). Give your name and role, your decision, "
+            "the approval code from the email to the reviewers, and (optional) a covering note.")
+
+
+def take_decision(settings: Settings, outputs: dict, decision: dict) -> dict:
+    """Apply a decision typed in the Prefect form: ``{"settled": bool, "outputs": ...}``.
+
+    Settled when the draft was approved (here, or first with ``cpip approve``), returned for
+    changes, or can no longer be decided (stale, replaced, locked); not settled after a wrong
+    code, so the run waits again."""
+    period = Period.parse(outputs["period"])
+    done = approved_outputs(settings, period, outputs["version"])
+    if done is not None:  # decided first elsewhere (cpip approve, which then resumed this run)
+        return {"settled": True, "outputs": {**outputs, **done}}
+    if decision["decision"] == RETURN and decision["approval_code"] == FROM_CLI["reject"] and \
+            was_returned(settings, period, outputs["version"]):  # returned first with cpip reject
+        return {"settled": True, "outputs": {**outputs, "returned": "with cpip reject"}}
+    try:
+        if decision["decision"] == APPROVE:
+            result = approve(settings, period, decision["approver"], decision["approval_code"],
+                             decision.get("covering_note") or None, account=PREFECT_UI)
+            return {"settled": True, "outputs": {**outputs, **result}}
+        result = reject(settings, period, decision["approver"], decision["approval_code"],
+                        decision.get("covering_note") or "Returned for changes (no reason given).", account=PREFECT_UI)
+        return {"settled": True, "outputs": {**outputs, "returned": result}}
+    except ReviewRefused as exc:
+        return {"settled": not isinstance(exc, WrongCode), "outputs": {**outputs, "refused": str(exc)}}
 
 
 def resume_waiting_run(settings: Settings, flow_run_id: str | None, run_input: dict) -> bool:

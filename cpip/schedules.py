@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from cpip.periods import Period, uk_date
 
 TIMEZONE = "Europe/London"
+REMINDER_KINDS = ("before", "after")  # [schedule] reminder_days_before a due date, and the day after it
 
 
 def _quarter_days(due_days: int, offset_days: int) -> list[tuple[int, int]]:
@@ -73,6 +74,29 @@ def period_for_reminder(now: datetime, due_days: int, kind: str) -> Period:
     while p.due_date(due_days) < today:
         p = p.next()
     return p
+
+
+# --- which period a run is for: the one asked for, else the one its schedule means ----------
+
+def cycle_period(asked: str | None, now: datetime, due_days: int) -> str:
+    """The period asked for, else the latest whose due date has passed (a scheduled cycle)."""
+    return asked or str(period_due_last(now, due_days))
+
+
+def reminder_period(kind: str, asked: str | None, now: datetime, due_days: int) -> Period:
+    """The period a reminder run is for: the one asked for, else :func:`period_for_reminder`."""
+    from cpip.cycle import CycleError, parse_period
+
+    if kind not in REMINDER_KINDS:
+        raise CycleError(f"A reminder is 'before' or 'after' the due date, not {kind!r}.")
+    return parse_period(asked) if asked else period_for_reminder(now, due_days, kind)
+
+
+def template_period(asked: str | None, now: datetime) -> Period:
+    """The period templates are written for: the one asked for, else the quarter just ended."""
+    from cpip.cycle import parse_period
+
+    return parse_period(asked) if asked else period_just_ended(now)
 
 
 def as_date(d: date) -> str:

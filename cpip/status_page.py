@@ -20,6 +20,7 @@ import csv
 import hashlib
 import io
 import json
+import logging
 import os
 from datetime import date, datetime
 from pathlib import Path
@@ -29,6 +30,8 @@ from cpip import warehouse as wh
 from cpip.periods import Period, UK, iso, uk_date
 from cpip.reference import Reference
 from cpip.settings import Settings
+
+log = logging.getLogger("cpip.status_page")
 
 RECENT_DAYS = 60
 
@@ -77,17 +80,14 @@ def due_words(due: date, today: date) -> str:
     return f"in {n} day{'s' if n != 1 else ''}" if days > 0 else f"{n} day{'s' if n != 1 else ''} ago"
 
 
-def gather(settings: Settings, ref: Reference, period: Period) -> dict:
+def gather(con, settings: Settings, ref: Reference, period: Period) -> dict:
     """Everything the page shows for ``period``: the status of :func:`cpip.cycle.status`, plus each
-    partner's name, latest file, open queries and contact."""
-    from cpip.cycle import status
+    partner's name, latest file, open queries and contact. ``con``: the warehouse, holding this
+    run's reference data (:func:`cpip.warehouse.load_reference_tables`)."""
+    from cpip.cycle import returns_picture
 
-    doc = status(settings, ref, period)  # loads this run's reference data into the warehouse
-    con = wh.connect(settings.warehouse)
-    try:
-        latest = {r[0]: r for r in con.execute(wh.sql("queries/status_latest_files"), {"period": str(period)}).fetchall()}
-    finally:
-        con.close()
+    doc = returns_picture(con, settings, period)
+    latest = {r[0]: r for r in con.execute(wh.sql("queries/status_latest_files"), {"period": str(period)}).fetchall()}
     status_dir = settings.outbox / "status"
     rows = []
     for p in doc["partners"]:
@@ -166,17 +166,8 @@ def render_csv(page: dict) -> str:
     return buf.getvalue()
 
 
-
-
-def _fingerprint(settings: Settings, ref: Reference, periods: list[Period]) -> str | None:
-    if not settings.warehouse.exists():
-        return None
-    con = wh.connect(settings.warehouse)
-    try:
-        wh.ensure_schema(con)
-        events = con.execute(wh.sql("queries/status_fingerprint")).fetchone()[0]
-    finally:
-        con.close()
+def _fingerprint(con, settings: Settings, ref: Reference, periods: list[Period]) -> str:
+    events = con.execute(wh.sql("queries/status_fingerprint")).fetchone()[0]
     partners = [(p.partner_code, p.name, p.contact_email) for p in ref.partners.values()]
     return hashlib.sha256(json.dumps([events, uk_date(settings.now).isoformat(), [str(p) for p in periods],
                                       partners, settings.cycle.due_days, settings.briefing.programme],
@@ -186,21 +177,34 @@ def _fingerprint(settings: Settings, ref: Reference, periods: list[Period]) -> s
 def write_status_pages(settings: Settings, ref: Reference, force: bool = False) -> list[str]:
     """Write ``outbox/status/P.html`` and ``P.csv`` for every period to show; the paths written
     (none when nothing they show has changed since they were last written)."""
+    if not settings.warehouse.exists():
+        return []
     periods = periods_to_show(settings.now, settings.cycle.due_days)
     out_dir = settings.outbox / "status"
-    key = _fingerprint(settings, ref, periods)
-    if key is None:
-        return []
     stamp = out_dir / ".written"
-    missing = any(not (out_dir / f"{p}.html").exists() for p in periods)
-    if not force and not missing and stamp.exists() and stamp.read_text(encoding="utf-8") == key:
-        return []
+    with wh.session(settings.warehouse) as con:
+        key = _fingerprint(con, settings, ref, periods)
+        missing = any(not (out_dir / f"{p}.html").exists() for p in periods)
+        if not force and not missing and stamp.exists() and stamp.read_text(encoding="utf-8") == key:
+            return []
+        wh.load_reference_tables(con, ref)  # this run's reference data, once for every page
+        pages = [gather(con, settings, ref, p) for p in periods]
     written = []
-    for p in periods:
-        page = gather(settings, ref, p)
+    for p, page in zip(periods, pages):
         for suffix, text in ((".html", render_html(page)), (".csv", render_csv(page))):
             write_atomically(out_dir / f"{p}{suffix}", text)
             written.append(str(out_dir / f"{p}{suffix}"))
     write_atomically(stamp, key)
     return written
 
+
+def refresh_status_pages(settings: Settings, ref: Reference) -> list[str]:
+    """:func:`write_status_pages`, which never fails intake or the cycle: a fault is logged (where it
+    happened, never a message that could quote a file) and the next run writes the pages."""
+    from cpip.move import fault
+
+    try:
+        return write_status_pages(settings, ref)
+    except Exception as exc:
+        log.error("could not write the status pages: %s; the next run writes them", fault(exc))
+        return []

@@ -5,10 +5,10 @@ from __future__ import annotations
 from prefect import flow
 
 from cpip.lock import writer_lock
-from cpip.tasks.cycle import (build_marts, check_period, compose_briefing, record_briefing, render_publication,
-                              render_restricted, write_json)
-from cpip.tasks.delivery import choose_period, deliver_briefing, publish_cycle_artifact
-from cpip.tasks.intake import read_reference, read_settings, write_status_pages
+from cpip.tasks.common import read_reference, read_settings, write_status_pages
+from cpip.tasks.cycle import (build_marts, check_period, choose_period, compose_briefing, record_briefing, render_forms,
+                              write_json)
+from cpip.tasks.delivery import deliver_briefing, publish_cycle_artifact
 from cpip.tasks.review import plan_version, record_version, tell_reviewers, wait_for_decision
 
 
@@ -31,9 +31,8 @@ def cycle(period: str | None = None, home: str | None = None) -> dict:
         data = build_marts(settings, reference, quarter)
         docs = plan_version(settings, quarter, compose_briefing(settings, reference, data))
         written = write_json(settings, quarter, docs)
-        restricted = render_restricted(settings, quarter, docs)
-        public = render_publication(settings, quarter, docs)
-        outputs = record_briefing(settings, reference, quarter, docs, written, restricted, public)
+        forms = render_forms(settings, quarter, docs)
+        outputs = record_briefing(settings, reference, quarter, docs, written, forms)
         outputs = record_version(settings, quarter, docs, outputs)
         write_status_pages(settings, reference)
     # Outside the writer lock: delivery takes it only for a moment to record each send, never

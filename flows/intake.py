@@ -5,9 +5,10 @@ from __future__ import annotations
 from prefect import flow
 
 from cpip.lock import writer_lock
+from cpip.tasks.common import read_reference, read_settings
 from cpip.tasks.delivery import publish_intake_artifact
 from cpip.tasks.intake import (archive_files, email_receipts, faulted_records, load_files, parse_files, prepare_checks,
-                              read_reference, read_settings, receipts_owed_email, scan_inbox,
+                              receipts_owed_email, scan_inbox,
                               settle_files, unloaded_records, validate_files, write_receipts, write_status_pages)
 
 

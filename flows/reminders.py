@@ -5,8 +5,8 @@ from __future__ import annotations
 from prefect import flow
 
 from cpip.lock import writer_lock
+from cpip.tasks.common import read_reference, read_settings
 from cpip.tasks.delivery import choose_reminder_period, partners_to_remind, send_reminders
-from cpip.tasks.intake import read_reference, read_settings
 
 
 @flow(name="reminders", flow_run_name="reminders-{kind}")

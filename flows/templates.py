@@ -5,7 +5,7 @@ from __future__ import annotations
 from prefect import flow
 
 from cpip.lock import writer_lock
-from cpip.tasks.intake import read_reference, read_settings
+from cpip.tasks.common import read_reference, read_settings
 from cpip.tasks.templates import choose_template_period, last_returns, write_templates
 
 

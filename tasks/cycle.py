@@ -7,7 +7,14 @@ from cpip.briefing import CycleData
 from cpip.orchestration import step
 from cpip.periods import Period
 from cpip.reference import Reference
+from cpip.schedules import cycle_period
 from cpip.settings import Settings
+
+
+@step(name="choose-period", resumable=True)
+def choose_period(settings: Settings, period: str | None) -> str:
+    """The period asked for, else the latest whose due date has passed (a scheduled run)."""
+    return cycle_period(period, settings.now, settings.cycle.due_days)
 
 
 @step(name="check-period", resumable=True)
@@ -30,25 +37,17 @@ def write_json(settings: Settings, period: Period, docs: steps.Documents) -> dic
     return steps.write_documents(settings, period, docs)
 
 
-@step(name="render-restricted", resumable=True)
-def render_restricted(settings: Settings, period: Period, docs: steps.Documents) -> dict:
-    return steps.render_form(settings, period, docs, "restricted")
-
-
-@step(name="render-publication", resumable=True)
-def render_publication(settings: Settings, period: Period, docs: steps.Documents) -> dict:
-    return steps.render_form(settings, period, docs, "publication")
+@step(name="render-forms", resumable=True)
+def render_forms(settings: Settings, period: Period, docs: steps.Documents) -> dict:
+    """Both forms, HTML and PDF, rendered at the same time (one in a worker process)."""
+    return steps.render_forms(settings, period, docs)
 
 
 @step(name="record-briefing", resumable=True, retries=2, retry_delay_seconds=2)
-def record_briefing(settings: Settings, reference: Reference, period: Period, docs: steps.Documents,
-                    written: dict, restricted: dict, publication: dict) -> dict:
+def record_briefing(settings: Settings, reference: Reference, period: Period, docs: steps.Documents, written: dict,
+                    forms: dict) -> dict:
     """Record in the audit log that the briefing was written; return the paths of what was written."""
-    outputs = {"period": str(period), "briefing_json": written["briefing_json"],
-               "publication_json": written["publication_json"], "annex_json": written["annex_json"],
-               "lineage_json": written["lineage_json"], "restricted": restricted, "publication": publication}
-    steps.record_briefing(settings, reference, period, docs, outputs)
-    return outputs
+    return steps.briefing_outputs(settings, reference, period, docs, written, forms)
 
 
 @step(name="read-returns")

@@ -14,20 +14,11 @@ from cpip.move import fault, take_files
 from cpip.inbox import Found, scan, settle
 from cpip.orchestration import step
 from cpip.receipts import write_receipt, write_rule_catalogue
-from cpip.reference import Reference, load_reference
-from cpip.settings import Settings, load_settings
+from cpip.reference import Reference
+from cpip.settings import Settings
+from cpip.tasks.common import write_status_pages  # noqa: F401  (a common step; flows/intake.py imports it from here)
 
 log = logging.getLogger("cpip.intake")
-
-
-@step(name="read-settings")
-def read_settings(home: str | None) -> Settings:
-    return load_settings(home)
-
-
-@step(name="read-reference")
-def read_reference(settings: Settings) -> Reference:
-    return load_reference(settings)
 
 
 @step(name="scan-inbox", retries=2, retry_delay_seconds=1)
@@ -117,15 +108,3 @@ def email_receipts(settings: Settings, owed: list[tuple[str, list[str], steps.Ha
     from cpip.receipt_mail import send_owed
 
     return send_owed(settings, owed)
-
-
-@step(name="status-pages", retries=2, retry_delay_seconds=1)
-def write_status_pages(settings: Settings, reference: Reference) -> list[str]:
-    """outbox/status/P.html and P.csv for the periods being collected (:mod:`cpip.status_page`)."""
-    from cpip.status_page import write_status_pages as write
-
-    try:
-        return write(settings, reference)
-    except Exception as exc:  # the status page never fails intake or the cycle; the next run writes it
-        log.error("could not write the status pages: %s; the next run writes them", fault(exc))
-        return []

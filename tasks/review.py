@@ -24,11 +24,8 @@ from cpip import review
 from cpip.cycle import Documents
 from cpip.orchestration import in_deployment_run, step
 from cpip.periods import Period
+from cpip.review import APPROVE, FROM_CLI, RETURN  # noqa: F401  (the CLI reads them from here)
 from cpip.settings import Settings
-
-APPROVE, RETURN = "Approve", "Return for changes"
-# What cpip approve / cpip reject put in the form when they resume a waiting run, having checked the code themselves.
-FROM_CLI = {"approve": "(checked by cpip approve)", "reject": "(checked by cpip reject)"}
 
 
 class Decision(RunInput):
@@ -68,29 +65,9 @@ def tell_reviewers(settings: Settings, outputs: dict) -> dict:
 
 @step(name="take-decision", resumable=True)
 def take_decision(settings: Settings, outputs: dict, decision: dict, attempt: int) -> dict:
-    """Apply the decision typed in the Prefect form: ``{"settled": bool, "outputs": ...}``.
-
-    Settled when the draft was approved (here, or first with ``cpip approve``), returned for
-    changes, or can no longer be decided (stale, replaced, locked); not settled after a wrong
-    code, so the run waits again."""
-    period = Period.parse(outputs["period"])
-    done = review.approved_outputs(settings, period, outputs["version"])
-    if done is not None:  # decided first elsewhere (cpip approve, which then resumed this run)
-        return {"settled": True, "outputs": {**outputs, **done}}
-    if decision["decision"] == RETURN and decision["approval_code"] == FROM_CLI["reject"] and \
-            review.was_returned(settings, period, outputs["version"]):  # returned first with cpip reject
-        return {"settled": True, "outputs": {**outputs, "returned": "with cpip reject"}}
-    try:
-        if decision["decision"] == APPROVE:
-            result = review.approve(settings, period, decision["approver"], decision["approval_code"],
-                                    decision.get("covering_note") or None, account=review.PREFECT_UI)
-            return {"settled": True, "outputs": {**outputs, **result}}
-        result = review.reject(settings, period, decision["approver"], decision["approval_code"],
-                               decision.get("covering_note") or "Returned for changes (no reason given).",
-                               account=review.PREFECT_UI)
-        return {"settled": True, "outputs": {**outputs, "returned": result}}
-    except review.ReviewRefused as exc:
-        return {"settled": not isinstance(exc, review.WrongCode), "outputs": {**outputs, "refused": str(exc)}}
+    """Apply the decision typed in the Prefect form (:func:`cpip.review.take_decision`); ``attempt``
+    tells apart the decisions of one run (a wrong code leaves it waiting again)."""
+    return review.take_decision(settings, outputs, decision)
 
 
 def wait_for_decision(settings: Settings, outputs: dict) -> dict:
@@ -101,10 +78,7 @@ def wait_for_decision(settings: Settings, outputs: dict) -> dict:
         return outputs
     from prefect.flow_runs import suspend_flow_run
 
-    description = (f"**Version {outputs['version']} of the {outputs['period']} briefing is a draft waiting for a "
-                   f"decision.**\n\nThe draft: `{outputs['restricted']['pdf']}` (restricted) and "
-                   f"`{outputs['publication']['pdf']}` (publication). Give your name and role, your decision, "
-                   "the approval code from the email to the reviewers, and (optional) a covering note.")
+    description = review.decision_request(outputs)
     form = Decision.with_initial_data(description=description, decision=APPROVE)
     for attempt in range(1, review.MAX_WRONG_CODES + 1):
         given = suspend_flow_run(wait_for_input=form, timeout=settings.review.wait_days * 86400,

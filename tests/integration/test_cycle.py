@@ -353,7 +353,7 @@ def test_a_covering_note_opens_page_one_escaped(world):
 
 def test_compose_takes_the_covering_note_as_one_argument(world):
     from cpip.briefing import gather
-    from cpip.cycle import _open, compose
+    from cpip.cycle import compose, warehouse
     from cpip.periods import Period
     from cpip.reference import load_reference
     from cpip.settings import load_settings
@@ -361,11 +361,8 @@ def test_compose_takes_the_covering_note_as_one_argument(world):
     home, _ = world
     settings = load_settings(home, {})
     ref = load_reference(settings)
-    con = _open(settings, ref)
-    try:
+    with warehouse(settings, ref) as con:
         data = gather(con, ref, Period(2026, 3), settings.cycle.due_days)
-    finally:
-        con.close()
     docs = compose(settings, ref, data, covering_note="Cleared by the programme board.")
     assert docs.annex["covering_note"] == "Cleared by the programme board."
     assert compose(settings, ref, data).annex["covering_note"] is None

@@ -1,0 +1,25 @@
+"""Steps every flow takes: the settings, the reference data, and the collection status pages."""
+
+from __future__ import annotations
+
+from cpip.orchestration import step
+from cpip.reference import Reference, load_reference
+from cpip.settings import Settings, load_settings
+from cpip.status_page import refresh_status_pages
+
+
+@step(name="read-settings")
+def read_settings(home: str | None) -> Settings:
+    return load_settings(home)
+
+
+@step(name="read-reference")
+def read_reference(settings: Settings) -> Reference:
+    return load_reference(settings)
+
+
+@step(name="status-pages", retries=2, retry_delay_seconds=1)
+def write_status_pages(settings: Settings, reference: Reference) -> list[str]:
+    """outbox/status/P.html and P.csv for the periods being collected (:mod:`cpip.status_page`);
+    never fails the run that writes them."""
+    return refresh_status_pages(settings, reference)
