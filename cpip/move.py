@@ -28,22 +28,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cpip.archive import Archive, Record, make_record
+from cpip.faults import fault
 from cpip.inbox import Found, shown
 from cpip.settings import Settings
 
 log = logging.getLogger("cpip.move")
 
 _HOLD = ".cpip-taking-"  # a file being removed is renamed to this + its record number (hidden: never scanned)
-
-
-def fault(exc: BaseException) -> str:
-    """Where a fault happened (type, file and line), never its message: a message may quote a
-    partner's file, and logs must not carry more of a file than a receipt does."""
-    import traceback
-
-    frames = traceback.extract_tb(exc.__traceback__)
-    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
-    return f"{type(exc).__name__}{where}"
 
 
 @dataclass(frozen=True)
