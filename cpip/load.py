@@ -58,7 +58,11 @@ def load_files(settings: Settings, ref: Reference, handled: list, retrying: bool
     ``email_receipts`` (intake and retry, not a rebuild's replay): with ``[email] receipts`` on,
     each receipt is recorded as owed an email in the same transaction as its file
     (:mod:`cpip.receipt_mail`), so a crash before it is sent is made good by the next run.
+    A run with no files does not open the warehouse (the cycle and `cpip status` load the
+    reference tables themselves).
     """
+    if not handled:
+        return []
     job = _Job(settings, ref, retrying, email_receipts and settings.email is not None and settings.email.receipts)
     with wh.session(settings.warehouse) as con:
         wh.load_reference_tables(con, ref)
@@ -76,7 +80,7 @@ def load_files(settings: Settings, ref: Reference, handled: list, retrying: bool
         except Exception as exc:
             log.warning("loading the run's %d files together failed (%s); loading them one by one",
                         len(handled), fault(exc))
-        return [_load_alone(job, con, known, h) for h in handled] if handled else []
+        return [_load_alone(job, con, known, h) for h in handled]
 
 
 def _load_alone(job: "_Job", con, known: "Known", h):

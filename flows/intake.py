@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from prefect import flow
-
 from cpip.lock import writer_lock
+from cpip.orchestration import lazy_flow as flow
 from cpip.tasks.delivery import publish_intake_artifact
 from cpip.tasks.intake import (archive_files, email_receipts, faulted_records, handle_files, prepare_checks,
                               read_reference, read_settings, receipts_owed_email, scan_inbox,

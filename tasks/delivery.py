@@ -62,9 +62,9 @@ def deliver_briefing(settings: Settings, outputs: dict) -> dict:
 
 
 def _in_flow_run() -> bool:
-    from prefect.context import FlowRunContext
+    from cpip.orchestration import in_flow_run
 
-    return FlowRunContext.get() is not None
+    return in_flow_run()
 
 
 @step(name="intake-artifact")
