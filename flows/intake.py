@@ -50,3 +50,17 @@ def _handle(settings, reference, records, retrying: bool) -> tuple[list[dict], l
     results = write_receipts(settings, handled)
     write_status_pages(settings, reference)
     return results, receipts_owed_email(settings)
+
+
+# Prefect is imported only when a flow is used as a Prefect flow (cpip.orchestration.lazy_flow):
+# `cpip intake` and `cpip retry` without a Prefect server call LAZY[name].fn, with no Prefect at
+# all; every other use of the module's flows (a deployment's entrypoint, `cpip serve`, tests)
+# gets the Prefect flow itself, made on first use.
+LAZY = {"intake": intake, "retry_faulted": retry_faulted}
+del intake, retry_faulted
+
+
+def __getattr__(name: str):
+    if name in LAZY:
+        return LAZY[name].prefect_flow()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
