@@ -76,7 +76,9 @@ class Archive:
                 time.sleep(0.2 * (attempt + 1))
         raise AssertionError("unreachable")
 
-    def write_durably(self, target: Path, data: bytes) -> None:
+    def write_durably(self, target: Path, data: bytes, sync_dir: bool = True) -> None:
+        """Write a file whole (under a temporary name, synced, renamed). ``sync_dir`` False: the
+        caller syncs its folder once for many files (:meth:`sync_folders`) before relying on it."""
         make_dirs_durably(target.parent)
         tmp = self.tmp / f"{target.name}.{os.getpid()}.tmp"
         with open(tmp, "wb") as fh:
@@ -85,15 +87,22 @@ class Archive:
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o444)
         os.replace(tmp, target)
-        _fsync_dir(target.parent)
+        if sync_dir:
+            _fsync_dir(target.parent)
 
-    def store_stream(self, fd: int, chunk: int = 1 << 20) -> tuple[str, int]:
+    def sync_folders(self, folders) -> None:
+        """Make the renames into these folders durable: one sync per folder, however many files."""
+        for folder in sorted(set(folders)):
+            _fsync_dir(folder)
+
+    def store_stream(self, fd: int, chunk: int = 1 << 20, sync_dir: bool = True) -> tuple[str, int]:
         """Copy an open file into the archive as it streams, hashing the bytes on the way.
 
         Memory holds one chunk at a time, whatever the file's size (a multi-gigabyte file
         is kept like any other; the readers refuse it by its recorded size, F02). Returns
         (SHA-256, size). The bytes land under a temporary name, are synced, and are renamed
-        to their content address only when complete.
+        to their content address only when complete. ``sync_dir`` False: the caller syncs the
+        object's folder (:meth:`sync_folders`) before it relies on the object being there.
         """
         self.tmp.mkdir(parents=True, exist_ok=True)
         tmp = self.tmp / f"stream.{os.getpid()}.{time.monotonic_ns()}.tmp"
@@ -118,7 +127,8 @@ class Archive:
             make_dirs_durably(target.parent)
             os.chmod(tmp, 0o444)
             os.replace(tmp, target)
-            _fsync_dir(target.parent)
+            if sync_dir:
+                _fsync_dir(target.parent)
             return sha, size
         except BaseException:
             tmp.unlink(missing_ok=True)
@@ -135,9 +145,9 @@ class Archive:
     def next_number(self) -> int:
         return max(self._numbers(), default=0) + 1
 
-    def add_record(self, record: Record) -> None:
+    def add_record(self, record: Record, sync_dir: bool = True) -> None:
         data = json.dumps(asdict(record), sort_keys=True, indent=1).encode()
-        self.write_durably(self.records / f"{record.number:08d}.json", data)
+        self.write_durably(self.records / f"{record.number:08d}.json", data, sync_dir)
 
     def read_record(self, number: int) -> Record:
         return Record(**json.loads((self.records / f"{number:08d}.json").read_text()))

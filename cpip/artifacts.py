@@ -6,11 +6,7 @@ rows and the markdown are plain functions of the run's results.
 
 from __future__ import annotations
 
-
-def in_flow_run() -> bool:
-    from prefect.context import FlowRunContext
-
-    return FlowRunContext.get() is not None
+from cpip.orchestration import in_flow_run
 
 
 def intake_rows(results: list[dict]) -> list[dict]:

@@ -118,9 +118,9 @@ def intake(home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
 
 
 def _run_intake(settings) -> list[dict]:
-    from cpip.flows.intake import intake as intake_flow
+    from cpip.flows.intake import LAZY  # the flow, with no Prefect imported unless it runs as one
 
-    return _run_flow(settings, intake_flow, home=str(settings.home))
+    return _run_flow(settings, LAZY["intake"], home=str(settings.home))
 
 
 def _faulted(settings) -> list[dict]:
@@ -148,9 +148,9 @@ def retry(home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt,
             lines.append("Fix the fault (see the log lines that name these files), then run: cpip retry")
         _emit({"faulted": faulted}, as_json, "\n".join(lines))
         return
-    from cpip.flows.intake import retry_faulted
+    from cpip.flows.intake import LAZY
 
-    results = _run_flow(settings, retry_faulted, home=str(settings.home), files=files or None)
+    results = _run_flow(settings, LAZY["retry_faulted"], home=str(settings.home), files=files or None)
     still = {f["file_number"] for f in _faulted(settings)}
     human = [f"{r['outcome']:<24} {r['file']}\n{'':<24} receipt: {r['receipt']}" for r in results]
     human.append(f"{len(still)} file{'s' if len(still) != 1 else ''} still faulted.")

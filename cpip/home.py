@@ -7,6 +7,7 @@ import logging
 import os
 from pathlib import Path
 
+from cpip.faults import fault
 from cpip.lock import writer_lock
 from cpip.periods import iso
 from cpip.reference import load_reference
@@ -63,15 +64,13 @@ def rebuild_warehouse(settings: Settings) -> list[dict]:
         try:
             into = settings.with_warehouse(new)
             records = Archive(settings.archive).all_records()
-            handled = steps.read_files(into, records)
-            handled = steps.check_files(ref, handled)
-            handled = steps.load_files(into, ref, handled)
+            handled = steps.handle_records(into, ref, records)
             _carry_over(settings, new, old, len(records))
             _swap(new, path)
         except Exception as exc:
             _remove_warehouse(new)
-            why = str(exc) if isinstance(exc, wh.WarehouseError) else steps.fault(exc)
-            log.error("rebuild stopped: %s", steps.fault(exc))
+            why = str(exc) if isinstance(exc, wh.WarehouseError) else fault(exc)
+            log.error("rebuild stopped: %s", fault(exc))
             raise wh.WarehouseError(
                 f"The rebuild stopped before it finished ({why}). The warehouse was not changed and is "
                 "still in use; nothing was lost. Put the cause right and run cpip rebuild again.") from exc
@@ -98,11 +97,8 @@ def _upgrade(path: Path) -> None:
     from cpip import warehouse as wh
 
     try:
-        con = wh.connect(path)
-        try:
-            wh.ensure_schema(con)
-        finally:
-            con.close()
+        with wh.session(path):
+            pass
     except wh.WarehouseError:
         raise
     except Exception as exc:
@@ -117,15 +113,12 @@ def _carry_over(settings: Settings, new: Path, old: Path | None, records: int) -
     """Copy the old warehouse's history into the new one, and record the rebuild in its audit log."""
     from cpip import warehouse as wh
 
-    con = wh.connect(new)
-    try:
+    with wh.session(new) as con:
         kept = wh.carry_over(con, old) if old is not None else {}
         con.execute(wh.sql("load/insert_audit"), {
             "at": [iso(settings.now)], "event": ["warehouse rebuilt"], "sha256": None, "submission_id": None,
             "detail": [json.dumps({"records": records, "kept": kept, "schema_version": wh.SCHEMA_VERSION})]})
         con.execute("CHECKPOINT")
-    finally:
-        con.close()
 
 
 def _swap(new: Path, path: Path) -> None:

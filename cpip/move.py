@@ -28,22 +28,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cpip.archive import Archive, Record, make_record
+from cpip.faults import fault
 from cpip.inbox import Found, shown
 from cpip.settings import Settings
 
 log = logging.getLogger("cpip.move")
 
 _HOLD = ".cpip-taking-"  # a file being removed is renamed to this + its record number (hidden: never scanned)
-
-
-def fault(exc: BaseException) -> str:
-    """Where a fault happened (type, file and line), never its message: a message may quote a
-    partner's file, and logs must not carry more of a file than a receipt does."""
-    import traceback
-
-    frames = traceback.extract_tb(exc.__traceback__)
-    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
-    return f"{type(exc).__name__}{where}"
 
 
 @dataclass(frozen=True)
@@ -92,9 +83,12 @@ class LeftInInbox:
 def take_files(settings: Settings, settled: list[Found], run_id: str, pending: list[Record]) -> list[Record]:
     """Archive each settled file durably, then remove it from the inbox (see the module's doc).
 
-    A file left in the inbox by a run that crashed after archiving it (same path and bytes as a
-    record not yet loaded) is removed, not taken twice. A fault with one file (anything at all)
-    leaves that file in the inbox for the next run and never stops the others.
+    In three passes, so that the folders' syncs are made once per run rather than once per file:
+    every file's bytes into the archive (each synced), then their folders synced; every record
+    written (each synced), then the records' folder synced; only then each file removed from the
+    inbox. A file left in the inbox by a run that crashed after archiving it (same path and bytes
+    as a record not yet loaded) is removed, not taken twice. A fault with one file (anything at
+    all) leaves that file in the inbox for the next run and never stops the others.
     """
     archive = Archive(settings.archive)
     archive.ensure()
@@ -102,52 +96,66 @@ def take_files(settings: Settings, settled: list[Found], run_id: str, pending: l
     _recover_held(settings.inbox, archive)
     left = LeftInInbox(archive)
     left.forget_gone()
-    number = archive.next_number()
-    leftovers = {(r.inbox_path, r.sha256) for r in pending}
-    taken: list[Record] = []
+    read: list[tuple[Found, _Read | None]] = []
     for f in settled:
         try:
-            rec = _take_one(settings, archive, left, leftovers, f, run_id, number)
+            r = None if f.is_symlink else _stream_into_archive(archive, f.path)
         except Exception as exc:
             log.error("could not take %s (%s); it is left in the inbox for the next run", shown(f.path), fault(exc))
             continue
-        if rec is not None:
+        if f.is_symlink or r is not None:
+            read.append((f, r))
+    archive.sync_folders(archive.object_path(r.sha256).parent for _, r in read if r is not None)
+    number = archive.next_number()
+    leftovers = {(r.inbox_path, r.sha256): r for r in pending}
+    recorded: list[tuple[Found, _Read | None, Record, bool]] = []  # (file, read, its record, taken now)
+    for f, r in read:
+        if not f.is_symlink and (shown(f.path), r.sha256) in leftovers:
+            recorded.append((f, r, leftovers[(shown(f.path), r.sha256)], False))  # only to be removed
+            continue
+        if not f.is_symlink and left.holds(f.path, r.sha256):
+            continue  # already handled and reported; still waiting to be removed by hand
+        try:
+            rec = make_record(number, settings.now, run_id, f.path, f.folder, r.sha256 if r else None,
+                              r.size if r else None, not_regular=f.is_symlink)
+            archive.add_record(rec, sync_dir=False)
+        except Exception as exc:
+            log.error("could not take %s (%s); it is left in the inbox for the next run", shown(f.path), fault(exc))
+            continue
+        recorded.append((f, r, rec, True))
+        number += 1
+    archive.sync_folders([archive.records])
+    taken: list[Record] = []
+    for f, r, rec, now in recorded:
+        try:
+            _remove(left, f, r, rec, now)
+        except Exception as exc:
+            log.error("could not remove %s from the inbox (%s); the next run removes it", shown(f.path), fault(exc))
+        if now:
             taken.append(rec)
-            number += 1
     left.save(archive)
     return taken
 
 
-def _take_one(settings: Settings, archive: Archive, left: LeftInInbox, leftovers: set, f: Found,
-              run_id: str, number: int) -> Record | None:
+def _remove(left: LeftInInbox, f: Found, read: _Read | None, rec: Record, taken_now: bool) -> None:
+    """Remove a file (or link) from the inbox, now that its record is durable."""
     if f.is_symlink:
-        rec = make_record(number, settings.now, run_id, f.path, f.folder, None, None, not_regular=True)
-        archive.add_record(rec)
         try:
             os.unlink(f.path)
         except FileNotFoundError:
             pass
         except OSError as exc:
             _cannot_remove(left, f.path, rec, exc)
-        return rec
-    read = _stream_into_archive(archive, f.path)
-    if read is None:
-        return None
-    if (shown(f.path), read.sha256) in leftovers:
-        _remove_if_unchanged(f.path, read.identity, number)
-        return None
-    if left.holds(f.path, read.sha256):
-        return None  # already handled and reported; still waiting to be removed by hand
-    rec = make_record(number, settings.now, run_id, f.path, f.folder, read.sha256, read.size)
-    archive.add_record(rec)
-    result = _remove_if_unchanged(f.path, read.identity, number)
+        return
+    result = _remove_if_unchanged(f.path, read.identity, rec.number)
+    if not taken_now:
+        return
     if isinstance(result, OSError):
         _cannot_remove(left, f.path, rec, result)
     elif result == "changed":
         log.warning("%s changed after it was read (saved again under the same name); the version read is "
                     "archived as file %d and the new version is left in the inbox for the next run",
                     rec.inbox_path, rec.number)
-    return rec
 
 
 def _cannot_remove(left: LeftInInbox, path: Path, rec: Record, exc: OSError) -> None:
@@ -163,8 +171,9 @@ def _identity(st: os.stat_result) -> tuple:
 
 
 def _stream_into_archive(archive: Archive, path: Path) -> _Read | None:
-    """Stream a regular file into the archive; None when it vanished, is not regular, cannot be
-    opened or read, or changed while it was read (each left for the next run)."""
+    """Stream a regular file into the archive (its folder synced by the caller); None when it
+    vanished, is not regular, cannot be opened or read, or changed while it was read (each left
+    for the next run)."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
@@ -177,7 +186,7 @@ def _stream_into_archive(archive: Archive, path: Path) -> _Read | None:
         if not stat.S_ISREG(before.st_mode):
             return None
         try:
-            sha, size = archive.store_stream(fd)
+            sha, size = archive.store_stream(fd, sync_dir=False)
         except OSError as exc:
             log.warning("could not read %s into the archive (%s); left for the next run", shown(path), exc.strerror)
             return None
@@ -255,6 +264,7 @@ def _recover_held(inbox: Path, archive: Archive) -> None:
                 continue
             read = _stream_into_archive(archive, held)
             if read is not None and read.sha256 == rec.sha256:
+                archive.sync_folders([archive.object_path(read.sha256).parent])
                 os.unlink(held)
             elif read is not None:
                 _put_back(held, folder / Path(rec.inbox_path).name)

@@ -13,11 +13,18 @@ Prefect's result storage, ``PREFECT_LOCAL_STORAGE_PATH``) under a key made of th
 and the step, so the resumed run reads it back instead of doing the step again. A step
 called more than once in a run passes ``attempt=`` to tell the calls apart. Outside
 deployment runs nothing is kept (those runs are never suspended).
+
+Prefect is imported only when it is needed (its import costs about 1.2 s): a step makes its
+Prefect task the first time it is called inside a flow run, and :func:`lazy_flow` makes a flow
+whose Prefect flow is made the first time it is used as one (called, deployed, served), while
+its ``.fn`` (the CLI's in-process path) needs no Prefect at all. Prefect not yet imported means
+no flow run is under way (:func:`in_flow_run`).
 """
 
 from __future__ import annotations
 
 import functools
+import sys
 from typing import Any, Callable
 
 
@@ -27,8 +34,19 @@ def _run_key(name: str):
     return key
 
 
+def in_flow_run() -> bool:
+    """True inside a Prefect flow run (never when Prefect has not even been imported)."""
+    if "prefect.context" not in sys.modules:
+        return False
+    from prefect.context import FlowRunContext
+
+    return FlowRunContext.get() is not None
+
+
 def in_deployment_run() -> bool:
     """True inside a flow run of a deployment (a worker, or ``cpip serve``): one that can be suspended."""
+    if not in_flow_run():
+        return False
     from prefect.context import FlowRunContext
 
     ctx = FlowRunContext.get()
@@ -36,29 +54,61 @@ def in_deployment_run() -> bool:
 
 
 def step(resumable: bool = False, **task_kwargs: Any) -> Callable:
-    from prefect import task
-    from prefect.cache_policies import NONE
-    from prefect.context import FlowRunContext
-
-    task_kwargs.setdefault("cache_policy", NONE)
-    task_kwargs.setdefault("persist_result", False)
-
     def decorate(fn: Callable) -> Callable:
-        t = task(fn, **task_kwargs)
-        kept = None
-        if resumable:
-            kept = task(fn, **{k: v for k, v in task_kwargs.items() if k not in ("cache_policy", "persist_result")},
-                        cache_key_fn=_run_key(task_kwargs.get("name") or fn.__name__), persist_result=True)
+        made: dict[str, Any] = {}
+
+        def tasks() -> dict[str, Any]:
+            if not made:
+                from prefect import task
+                from prefect.cache_policies import NONE
+
+                kw = {"cache_policy": NONE, "persist_result": False, **task_kwargs}
+                made["task"] = task(fn, **kw)
+                made["kept"] = None
+                if resumable:
+                    made["kept"] = task(fn, **{k: v for k, v in kw.items() if k not in ("cache_policy", "persist_result")},
+                                        cache_key_fn=_run_key(kw.get("name") or fn.__name__), persist_result=True)
+            return made
 
         @functools.wraps(fn)
         def call(*args: Any, **kwargs: Any) -> Any:
-            if FlowRunContext.get() is not None:
-                if kept is not None and in_deployment_run():
-                    return kept(*args, **kwargs)
-                return t(*args, **kwargs)
+            if in_flow_run():
+                t = tasks()
+                if t["kept"] is not None and in_deployment_run():
+                    return t["kept"](*args, **kwargs)
+                return t["task"](*args, **kwargs)
             return fn(*args, **kwargs)
 
-        call.task = t  # type: ignore[attr-defined]
         return call
 
     return decorate
+
+
+class _LazyFlow:
+    """A flow whose Prefect flow is made on first use as one; ``.fn`` is the plain function."""
+
+    def __init__(self, fn: Callable, flow_kwargs: dict):
+        functools.update_wrapper(self, fn)
+        self.fn = fn
+        self._kwargs = flow_kwargs
+        self._flow = None
+
+    def prefect_flow(self):
+        if self._flow is None:
+            from prefect import flow
+
+            self._flow = flow(**self._kwargs)(self.fn)
+        return self._flow
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.prefect_flow()(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:  # to_deployment, serve, with_options, name, ...
+        if name.startswith("__") or name in ("fn", "_kwargs", "_flow"):
+            raise AttributeError(name)
+        return getattr(self.prefect_flow(), name)
+
+
+def lazy_flow(**flow_kwargs: Any) -> Callable[[Callable], _LazyFlow]:
+    """``@lazy_flow(name=...)``: as ``@prefect.flow(name=...)``, but Prefect is imported on first use."""
+    return lambda fn: _LazyFlow(fn, flow_kwargs)

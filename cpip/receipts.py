@@ -64,6 +64,16 @@ _HEADLINES = {
 
 PROGRAMME = "Child Protection Improvement Programme"
 
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")  # what may not be in a receipt's file name
+
+
+def receipt_paths(outbox: Path, record) -> tuple[str, str]:
+    """Where a file's receipt is written (HTML, JSON): under its folder, named by its number and name."""
+    folder = _UNSAFE.sub("_", record.folder)[:80] or "_inbox"
+    stem = _UNSAFE.sub("_", record.name)[:120].strip("._") or "file"
+    base = str(outbox / "receipts" / folder / f"{record.number:08d}-{stem}")
+    return base + ".html", base + ".json"
+
 
 def drop_folder(h, officer_folder: str = "") -> str:
     """Where the file was dropped, in the words its officers see (``[intake] officer_folder``);
@@ -117,7 +127,7 @@ def render_receipt(h, rules_page: Path | None, due_days: int, programme: str = P
     due = f"{period.due_date(due_days):%d %B %Y}" if period else ""
     rec = h.record
     received = rec.received.astimezone(UK)
-    return environment().get_template("receipt.html.j2").render(
+    return _receipt_template().render(
         name=rec.name, folder=drop_folder(h, officer_folder), open_queries=n - explained,
         received=f"{received:%d %B %Y at %H:%M} (UK time)", partner=h.partner_code, period=h.period,
         late=h.late, due=due, number=rec.number, sha256=rec.sha256, outcome=h.outcome, tone=tone,
@@ -126,6 +136,12 @@ def render_receipt(h, rules_page: Path | None, due_days: int, programme: str = P
         rules_href=os.path.relpath(rules_page, Path(h.receipt_html).parent) if rules_page else None,
         programme=programme,
     )
+
+
+@lru_cache(maxsize=1)
+def _receipt_template():
+    """The receipt template, compiled once per process."""
+    return environment().get_template("receipt.html.j2")
 
 
 def _queries(n: int) -> str:

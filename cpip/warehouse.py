@@ -34,6 +34,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from cpip.events import INTAKE_EVENTS
 from cpip.reference import Reference
 
 log = logging.getLogger("cpip.warehouse")
@@ -214,10 +215,9 @@ def ensure_schema(con) -> None:
 
 # --- what a rebuild keeps --------------------------------------------------------------
 
-# The events intake writes for each file (cpip/intake.py ``_load_one``): replaying the archive
-# writes them again, so a rebuild does not carry them over. Every other event (briefing written,
-# briefing delivered, warehouse rebuilt, ...) is history the archive cannot give back, and is kept.
-REPLAYED_EVENTS = ("received", "archived", "validated", "accepted", "rejected", "duplicate", "superseded", "faulted")
+# The events intake writes for each file: replaying the archive writes them again, so a rebuild does
+# not carry them over (their one home is cpip/events.py).
+REPLAYED_EVENTS = INTAKE_EVENTS
 
 _ROLE = re.compile(r"^--\s*rebuild (keeps|remakes):\s*([a-z0-9_, ]+)", re.MULTILINE)
 _CREATE = re.compile(r"CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?([a-z_][a-z0-9_]*)", re.IGNORECASE)

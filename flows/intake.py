@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from prefect import flow
-
 from cpip.lock import writer_lock
-from cpip.tasks.common import read_reference, read_settings
+from cpip.orchestration import lazy_flow as flow
+from cpip.tasks.common import read_reference, read_settings, write_status_pages
 from cpip.tasks.delivery import publish_intake_artifact
-from cpip.tasks.intake import (archive_files, email_receipts, faulted_records, load_files, parse_files, prepare_checks,
-                              receipts_owed_email, scan_inbox,
-                              settle_files, unloaded_records, validate_files, write_receipts, write_status_pages)
+from cpip.tasks.intake import (archive_files, email_receipts, faulted_records, handle_files, prepare_checks,
+                              receipts_owed_email, scan_inbox, settle_files, unloaded_records, write_receipts)
 
 
 def _run_name() -> str:
@@ -48,9 +46,21 @@ def retry_faulted(home: str | None = None, files: list[int] | None = None) -> li
 def _handle(settings, reference, records, retrying: bool) -> tuple[list[dict], list]:
     """What every archived file goes through, taken now or retried: parse, validate, load, receipt;
     then the status pages and the receipts owed an email (both flows hold the writer lock here)."""
-    handled = parse_files(settings, records)
-    handled = validate_files(reference, handled)
-    handled = load_files(settings, reference, handled, retrying)
+    handled = handle_files(settings, reference, records, retrying)
     results = write_receipts(settings, handled)
     write_status_pages(settings, reference)
     return results, receipts_owed_email(settings)
+
+
+# Prefect is imported only when a flow is used as a Prefect flow (cpip.orchestration.lazy_flow):
+# `cpip intake` and `cpip retry` without a Prefect server call LAZY[name].fn, with no Prefect at
+# all; every other use of the module's flows (a deployment's entrypoint, `cpip serve`, tests)
+# gets the Prefect flow itself, made on first use.
+LAZY = {"intake": intake, "retry_faulted": retry_faulted}
+del intake, retry_faulted
+
+
+def __getattr__(name: str):
+    if name in LAZY:
+        return LAZY[name].prefect_flow()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,13 +10,13 @@ import logging
 
 from cpip import intake as steps
 from cpip.archive import Record
-from cpip.move import fault, take_files
+from cpip.faults import fault
+from cpip.move import take_files
 from cpip.inbox import Found, scan, settle
 from cpip.orchestration import step
 from cpip.receipts import write_receipt, write_rule_catalogue
 from cpip.reference import Reference
 from cpip.settings import Settings
-from cpip.tasks.common import write_status_pages  # noqa: F401  (a common step; flows/intake.py imports it from here)
 
 log = logging.getLogger("cpip.intake")
 
@@ -67,6 +67,15 @@ def load_files(settings: Settings, reference: Reference, handled: list[steps.Han
     """Load each file (and note the receipts owed an email); ``retrying``: files that faulted before,
     whose faulted rows are replaced."""
     return steps.load_files(settings, reference, handled, retrying=retrying, email_receipts=True)
+
+
+AS_TASKS = steps.Steps(parse_files, validate_files, load_files)
+
+
+def handle_files(settings: Settings, reference: Reference, records: list[Record],
+                 retrying: bool = False) -> list[steps.Handling]:
+    """Parse, validate and load (:func:`cpip.intake.handle_records`), each step a task."""
+    return steps.handle_records(settings, reference, records, retrying, steps=AS_TASKS)
 
 
 @step(name="faulted-records", retries=2, retry_delay_seconds=1)

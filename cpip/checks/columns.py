@@ -125,6 +125,12 @@ class _Runner:
             self.defs[name] = ctx.validation_definitions.add(gx.ValidationDefinition(name=f"{name}_vd", data=bd, suite=suite))
 
     def run(self, name: str, df, params: dict) -> list[tuple[dict, list[dict]]]:
+        """The suite's failures, each with the ``_rid`` of every row that fails it. A first pass
+        asks only whether each expectation holds (cheap); the rows are asked for only when one fails."""
+        res = self.defs[name].run(batch_parameters={"dataframe": df}, expectation_parameters=params,
+                                  result_format={"result_format": "BOOLEAN_ONLY"})
+        if all(r.success for r in res.results):
+            return []
         res = self.defs[name].run(
             batch_parameters={"dataframe": df},
             expectation_parameters=params,

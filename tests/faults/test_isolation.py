@@ -84,7 +84,7 @@ def faulty_world(home, monkeypatch):
 
     # Faults in our own code, each for one file only, at every step.
     from cpip import intake as steps
-    from cpip import readers, receipts
+    from cpip import load, readers, receipts
 
     def only_for(marker: str, real, where):
         def wrapper(*args, **kwargs):
@@ -96,10 +96,10 @@ def faulty_world(home, monkeypatch):
     monkeypatch.setattr(readers, "read_return", only_for("fault-read", readers.read_return, lambda name, data: name))
     monkeypatch.setattr(steps, "cross_check", only_for("CPC-SHETLAND", steps.cross_check,
                                                        lambda rf, *a: rf.cover_value("partner_code")))
-    monkeypatch.setattr(steps, "progress_warnings", only_for("CPC-WEST-LOTHIAN", steps.progress_warnings,
-                                                             lambda rf, *a: rf.cover_value("partner_code")))
-    monkeypatch.setattr(steps, "_insert_rows", only_for("CPC-SOUTH-AYRSHIRE", steps._insert_rows,
-                                                        lambda con, h: h.partner_code))
+    monkeypatch.setattr(load, "progress_warnings", only_for("CPC-WEST-LOTHIAN", load.progress_warnings,
+                                                            lambda rf, *a: rf.cover_value("partner_code")))
+    monkeypatch.setattr(load, "_data_rows", only_for("CPC-SOUTH-AYRSHIRE", load._data_rows,
+                                                     lambda rows, h: h.partner_code))
     monkeypatch.setattr(receipts, "render_receipt", only_for("fault-receipt", receipts.render_receipt,
                                                              lambda h, *a: h.record.name))
     real_columns = steps.run_column_rules

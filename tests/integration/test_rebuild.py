@@ -121,16 +121,16 @@ def test_a_rebuild_keeps_deliveries_lineage_and_sent_email_and_remakes_the_rest(
 
 
 def _fail_loading_the_second_file(monkeypatch):
-    from cpip import intake
+    from cpip import load
 
-    real = intake._load_one
+    real = load._write
 
-    def load_one(settings, ref, con, h):
-        if h.record.number == 2:
+    def write(con, batch):  # whether the run's files are written together or, after that fails, one by one
+        if 2 in batch.numbers():
             raise OSError("disk went away")
-        return real(settings, ref, con, h)
+        return real(con, batch)
 
-    monkeypatch.setattr(intake, "_load_one", load_one)
+    monkeypatch.setattr(load, "_write", write)
 
 
 def _fail_after_carrying_over(monkeypatch):

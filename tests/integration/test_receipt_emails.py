@@ -171,7 +171,7 @@ def test_receipts_are_not_emailed_when_switched_off_or_without_email(home, serve
 
 
 def test_a_retried_file_gets_its_new_receipt_by_email(home, server, monkeypatch):
-    from cpip import intake as steps
+    from cpip import load as steps
     from cpip.flows.intake import retry_faulted
 
     port, handler = server
@@ -179,7 +179,7 @@ def test_a_retried_file_gets_its_new_receipt_by_email(home, server, monkeypatch)
     home.drop_xlsx(home.sample("CELCIS"), name="celcis.xlsx")
     real = steps._decide
 
-    def broken(settings, ref, con, h):
+    def broken(settings, ref, known, h):
         raise RuntimeError("a bug in the system")
     monkeypatch.setattr(steps, "_decide", broken)
     home.intake()
