@@ -74,7 +74,7 @@ def _run_period_flow(name: str, period: str, home: Optional[Path]) -> dict:
     import importlib
 
     _logging()
-    flow = getattr(importlib.import_module(f"cpip.flows.{name}"), name)
+    flow = importlib.import_module(f"cpip.flows.{name}").LAZY[name]  # no Prefect unless it runs as a flow
     settings = _settings(home)
     return _run_flow(settings, flow, period=period, home=str(settings.home))
 

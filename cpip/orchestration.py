@@ -112,3 +112,24 @@ class _LazyFlow:
 def lazy_flow(**flow_kwargs: Any) -> Callable[[Callable], _LazyFlow]:
     """``@lazy_flow(name=...)``: as ``@prefect.flow(name=...)``, but Prefect is imported on first use."""
     return lambda fn: _LazyFlow(fn, flow_kwargs)
+
+
+def lazy_flows(namespace: dict, *names: str) -> Callable[[str], Any]:
+    """Make a flow module's ``@lazy_flow`` flows Prefect flows to every user, made on first use.
+
+    Called at the end of the module as ``__getattr__ = lazy_flows(globals(), "name", ...)``: the
+    flows move to the module's ``LAZY`` table, and ``from cpip.flows.x import name`` (a
+    deployment's entrypoint, ``cpip serve``, the tests) gets the Prefect flow itself. Only the
+    CLI's in-process runs read ``LAZY[name].fn``, so ``cpip intake`` or ``cpip cycle`` without a
+    Prefect server never imports Prefect (about a second of start-up).
+    """
+    lazy = {name: namespace.pop(name) for name in names}
+    namespace["LAZY"] = lazy
+    module = namespace["__name__"]
+
+    def __getattr__(name: str) -> Any:
+        if name in lazy:
+            return lazy[name].prefect_flow()
+        raise AttributeError(f"module {module!r} has no attribute {name!r}")
+
+    return __getattr__

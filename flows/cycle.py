@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from prefect import flow
-
 from cpip.lock import writer_lock
+from cpip.orchestration import lazy_flow as flow, lazy_flows
 from cpip.tasks.common import read_reference, read_settings, write_status_pages
 from cpip.tasks.cycle import (build_marts, check_period, choose_period, compose_briefing, record_briefing, render_forms,
                               write_json)
@@ -41,3 +40,7 @@ def cycle(period: str | None = None, home: str | None = None) -> dict:
     outputs = wait_for_decision(settings, outputs)
     outputs = deliver_briefing(settings, outputs)
     return publish_cycle_artifact(docs, outputs)
+
+
+# Prefect is imported only when the flow is used as one (cpip.orchestration.lazy_flows).
+__getattr__ = lazy_flows(globals(), "cycle")

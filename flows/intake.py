@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cpip.lock import writer_lock
-from cpip.orchestration import lazy_flow as flow
+from cpip.orchestration import lazy_flow as flow, lazy_flows
 from cpip.tasks.common import read_reference, read_settings, write_status_pages
 from cpip.tasks.delivery import publish_intake_artifact
 from cpip.tasks.intake import (archive_files, email_receipts, faulted_records, handle_files, prepare_checks,
@@ -52,15 +52,5 @@ def _handle(settings, reference, records, retrying: bool) -> tuple[list[dict], l
     return results, receipts_owed_email(settings)
 
 
-# Prefect is imported only when a flow is used as a Prefect flow (cpip.orchestration.lazy_flow):
-# `cpip intake` and `cpip retry` without a Prefect server call LAZY[name].fn, with no Prefect at
-# all; every other use of the module's flows (a deployment's entrypoint, `cpip serve`, tests)
-# gets the Prefect flow itself, made on first use.
-LAZY = {"intake": intake, "retry_faulted": retry_faulted}
-del intake, retry_faulted
-
-
-def __getattr__(name: str):
-    if name in LAZY:
-        return LAZY[name].prefect_flow()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# Prefect is imported only when a flow is used as one (cpip.orchestration.lazy_flows).
+__getattr__ = lazy_flows(globals(), "intake", "retry_faulted")

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from prefect import flow
-
 from cpip.lock import writer_lock
+from cpip.orchestration import lazy_flow as flow, lazy_flows
 from cpip.tasks.common import read_reference, read_settings
 from cpip.tasks.templates import choose_template_period, last_returns, write_templates
 
@@ -24,3 +23,7 @@ def templates(period: str | None = None, home: str | None = None) -> dict:
     with writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
         last = last_returns(settings, reference, quarter)
     return write_templates(settings, reference, quarter, last)
+
+
+# Prefect is imported only when the flow is used as one (cpip.orchestration.lazy_flows).
+__getattr__ = lazy_flows(globals(), "templates")

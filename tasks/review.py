@@ -15,9 +15,9 @@ slip in the form does not end the wait.
 
 from __future__ import annotations
 
+import functools
 from typing import Literal
 
-from prefect.input import RunInput
 from pydantic import Field
 
 from cpip import review
@@ -28,19 +28,26 @@ from cpip.review import APPROVE, FROM_CLI, RETURN  # noqa: F401  (the CLI reads 
 from cpip.settings import Settings
 
 
-class Decision(RunInput):
-    """The typed input form a waiting cycle run shows in the Prefect UI."""
+@functools.cache
+def decision_form() -> type:
+    """The typed input form a waiting cycle run shows in the Prefect UI (a Prefect ``RunInput``,
+    made on first use so that importing the cycle's tasks does not import Prefect)."""
+    from prefect.input import RunInput
 
-    approver: str = Field(title="Your name and role", description='For example "Jo Bloggs, Head of Programme Office".')
-    decision: Literal["Approve", "Return for changes"] = Field(
-        title="Decision", description="Approve: the briefing goes to the Minister's private office. "
-                                      "Return for changes: it stays a draft and nothing is sent.")
-    approval_code: str = Field(title="Approval code",
-                               description="The code on the line 'Approval code:' of the email that told the "
-                                           "reviewers of this draft.")
-    covering_note: str = Field("", title="Covering note (approve) or what must change (return)",
-                               description="Plain text or Markdown. A covering note opens page 1 as "
-                                           "'From the programme office'.")
+    class Decision(RunInput):
+        approver: str = Field(title="Your name and role",
+                              description='For example "Jo Bloggs, Head of Programme Office".')
+        decision: Literal[APPROVE, RETURN] = Field(  # type: ignore[valid-type]
+            title="Decision", description="Approve: the briefing goes to the Minister's private office. "
+                                          "Return for changes: it stays a draft and nothing is sent.")
+        approval_code: str = Field(title="Approval code",
+                                   description="The code on the line 'Approval code:' of the email that told the "
+                                               "reviewers of this draft.")
+        covering_note: str = Field("", title="Covering note (approve) or what must change (return)",
+                                   description="Plain text or Markdown. A covering note opens page 1 as "
+                                               "'From the programme office'.")
+
+    return Decision
 
 
 @step(name="plan-version", resumable=True)
@@ -79,7 +86,7 @@ def wait_for_decision(settings: Settings, outputs: dict) -> dict:
     from prefect.flow_runs import suspend_flow_run
 
     description = review.decision_request(outputs)
-    form = Decision.with_initial_data(description=description, decision=APPROVE)
+    form = decision_form().with_initial_data(description=description, decision=APPROVE)
     for attempt in range(1, review.MAX_WRONG_CODES + 1):
         given = suspend_flow_run(wait_for_input=form, timeout=settings.review.wait_days * 86400,
                                  key=f"decision-{outputs['period'].lower()}-v{outputs['version']}-{attempt}")
