@@ -60,10 +60,6 @@ _HEADLINES = {
 }
 
 
-
-
-PROGRAMME = "Child Protection Improvement Programme"
-
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")  # what may not be in a receipt's file name
 
 
@@ -115,7 +111,7 @@ def summary_of(h) -> tuple[str, str]:
     return headline, summary.replace("The table below says", "The list below says")
 
 
-def render_receipt(h, rules_page: Path | None, due_days: int, programme: str = PROGRAMME,
+def render_receipt(h, rules_page: Path | None, due_days: int, programme: str,
                    officer_folder: str = "") -> str:
     """The receipt page. ``rules_page`` None: for an email, where the rule ids are not links."""
     from cpip.model import FAULT_ISSUE
@@ -158,7 +154,7 @@ def plain_receipt(h) -> str:
             + "".join(f"<p>{escape(i.message)}</p>" for i in h.issues) + "</main></body></html>\n")
 
 
-def write_receipt(h, rules_page: Path, due_days: int, programme: str = PROGRAMME, officer_folder: str = "") -> None:
+def write_receipt(h, rules_page: Path, due_days: int, programme: str, officer_folder: str = "") -> None:
     """Write the receipt (HTML and JSON): the HTML rendered at load time when there is one."""
     write_atomically(Path(h.receipt_html), h.rendered or render_receipt(h, rules_page, due_days, programme, officer_folder))
     write_atomically(Path(h.receipt_json), json.dumps(h.to_json(), indent=2, ensure_ascii=False) + "\n")
@@ -171,11 +167,11 @@ def rule_families() -> list[tuple[str, list]]:
     return list(fams.items())
 
 
-def render_rule_catalogue(programme: str = PROGRAMME) -> str:
+def render_rule_catalogue(programme: str) -> str:
     return environment().get_template("rules.html.j2").render(families=rule_families(), programme=programme)
 
 
-def write_rule_catalogue(outbox: Path, programme: str = PROGRAMME) -> Path:
+def write_rule_catalogue(outbox: Path, programme: str) -> Path:
     path = outbox / "rules.html"
     text = render_rule_catalogue(programme)
     if not path.exists() or path.read_text(encoding="utf-8") != text:

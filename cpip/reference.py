@@ -144,6 +144,21 @@ def _read_csv(name: str, settings: Settings | None) -> tuple[list[dict[str, str]
     return rows, source
 
 
+def _keyed(rows: list[dict], table: str, key: str, noun: str, problems: list[str]):
+    """(CSV row number, id, row) for each row of a reference table keyed by ``key``; a blank
+    id is a problem (and the row is passed over), an id listed twice is one too."""
+    seen: set[str] = set()
+    for n, r in enumerate(rows, start=2):
+        rid = r[key]
+        if not rid:
+            problems.append(f"{table} row {n}: {key} is blank")
+            continue
+        if rid in seen:
+            problems.append(f"{table} row {n}: {noun} {rid} is listed twice")
+        seen.add(rid)
+        yield n, rid, r
+
+
 def load_reference(settings: Settings | None = None) -> Reference:
     raw = {}
     sources = {}
@@ -152,26 +167,14 @@ def load_reference(settings: Settings | None = None) -> Reference:
     problems: list[str] = []
 
     partners: dict[str, Partner] = {}
-    for n, r in enumerate(raw["partners"], start=2):
-        code = r["partner_code"]
-        if not code:
-            problems.append(f"partners row {n}: partner_code is blank")
-            continue
-        if code in partners:
-            problems.append(f"partners row {n}: partner {code} is listed twice")
+    for n, code, r in _keyed(raw["partners"], "partners", "partner_code", "partner", problems):
         flag = r["reports_indicators"].lower()
         if flag not in ("yes", "no"):
             problems.append(f"partners row {n}: reports_indicators must be yes or no, not {r['reports_indicators']!r}")
         partners[code] = Partner(code, r["name"], r.get("type", ""), flag == "yes", r["contact_email"])
 
     items: dict[str, Item] = {}
-    for n, r in enumerate(raw["register"], start=2):
-        iid = r["item_id"]
-        if not iid:
-            problems.append(f"register row {n}: item_id is blank")
-            continue
-        if iid in items:
-            problems.append(f"register row {n}: item {iid} is listed twice")
+    for n, iid, r in _keyed(raw["register"], "register", "item_id", "item", problems):
         if not r["kind"]:
             problems.append(f"register row {n}: item {iid} has no kind")
         if r["lead_partner"] not in partners:
@@ -212,13 +215,7 @@ def load_reference(settings: Settings | None = None) -> Reference:
             )
 
     indicators: dict[str, Indicator] = {}
-    for n, r in enumerate(raw["indicators"], start=2):
-        iid = r["indicator_id"]
-        if not iid:
-            problems.append(f"indicators row {n}: indicator_id is blank")
-            continue
-        if iid in indicators:
-            problems.append(f"indicators row {n}: indicator {iid} is listed twice")
+    for n, iid, r in _keyed(raw["indicators"], "indicators", "indicator_id", "indicator", problems):
         indicators[iid] = Indicator(iid, r["label"], r["unit"], r["part_of"] or None, n - 2)
     for ind in indicators.values():
         if ind.part_of and ind.part_of not in indicators:

@@ -106,6 +106,26 @@ def test_a_lead_that_differs_from_the_register_is_refused(tmp_path):
         load_reference(_write_ref(tmp_path, assignments=text))
 
 
+def test_blank_and_repeated_ids_in_each_reference_table_are_refused(tmp_path):
+    from cpip.reference import ReferenceDataError, load_reference
+
+    src = Path(__file__).resolve().parents[2] / "cpip" / "data" / "reference"
+    def plus(name: str, *rows: str) -> str:
+        text = (src / f"{name}.csv").read_text()
+        return text + "\n".join(rows) + "\n"
+    first = {n: (src / f"{n}.csv").read_text().splitlines()[1] for n in ("partners", "register", "indicators")}
+    settings = _write_ref(tmp_path, partners=plus("partners", first["partners"], "," + first["partners"].split(",", 1)[1]),
+                          register=plus("register", first["register"]),
+                          indicators=plus("indicators", first["indicators"], ",Nameless,children,"))
+    with pytest.raises(ReferenceDataError) as err:
+        load_reference(settings)
+    msg = str(err.value)
+    code, item, ind = (first[n].split(",")[0] for n in ("partners", "register", "indicators"))
+    assert f"partner {code} is listed twice" in msg and "partner_code is blank" in msg
+    assert f"item {item} is listed twice" in msg
+    assert f"indicator {ind} is listed twice" in msg and "indicator_id is blank" in msg
+
+
 # --- the one rule catalogue -----------------------------------------------------------------
 
 
@@ -145,7 +165,8 @@ def test_every_rule_is_raised_somewhere_in_the_code():
 def test_rule_catalogue_page_lists_every_rule():
     from cpip.receipts import render_rule_catalogue
 
-    page = render_rule_catalogue()
+    page = render_rule_catalogue("A Test Programme")
+    assert "A Test Programme" in page
     for r in RULES.values():
         assert f'id="{r.id}"' in page
 
