@@ -59,9 +59,16 @@ def plan_version(settings: Settings, period: Period, docs: Documents) -> Documen
 def record_version(settings: Settings, period: Period, docs: Documents, outputs: dict) -> dict:
     """Record version N and keep its files under versions/N/; the flow run that made it is kept
     with it, so ``cpip approve`` can resume that run if it waits for a decision."""
+    return review.record_version(settings, period, docs, outputs, flow_run_id=_deployment_run_id())
+
+
+def _deployment_run_id() -> str | None:
+    """The flow run's id when it is a deployment's (one ``cpip approve`` can resume), else None."""
+    if not in_deployment_run():
+        return None
     from prefect.runtime import flow_run
 
-    return review.record_version(settings, period, docs, outputs, flow_run_id=flow_run.id if in_deployment_run() else None)
+    return flow_run.id
 
 
 @step(name="tell-reviewers", resumable=True, retries=3, retry_delay_seconds=[5, 30, 120])
