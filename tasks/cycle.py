@@ -49,7 +49,3 @@ def record_briefing(settings: Settings, reference: Reference, period: Period, do
     """Record in the audit log that the briefing was written; return the paths of what was written."""
     return steps.briefing_outputs(settings, reference, period, docs, written, forms)
 
-
-@step(name="read-returns")
-def read_status(settings: Settings, reference: Reference, period: Period) -> dict:
-    return steps.status(settings, reference, period)
