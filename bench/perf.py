@@ -3,7 +3,7 @@
 Usage:  python bench/perf.py [--quarters 35] [--half 18] [--out bench/out/perf] [--no-serve]
 
 The history is 35 quarters x the 40 partners of the shipped reference data = 1,400 returns,
-made by the product's own sample generator (:mod:`cpip.samples`) as CSV: every partner's
+made by the product's own sample generator (:mod:`cpip.app.samples`) as CSV: every partner's
 return is a progress file, and each CPC's (the partners that report indicators) also an
 indicators file, so 1,400 returns are 2,450 files (counted and printed). Every figure is
 printed beside its target, as met or missed:
@@ -45,9 +45,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cpip import samples  # noqa: E402
-from cpip.periods import Period  # noqa: E402
-from cpip.reference import load_reference  # noqa: E402
+from cpip.app import samples  # noqa: E402
+from cpip.core.periods import Period  # noqa: E402
+from cpip.reference.tables import load_reference  # noqa: E402
 
 BIN = Path(sys.executable).parent
 CPIP = str(BIN / "cpip")

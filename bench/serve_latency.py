@@ -23,9 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cpip import samples  # noqa: E402
-from cpip.periods import Period  # noqa: E402
-from cpip.reference import load_reference  # noqa: E402
+from cpip.app import samples  # noqa: E402
+from cpip.core.periods import Period  # noqa: E402
+from cpip.reference.tables import load_reference  # noqa: E402
 
 BIN = Path(sys.executable).parent
 

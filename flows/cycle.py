@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from cpip.lock import writer_lock
-from cpip.orchestration import lazy_flow as flow, lazy_flows
+from cpip.core.lock import writer_lock
+from cpip.orchestration.steps import lazy_flow as flow, lazy_flows
 from cpip.tasks.common import read_reference, read_settings, write_status_pages
 from cpip.tasks.cycle import (build_marts, check_period, choose_period, compose_briefing, record_briefing, render_forms,
                               write_json)
@@ -42,5 +42,5 @@ def cycle(period: str | None = None, home: str | None = None) -> dict:
     return publish_cycle_artifact(docs, outputs)
 
 
-# Prefect is imported only when the flow is used as one (cpip.orchestration.lazy_flows).
+# Prefect is imported only when the flow is used as one (cpip.orchestration.steps.lazy_flows).
 __getattr__ = lazy_flows(globals(), "cycle")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from cpip.lock import writer_lock
-from cpip.orchestration import lazy_flow as flow, lazy_flows
+from cpip.core.lock import writer_lock
+from cpip.orchestration.steps import lazy_flow as flow, lazy_flows
 from cpip.tasks.common import read_reference, read_settings, write_status_pages
 from cpip.tasks.delivery import publish_intake_artifact
 from cpip.tasks.intake import (archive_files, email_receipts, faulted_records, handle_files, prepare_checks,
@@ -52,5 +52,5 @@ def _handle(settings, reference, records, retrying: bool) -> tuple[list[dict], l
     return results, receipts_owed_email(settings)
 
 
-# Prefect is imported only when a flow is used as one (cpip.orchestration.lazy_flows).
+# Prefect is imported only when a flow is used as one (cpip.orchestration.steps.lazy_flows).
 __getattr__ = lazy_flows(globals(), "intake", "retry_faulted")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from cpip.lock import writer_lock
-from cpip.orchestration import lazy_flow as flow, lazy_flows
+from cpip.core.lock import writer_lock
+from cpip.orchestration.steps import lazy_flow as flow, lazy_flows
 from cpip.tasks.common import read_reference, read_settings
 from cpip.tasks.delivery import choose_reminder_period, partners_to_remind, send_reminders
 
@@ -19,5 +19,5 @@ def reminders(kind: str = "before", period: str | None = None, home: str | None 
     return send_reminders(settings, reference, quarter, kind, partners)
 
 
-# Prefect is imported only when the flow is used as one (cpip.orchestration.lazy_flows).
+# Prefect is imported only when the flow is used as one (cpip.orchestration.steps.lazy_flows).
 __getattr__ = lazy_flows(globals(), "reminders")

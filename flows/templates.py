@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from cpip.lock import writer_lock
-from cpip.orchestration import lazy_flow as flow, lazy_flows
+from cpip.core.lock import writer_lock
+from cpip.orchestration.steps import lazy_flow as flow, lazy_flows
 from cpip.tasks.common import read_reference, read_settings
 from cpip.tasks.templates import choose_template_period, last_returns, write_templates
 
@@ -25,5 +25,5 @@ def templates(period: str | None = None, home: str | None = None) -> dict:
     return write_templates(settings, reference, quarter, last)
 
 
-# Prefect is imported only when the flow is used as one (cpip.orchestration.lazy_flows).
+# Prefect is imported only when the flow is used as one (cpip.orchestration.steps.lazy_flows).
 __getattr__ = lazy_flows(globals(), "templates")

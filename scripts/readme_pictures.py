@@ -64,12 +64,12 @@ def main() -> None:
 
 
 def _pictures(out: Path, tmp: Path, port: int, catch: _Catch) -> None:
-    from cpip import samples
+    from cpip.app import samples
     from cpip.flows.intake import intake
-    from cpip.home import init_home
-    from cpip.periods import Period
-    from cpip.reference import load_reference
-    from cpip.settings import load_settings
+    from cpip.app.home import init_home
+    from cpip.core.periods import Period
+    from cpip.reference.tables import load_reference
+    from cpip.core.settings import load_settings
 
     home = tmp / "home"
     home.mkdir()

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from cpip.orchestration import step
-from cpip.reference import Reference, load_reference
-from cpip.settings import Settings, load_settings
-from cpip.status_page import refresh_status_pages
+from cpip.orchestration.steps import step
+from cpip.reference.tables import Reference, load_reference
+from cpip.core.settings import Settings, load_settings
+from cpip.collection.status_page import refresh_status_pages
 
 
 @step(name="read-settings")
@@ -20,6 +20,6 @@ def read_reference(settings: Settings) -> Reference:
 
 @step(name="status-pages", retries=2, retry_delay_seconds=1)
 def write_status_pages(settings: Settings, reference: Reference) -> list[str]:
-    """outbox/status/P.html and P.csv for the periods being collected (:mod:`cpip.status_page`);
+    """outbox/status/P.html and P.csv for the periods being collected (:mod:`cpip.collection.status_page`);
     never fails the run that writes them."""
     return refresh_status_pages(settings, reference)

@@ -1,14 +1,14 @@
-"""Cycle tasks: each one step of :mod:`cpip.cycle` with one I/O boundary."""
+"""Cycle tasks: each one step of :mod:`cpip.briefing.cycle` with one I/O boundary."""
 
 from __future__ import annotations
 
-from cpip import cycle as steps
-from cpip.briefing import CycleData
-from cpip.orchestration import step
-from cpip.periods import Period
-from cpip.reference import Reference
-from cpip.schedules import cycle_period
-from cpip.settings import Settings
+from cpip.briefing import cycle as steps
+from cpip.briefing.compose import CycleData
+from cpip.orchestration.steps import step
+from cpip.core.periods import Period
+from cpip.reference.tables import Reference
+from cpip.collection.schedules import cycle_period
+from cpip.core.settings import Settings
 
 
 @step(name="choose-period", resumable=True)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from cpip import artifacts, delivery, review
-from cpip.cycle import Documents
-from cpip.orchestration import step
-from cpip.periods import Period
-from cpip.reference import Reference
-from cpip.schedules import reminder_period
-from cpip.settings import Settings
+from cpip.orchestration import artifacts
+from cpip.mail import delivery
+from cpip.review import decisions as review
+from cpip.briefing.cycle import Documents
+from cpip.orchestration.steps import step
+from cpip.core.periods import Period
+from cpip.reference.tables import Reference
+from cpip.collection.schedules import reminder_period
+from cpip.core.settings import Settings
 
 
 @step(name="choose-reminder-period")
@@ -31,9 +33,9 @@ def send_reminders(settings: Settings, reference: Reference, period: Period, kin
 @step(name="deliver-briefing", retries=3, retry_delay_seconds=[5, 30, 120])
 def deliver_briefing(settings: Settings, outputs: dict) -> dict:
     """Email the briefing to the private office (when [email] is set): an approved version, or
-    with ``[review] required = false`` the cycle's briefing; never a draft. See :func:`cpip.review.deliver`.
+    with ``[review] required = false`` the cycle's briefing; never a draft. See :func:`cpip.review.decisions.deliver`.
 
-    Each recipient gets a briefing once (:mod:`cpip.delivery`): a retry of this step, or the
+    Each recipient gets a briefing once (:mod:`cpip.mail.delivery`): a retry of this step, or the
     same approval reaching it twice (the Prefect form and ``cpip approve``), sends only to those
     who do not have it yet. ``emailed`` lists the recipients who now have it, ``emailed_before``
     those of them who already had it.

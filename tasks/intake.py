@@ -1,4 +1,4 @@
-"""Intake tasks: each one step of :mod:`cpip.intake` with one I/O boundary.
+"""Intake tasks: each one step of :mod:`cpip.intake.steps` with one I/O boundary.
 
 Retries only where I/O can flake (reading a shared inbox or archive); nothing that
 judges data is retried.
@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import logging
 
-from cpip import intake as steps
-from cpip.archive import Record
-from cpip.faults import fault
-from cpip.move import take_files
-from cpip.inbox import Found, scan, settle
-from cpip.orchestration import step
-from cpip.receipts import write_receipt, write_rule_catalogue
-from cpip.reference import Reference
-from cpip.settings import Settings
+from cpip.intake import steps
+from cpip.intake.archive import Record
+from cpip.core.faults import fault
+from cpip.intake.move import take_files
+from cpip.intake.inbox import Found, scan, settle
+from cpip.orchestration.steps import step
+from cpip.intake.receipts import write_receipt, write_rule_catalogue
+from cpip.reference.tables import Reference
+from cpip.core.settings import Settings
 
-log = logging.getLogger("cpip.intake")
+log = logging.getLogger("cpip.intake.steps")
 
 
 @step(name="scan-inbox", retries=2, retry_delay_seconds=1)
@@ -30,7 +30,7 @@ def scan_inbox(settings: Settings) -> list[Found]:
 def prepare_checks(found: list[Found]) -> int:
     """Load the Great Expectations suites while new files settle (only when there are files)."""
     if any(not f.is_symlink for f in found):
-        from cpip.checks.columns import runner
+        from cpip.intake.checks.columns import runner
 
         runner()
     return len(found)
@@ -74,7 +74,7 @@ AS_TASKS = steps.Steps(parse_files, validate_files, load_files)
 
 def handle_files(settings: Settings, reference: Reference, records: list[Record],
                  retrying: bool = False) -> list[steps.Handling]:
-    """Parse, validate and load (:func:`cpip.intake.handle_records`), each step a task."""
+    """Parse, validate and load (:func:`cpip.intake.steps.handle_records`), each step a task."""
     return steps.handle_records(settings, reference, records, retrying, steps=AS_TASKS)
 
 
@@ -111,9 +111,9 @@ def receipts_owed_email(settings: Settings) -> list[tuple[str, list[str], steps.
 @step(name="email-receipts")
 def email_receipts(settings: Settings, owed: list[tuple[str, list[str], steps.Handling]]) -> dict:
     """Email each receipt owed one, outside the writer lock. Never fails intake: what is not sent
-    now is sent by the next run, and nothing is sent twice (:mod:`cpip.receipt_mail`)."""
+    now is sent by the next run, and nothing is sent twice (:mod:`cpip.mail.receipts`)."""
     if not owed:
         return {"sent": 0, "sent_before": 0, "left": 0}
-    from cpip.receipt_mail import send_owed
+    from cpip.mail.receipts import send_owed
 
     return send_owed(settings, owed)

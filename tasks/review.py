@@ -1,4 +1,4 @@
-"""Review tasks (issue 12): each one step of :mod:`cpip.review`; and the wait for a decision.
+"""Review tasks (issue 12): each one step of :mod:`cpip.review.decisions`; and the wait for a decision.
 
 **Why the cycle run is suspended, not paused.** A reviewer has ``[review] wait_days`` (a week
 by default) to decide. A *paused* flow run keeps its process (a worker slot, or a ``cpip
@@ -6,7 +6,7 @@ serve`` child) alive all that time, and a restart of the worker or the machine i
 loses the wait. A *suspended* run gives its process up: Prefect keeps it as ``Suspended``
 with its input form, and when it is resumed a worker (or ``cpip serve``) starts it again
 from the top. Every step before the wait is therefore ``resumable`` (its result is kept for
-the run, see :mod:`cpip.orchestration`), so the resumed run reads the draft it made rather
+the run, see :mod:`cpip.orchestration.steps`), so the resumed run reads the draft it made rather
 than making another. The timeout is always given (Prefect's default for a pause is one
 hour). The decision itself is checked by :func:`take_decision` against the draft's approval
 code; a wrong code leaves the run waiting again (a new suspension, up to five), so a typing
@@ -20,12 +20,12 @@ from typing import Literal
 
 from pydantic import Field
 
-from cpip import review
-from cpip.cycle import Documents
-from cpip.orchestration import in_deployment_run, step
-from cpip.periods import Period
-from cpip.review import APPROVE, FROM_CLI, RETURN  # noqa: F401  (the CLI reads them from here)
-from cpip.settings import Settings
+from cpip.review import decisions as review
+from cpip.briefing.cycle import Documents
+from cpip.orchestration.steps import in_deployment_run, step
+from cpip.core.periods import Period
+from cpip.review.decisions import APPROVE, FROM_CLI, RETURN  # noqa: F401  (the CLI reads them from here)
+from cpip.core.settings import Settings
 
 
 @functools.cache
@@ -79,7 +79,7 @@ def tell_reviewers(settings: Settings, outputs: dict) -> dict:
 
 @step(name="take-decision", resumable=True)
 def take_decision(settings: Settings, outputs: dict, decision: dict, attempt: int) -> dict:
-    """Apply the decision typed in the Prefect form (:func:`cpip.review.take_decision`); ``attempt``
+    """Apply the decision typed in the Prefect form (:func:`cpip.review.decisions.take_decision`); ``attempt``
     tells apart the decisions of one run (a wrong code leaves it waiting again)."""
     return review.take_decision(settings, outputs, decision)
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from cpip import return_templates as templates
-from cpip.orchestration import step
-from cpip.periods import Period
-from cpip.reference import Reference
-from cpip.return_templates import LastReturn
-from cpip.schedules import template_period
-from cpip.settings import Settings
+from cpip.collection import templates
+from cpip.orchestration.steps import step
+from cpip.core.periods import Period
+from cpip.reference.tables import Reference
+from cpip.collection.templates import LastReturn
+from cpip.collection.schedules import template_period
+from cpip.core.settings import Settings
 
 
 @step(name="choose-template-period")

@@ -22,9 +22,9 @@ os.environ.pop("PREFECT_API_URL", None)
 os.environ.pop("CPIP_HOME", None)
 os.environ.pop("CPIP_NOW", None)
 
-from cpip.periods import Period  # noqa: E402
-from cpip.reference import load_reference  # noqa: E402
-from cpip import samples  # noqa: E402
+from cpip.core.periods import Period  # noqa: E402
+from cpip.reference.tables import load_reference  # noqa: E402
+from cpip.app import samples  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 Q3 = Period(2026, 3)
@@ -43,8 +43,8 @@ class Home:
         self.path = path
         self.mp = monkeypatch
         self.ref = ref
-        from cpip.home import init_home
-        from cpip.settings import load_settings
+        from cpip.app.home import init_home
+        from cpip.core.settings import load_settings
 
         path.mkdir(parents=True, exist_ok=True)
         (path / "cpip.toml").write_text("[intake]\nsettle_seconds = 0\n")

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from cpip import samples
-from cpip.periods import Period
-from cpip.reference import load_reference
-from cpip.schedules import cycle_crons, reminder_crons, templates_crons
+from cpip.app import samples
+from cpip.core.periods import Period
+from cpip.reference.tables import load_reference
+from cpip.collection.schedules import cycle_crons, reminder_crons, templates_crons
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

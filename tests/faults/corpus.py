@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from cpip import samples
-from cpip.periods import Period
+from cpip.app import samples
+from cpip.core.periods import Period
 
 Q3 = Period(2026, 3)
 P = "CELCIS"        # a national partner (progress only)

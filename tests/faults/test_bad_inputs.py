@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cpip.inbox import shown
+from cpip.intake.inbox import shown
 from tests.faults.corpus import CASES, HOSTILE_TEXT, SECRET
 
 
@@ -92,9 +92,9 @@ def test_every_taken_file_is_archived_byte_for_byte(corpus_run):
 
 
 def test_a_file_that_vanishes_mid_run_is_left_for_the_next_run(home):
-    from cpip.move import take_files
-    from cpip.inbox import scan
-    from cpip.settings import load_settings
+    from cpip.intake.move import take_files
+    from cpip.intake.inbox import scan
+    from cpip.core.settings import load_settings
 
     p = home.drop_progress_csv(home.sample("CELCIS"))
     settings = load_settings(home.path, {"CPIP_NOW": "2026-10-15T09:00"})

@@ -72,7 +72,7 @@ def test_an_intake_during_a_cycle_waits_for_it(home):
 def test_rebuild_from_the_archive_gives_the_same_briefing(home):
     from datetime import date
 
-    from cpip.periods import Period
+    from cpip.core.periods import Period
 
     q2 = Period(2026, 2)
     for n, code in enumerate(("CPC-FIFE", "CELCIS", "SG-CPIP")):

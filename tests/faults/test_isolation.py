@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from cpip.inbox import shown
-from cpip.model import FAULT_ISSUE
+from cpip.intake.inbox import shown
+from cpip.intake.model import FAULT_ISSUE
 from tests.conftest import NOW, cpip_cli
 
 VALID = ["CELCIS", "CPC-DUNDEE", "CPC-EDINBURGH", "CPC-ANGUS"]
@@ -46,7 +46,7 @@ def _chattr(flag: str, path: Path) -> bool:
 @pytest.fixture
 def faulty_world(home, monkeypatch):
     """Valid returns from four partners beside a dozen files that each fault in their own way."""
-    from cpip import samples
+    from cpip.app import samples
 
     for code in VALID:
         home.drop_xlsx(home.sample(code))
@@ -83,8 +83,10 @@ def faulty_world(home, monkeypatch):
     expect["cannot-delete.csv"] = ("accepted", set())
 
     # Faults in our own code, each for one file only, at every step.
-    from cpip import intake as steps
-    from cpip import load, readers, receipts
+    from cpip.intake import steps
+    from cpip.intake import load
+    from cpip.intake import readers
+    from cpip.intake import receipts
 
     def only_for(marker: str, real, where):
         def wrapper(*args, **kwargs):
@@ -191,9 +193,9 @@ def test_faulted_files_are_listed_and_retried_once_the_fault_is_fixed(faulty_wor
 def test_an_archive_read_error_is_the_systems_fault_not_the_partners(home):
     """The bytes cannot be read back from the archive: the file stays pending (no rejection),
     and the next run, once the archive is readable, takes it normally."""
-    from cpip.inbox import scan
-    from cpip.move import take_files
-    from cpip.settings import load_settings
+    from cpip.intake.inbox import scan
+    from cpip.intake.move import take_files
+    from cpip.core.settings import load_settings
 
     home.drop_progress_csv(home.sample("CELCIS"))
     settings = load_settings(home.path, {"CPIP_NOW": NOW})
@@ -211,13 +213,13 @@ def test_an_archive_read_error_is_the_systems_fault_not_the_partners(home):
 
 
 def test_a_file_saved_again_while_it_was_being_taken_is_not_deleted(home, monkeypatch):
-    from cpip import move
+    from cpip.intake import move
 
     ret = home.sample("CELCIS")
     p = home.drop_progress_csv(ret)
     first = p.read_bytes()
     ret.progress[0]["narrative"] = "The corrected narrative, saved again under the same name."
-    from cpip import samples
+    from cpip.app import samples
 
     second = samples.progress_csv_text(ret).encode()
     real = move._stream_into_archive
@@ -242,9 +244,9 @@ def test_a_file_saved_again_while_it_was_being_taken_is_not_deleted(home, monkey
 def test_a_multi_megabyte_file_is_streamed_not_held_in_memory(home):
     import tracemalloc
 
-    from cpip.inbox import scan
-    from cpip.move import take_files
-    from cpip.settings import load_settings
+    from cpip.intake.inbox import scan
+    from cpip.intake.move import take_files
+    from cpip.core.settings import load_settings
 
     big = home.inbox / "CELCIS" / "huge.csv"
     with open(big, "wb") as fh:
@@ -261,7 +263,7 @@ def test_a_multi_megabyte_file_is_streamed_not_held_in_memory(home):
 
 
 def test_new_archive_folders_are_made_durably(home, monkeypatch):
-    from cpip import archive
+    from cpip.intake import archive
 
     synced = []
     real = archive._fsync_dir
@@ -275,7 +277,7 @@ def test_new_archive_folders_are_made_durably(home, monkeypatch):
 
 
 def test_contract_late_for_c06_and_for_a_period_not_yet_ended(home):
-    from cpip import samples
+    from cpip.app import samples
 
     text = samples.progress_csv_text(home.sample("CELCIS"))
     rows = text.splitlines()
@@ -287,7 +289,7 @@ def test_contract_late_for_c06_and_for_a_period_not_yet_ended(home):
 
 
 def test_contract_a_csv_without_a_cover_column_is_f03_alone(home):
-    from cpip import samples
+    from cpip.app import samples
 
     text = samples.progress_csv_text(home.sample("CELCIS"))
     rows = list(csv.reader(io.StringIO(text)))

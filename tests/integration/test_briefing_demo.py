@@ -91,7 +91,7 @@ def _layout(out: Path, form: str):
     """Per table row (by element): the pages it is on; per table: body rows on each page; ids by page."""
     from weasyprint.formatting_structure import boxes
 
-    from cpip.render import render_document
+    from cpip.briefing.render import render_document
 
     html = (out / form / f"cpip-briefing-2026-Q3-{form}.html").read_text()
     doc = render_document(html, form, MARKING)

@@ -1,4 +1,4 @@
-"""Loading a run's files together (cpip/load.py) is the same as loading each in a run of its own.
+"""Loading a run's files together (cpip/intake/load.py) is the same as loading each in a run of its own.
 
 The files of one run are judged against a snapshot of the warehouse plus what the run's earlier
 files add (the overlay); these tests prove that a run of many files of the same partners, across
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from cpip import samples
+from cpip.app import samples
 from tests.conftest import Home, Q3
 
 NOW = "2027-01-20T09:00"  # 2026-Q2, Q3 and Q4 have all ended
@@ -146,7 +146,7 @@ def test_a_run_of_many_files_leaves_what_one_run_per_file_leaves(tmp_path, monke
 
 
 def test_when_the_bulk_insert_fails_the_files_are_loaded_one_by_one(tmp_path, monkeypatch, ref, caplog):
-    from cpip import load
+    from cpip.intake import load
 
     files = sorted(_files(ref, tmp_path / "made"), key=lambda f: (f[0], f[1]))
     normal = Home(tmp_path / "normal", monkeypatch, ref)
@@ -181,7 +181,7 @@ def test_a_fault_deciding_one_file_of_a_bulk_run_leaves_the_others_as_they_would
                                                                                   faulty):
     """A file that faults is loaded as faulted; the later files see it as faulted (not as data),
     exactly as when the same fault happens with each file in its own run."""
-    from cpip import load
+    from cpip.intake import load
 
     files = sorted(_files(ref, tmp_path / "made"), key=lambda f: (f[0], f[1]))
     real = load._decide

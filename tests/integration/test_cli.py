@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cpip import samples
-from cpip.periods import Period
+from cpip.app import samples
+from cpip.core.periods import Period
 from tests.conftest import NOW, cpip_cli
 
 
@@ -58,7 +58,7 @@ def test_system_failures_exit_non_zero_with_a_clear_message(tmp_path):
 
 
 def test_a_second_writer_waits_then_gives_up_clearly(tmp_path):
-    from cpip.lock import writer_lock
+    from cpip.core.lock import writer_lock
 
     home = tmp_path / "h"
     assert cpip_cli("init", "--home", str(home)).returncode == 0

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from cpip import samples
-from cpip.periods import Period
+from cpip.app import samples
+from cpip.core.periods import Period
 from tests.conftest import cpip_cli
 
 MINI = Path(__file__).resolve().parents[1] / "fixtures" / "mini"
@@ -332,7 +332,7 @@ def home_query(home, q, params=None):
 
 
 def test_a_covering_note_opens_page_one_escaped(world):
-    from cpip.render import render_html
+    from cpip.briefing.render import render_html
 
     _, paths = world
     b = json.loads(Path(paths["briefing_json"]).read_text())
@@ -352,11 +352,11 @@ def test_a_covering_note_opens_page_one_escaped(world):
 
 
 def test_compose_takes_the_covering_note_as_one_argument(world):
-    from cpip.briefing import gather
-    from cpip.cycle import compose, warehouse
-    from cpip.periods import Period
-    from cpip.reference import load_reference
-    from cpip.settings import load_settings
+    from cpip.briefing.compose import gather
+    from cpip.briefing.cycle import compose, warehouse
+    from cpip.core.periods import Period
+    from cpip.reference.tables import load_reference
+    from cpip.core.settings import load_settings
 
     home, _ = world
     settings = load_settings(home, {})

@@ -9,16 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from cpip.periods import UK, Period
+from cpip.core.periods import UK, Period
 from tests.conftest import NOW
 
 
 @pytest.fixture
 def drafted(home):
     """Documents of a 2026-Q3 cycle (a draft: the DRAFT line on every page) and the settings."""
-    from cpip import cycle, review
-    from cpip.reference import load_reference
-    from cpip.settings import load_settings
+    from cpip.briefing import cycle
+    from cpip.review import decisions as review
+    from cpip.reference.tables import load_reference
+    from cpip.core.settings import load_settings
 
     home.drop_xlsx(home.sample("CPC-MORAY"))
     home.drop_progress_csv(home.sample("SSSC"))
@@ -31,7 +32,7 @@ def drafted(home):
 
 
 def _same_as_one_by_one(settings, period, docs, got: dict) -> None:
-    from cpip import cycle
+    from cpip.briefing import cycle
 
     assert list(got) == ["restricted", "publication"]
     for form in cycle.FORMS:
@@ -49,7 +50,7 @@ def _same_as_one_by_one(settings, period, docs, got: dict) -> None:
 def test_both_forms_render_at_once_as_they_do_one_by_one(drafted, monkeypatch, start):
     import multiprocessing
 
-    from cpip import cycle
+    from cpip.briefing import cycle
 
     settings, period, docs = drafted
     if start == "fork":  # what a process without other threads gets (cpip cycle, cpip approve)
@@ -70,7 +71,7 @@ def test_the_worker_is_a_fork_only_of_a_process_without_other_threads():
     import subprocess
     import sys
 
-    probe = ("import threading, cpip.cycle as c; a = c._worker_context().get_start_method(); "
+    probe = ("import threading, cpip.briefing.cycle as c; a = c._worker_context().get_start_method(); "
              "t = threading.Thread(target=threading.Event().wait, daemon=True); t.start(); "
              "print(a, c._worker_context().get_start_method())")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
@@ -80,7 +81,7 @@ def test_the_worker_is_a_fork_only_of_a_process_without_other_threads():
 def test_a_form_that_fails_in_the_worker_fails_the_step(drafted):
     from dataclasses import replace
 
-    from cpip import cycle
+    from cpip.briefing import cycle
 
     settings, period, docs = drafted
     broken = replace(docs, publication={"period": str(period)})  # no figures: the publication form cannot be written
@@ -91,8 +92,8 @@ def test_a_form_that_fails_in_the_worker_fails_the_step(drafted):
 def test_record_briefing_writes_the_audit_line_and_lineage_together_or_not_at_all(drafted, home):
     from dataclasses import replace
 
-    from cpip import cycle
-    from cpip.reference import load_reference
+    from cpip.briefing import cycle
+    from cpip.reference.tables import load_reference
 
     settings, period, docs = drafted
     ref = load_reference(settings)
@@ -112,8 +113,8 @@ def test_record_briefing_writes_the_audit_line_and_lineage_together_or_not_at_al
 
 
 def test_which_period_a_run_is_for():
-    from cpip.cycle import CycleError
-    from cpip.schedules import cycle_period, reminder_period, template_period
+    from cpip.briefing.cycle import CycleError
+    from cpip.collection.schedules import cycle_period, reminder_period, template_period
 
     now = datetime(2026, 11, 10, 9, 0, tzinfo=UK)  # 2026-Q3 was due on 28 October
     assert cycle_period(None, now, 28) == "2026-Q3" and cycle_period("2025-Q4", now, 28) == "2025-Q4"

@@ -148,8 +148,8 @@ def test_without_email_settings_nothing_is_sent_but_copies_are_kept(home, smtp, 
 
 
 def test_an_unreachable_mail_server_fails_clearly_without_the_password(home, monkeypatch):
-    from cpip.delivery import DeliveryError, Outgoing, send
-    from cpip.settings import load_settings
+    from cpip.mail.delivery import DeliveryError, Outgoing, send
+    from cpip.core.settings import load_settings
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -224,7 +224,7 @@ BOTH = ["private-office@example.org", "deputy@example.org"]
 
 
 def test_after_a_refused_recipient_the_next_attempt_sends_only_to_that_recipient(home, flaky, monkeypatch):
-    from cpip.delivery import DeliveryError
+    from cpip.mail.delivery import DeliveryError
     from cpip.flows.cycle import cycle
 
     handler = Flaky(refuse_once={"deputy@example.org"})
@@ -254,7 +254,7 @@ def test_after_a_refused_recipient_the_next_attempt_sends_only_to_that_recipient
 
 def test_the_delivery_step_run_twice_for_one_briefing_sends_nothing_the_second_time(home, flaky, monkeypatch):
     from cpip.flows.cycle import cycle
-    from cpip.settings import load_settings
+    from cpip.core.settings import load_settings
     from cpip.tasks.delivery import deliver_briefing
 
     (home.path / "cpip.toml").write_text("[intake]\nsettle_seconds = 0\n[review]\nrequired = false\n")
@@ -297,7 +297,7 @@ def test_a_late_return_changes_the_figures_and_the_revised_briefing_is_delivered
 
 
 def test_reminders_cut_off_part_way_are_each_sent_once_when_retried(home, flaky, monkeypatch, ref):
-    from cpip.delivery import DeliveryError
+    from cpip.mail.delivery import DeliveryError
     from cpip.flows.reminders import reminders
 
     handler = Flaky(close_after=5)

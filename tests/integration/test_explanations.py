@@ -48,9 +48,9 @@ def _q3_with_every_query(home, explain: bool, fmt: str = "xlsx"):
 
 
 def _briefing(home, period=Q3):
-    from cpip.cycle import compose, read_marts
-    from cpip.reference import load_reference
-    from cpip.settings import load_settings
+    from cpip.briefing.cycle import compose, read_marts
+    from cpip.reference.tables import load_reference
+    from cpip.core.settings import load_settings
 
     settings = load_settings(home.path, {"CPIP_NOW": "2026-11-10T09:00"})
     return compose(settings, load_reference(settings), read_marts(settings, load_reference(settings), period))
@@ -141,8 +141,8 @@ def test_an_unexplained_p11_is_raised_again_next_quarter(home):
 
 
 def test_a_confirmation_counts_only_for_later_periods_and_survives_a_rebuild(home):
-    from cpip.home import rebuild_warehouse
-    from cpip.settings import load_settings
+    from cpip.app.home import rebuild_warehouse
+    from cpip.core.settings import load_settings
 
     _p11_only(home, Q3, date(2027, 3, 31), explanation="Agreed with the board.")
     # A resend for the same quarter without the explanation: the query is open again for that quarter.
@@ -190,7 +190,7 @@ def test_the_templates_carry_the_explanation_column_and_name_the_officers_folder
 
     import openpyxl
 
-    from cpip.return_templates import write_all
+    from cpip.collection.templates import write_all
 
     folder = "\\\\council-share\\cpip\\{partner_code}"
     written = write_all(ref, Q3, 28, tmp_path, folder, {})

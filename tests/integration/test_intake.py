@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cpip.samples import progress_csv_text
+from cpip.app.samples import progress_csv_text
 from tests.conftest import NOW, Q3, SHARED, libreoffice_convert, rules_of, soffice
 
 CPC = "CPC-DUNDEE"
@@ -324,9 +324,9 @@ def test_receipts_are_written_for_every_file_and_escape_partner_text(home):
 def test_a_crash_after_archiving_loses_nothing_and_takes_nothing_twice(home):
     """The archive step ran but the process died before loading (and, for one file, before
     removing it from the inbox): the next run finishes the job without taking anything twice."""
-    from cpip.move import take_files
-    from cpip.inbox import scan
-    from cpip.settings import load_settings
+    from cpip.intake.move import take_files
+    from cpip.intake.inbox import scan
+    from cpip.core.settings import load_settings
 
     a = home.drop_progress_csv(home.sample(NATIONAL))
     b = home.drop_xlsx(home.sample(CPC))
@@ -343,8 +343,8 @@ def test_a_crash_after_archiving_loses_nothing_and_takes_nothing_twice(home):
 
 
 def test_rebuild_from_the_archive_gives_the_same_warehouse(home):
-    from cpip.home import rebuild_warehouse
-    from cpip.settings import load_settings
+    from cpip.app.home import rebuild_warehouse
+    from cpip.core.settings import load_settings
 
     q2 = home.sample(CPC, period=Q3.previous(), signed_off=date(2026, 7, 2))
     home.drop_xlsx(q2)

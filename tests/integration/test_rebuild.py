@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from cpip import warehouse as wh
-from cpip.periods import iso
+from cpip.warehouse import db as wh
+from cpip.core.periods import iso
 from tests.conftest import NOW, Q3, cpip_cli
 
 CPC, NATIONAL = "CPC-FIFE", "SG-CPIP"
@@ -17,7 +17,7 @@ INTAKE_EVENTS = "event IN ('received', 'archived', 'validated', 'accepted', 'rej
 
 
 def _settings(home, now="2026-11-10T09:00"):
-    from cpip.settings import load_settings
+    from cpip.core.settings import load_settings
 
     return load_settings(home.path, {"CPIP_NOW": now})
 
@@ -25,8 +25,8 @@ def _settings(home, now="2026-11-10T09:00"):
 def _home_with_history(home) -> None:
     """Two quarters of intake (a warning, a rejection, a duplicate, a superseded file), a cycle's
     briefing and lineage, and a delivery of it by email."""
-    from cpip import cycle
-    from cpip.reference import load_reference
+    from cpip.briefing import cycle
+    from cpip.reference.tables import load_reference
 
     q2 = home.sample(CPC, period=Q3.previous(), signed_off=date(2026, 7, 2))
     home.drop_xlsx(q2)
@@ -121,7 +121,7 @@ def test_a_rebuild_keeps_deliveries_lineage_and_sent_email_and_remakes_the_rest(
 
 
 def _fail_loading_the_second_file(monkeypatch):
-    from cpip import load
+    from cpip.intake import load
 
     real = load._write
 
@@ -145,7 +145,7 @@ def _fail_after_carrying_over(monkeypatch):
 
 @pytest.mark.parametrize("fault", [_fail_loading_the_second_file, _fail_after_carrying_over])
 def test_a_rebuild_that_fails_part_way_leaves_the_old_warehouse_in_use(home, monkeypatch, fault):
-    from cpip.home import rebuild_warehouse
+    from cpip.app.home import rebuild_warehouse
 
     _home_with_history(home)
     before = _everything(home)

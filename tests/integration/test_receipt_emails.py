@@ -171,7 +171,7 @@ def test_receipts_are_not_emailed_when_switched_off_or_without_email(home, serve
 
 
 def test_a_retried_file_gets_its_new_receipt_by_email(home, server, monkeypatch):
-    from cpip import load as steps
+    from cpip.intake import load as steps
     from cpip.flows.intake import retry_faulted
 
     port, handler = server

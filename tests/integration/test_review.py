@@ -137,9 +137,9 @@ def test_a_wrong_or_missing_code_is_refused_and_recorded_and_reject_keeps_the_dr
 
 
 def test_five_wrong_codes_and_the_draft_takes_no_code_until_a_new_cycle(drafted):
-    from cpip import review
-    from cpip.periods import Period
-    from cpip.settings import load_settings
+    from cpip.review import decisions as review
+    from cpip.core.periods import Period
+    from cpip.core.settings import load_settings
 
     home, handler, _ = drafted
     code = _code(_to(handler, REVIEWERS[0])[0])
@@ -224,7 +224,7 @@ def test_a_file_accepted_after_the_draft_makes_it_stale(drafted):
 
 
 def _figures(b: dict) -> dict:
-    """The compared figures, flattened here independently of cpip.review."""
+    """The compared figures, flattened here independently of cpip.review.decisions."""
     out = {}
     for i in b["items"]:
         for f in ("status", "rag", "percent_complete", "movement"):

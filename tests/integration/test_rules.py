@@ -72,7 +72,7 @@ def test_f01_macro_enabled_workbook_named_xlsx(home, tmp_path):
 
 def test_f02_file_over_ten_megabytes(home):
     ret = home.sample(NATIONAL)
-    from cpip.samples import progress_csv_text
+    from cpip.app.samples import progress_csv_text
 
     text = progress_csv_text(ret)
     padding = "," * 0 + "\r\n" * 0
@@ -125,7 +125,7 @@ def test_f03_cpc_workbook_without_indicators_sheet_but_not_for_others(home):
 
 def test_f03_csv_missing_column(home):
     ret = home.sample(NATIONAL)
-    from cpip.samples import progress_csv_text
+    from cpip.app.samples import progress_csv_text
 
     lines = progress_csv_text(ret).splitlines()
     header = lines[0].split(",")
@@ -226,7 +226,7 @@ def test_c05_preparer_and_email(home, field, value):
 
 
 def test_c06_csv_rows_disagree_is_c06_alone(home):
-    from cpip.samples import progress_csv_text
+    from cpip.app.samples import progress_csv_text
 
     ret = home.sample(NATIONAL)
     ret.progress[0]["status"] = "Nonsense"  # would be P05, but C06 stands alone

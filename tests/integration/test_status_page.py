@@ -90,9 +90,9 @@ def test_the_status_page_has_no_accessibility_violations(collected):
 
 
 def test_it_is_rewritten_only_when_something_changed(collected):
-    from cpip.reference import load_reference
-    from cpip.settings import load_settings
-    from cpip.status_page import write_status_pages
+    from cpip.reference.tables import load_reference
+    from cpip.core.settings import load_settings
+    from cpip.collection.status_page import write_status_pages
 
     s = load_settings(collected.path, {"CPIP_NOW": "2026-11-02T09:30"})
     assert write_status_pages(s, load_reference(s)) == []  # nothing new since the intake wrote it
@@ -101,8 +101,8 @@ def test_it_is_rewritten_only_when_something_changed(collected):
 
 
 def test_periods_shown(ref):
-    from cpip.periods import UK, Period
-    from cpip.status_page import periods_to_show
+    from cpip.core.periods import UK, Period
+    from cpip.collection.status_page import periods_to_show
 
     at = lambda s: datetime.fromisoformat(s).replace(tzinfo=UK)  # noqa: E731
     assert periods_to_show(at("2026-10-15T09:00"), 28) == [Q3]

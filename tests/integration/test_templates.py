@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from cpip.periods import Period
+from cpip.core.periods import Period
 from tests.conftest import libreoffice_convert, soffice
 
 Q4 = Period(2026, 4)
@@ -74,7 +74,7 @@ def test_workbook_is_prefilled_locked_and_validated(made, ref):
 
 
 def test_text_that_looks_like_a_formula_is_written_as_text(tmp_path, ref):
-    from cpip.return_templates import LastReturn, workbook
+    from cpip.collection.templates import LastReturn, workbook
 
     last = LastReturn({"A-NEG-3": {"status": "=HYPERLINK(\"http://evil\")", "percent_complete": 5,
                                    "forecast_completion": None}})
@@ -169,7 +169,7 @@ def test_csv_templates_are_the_csv_the_reader_expects(made, ref):
     home, out, _ = made
     p = next(x for x in out["partners"] if x["partner_code"] == "CPC-GLASGOW")
     head = Path(p["progress_csv"]).read_text().splitlines()[0].split(",")
-    from cpip.model import PROGRESS_CSV_COVER, PROGRESS_COLUMNS
+    from cpip.intake.model import PROGRESS_CSV_COVER, PROGRESS_COLUMNS
 
     assert head == [*PROGRESS_CSV_COVER, *PROGRESS_COLUMNS]
     ind = Path(p["indicators_csv"]).read_text().splitlines()

@@ -6,8 +6,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from cpip import warehouse as wh
-from cpip.warehouse import MIGRATIONS, PREVIOUS_RELEASE_VERSION, SCHEMA_VERSION, Migration, WarehouseError
+from cpip.warehouse import db as wh
+from cpip.warehouse.db import MIGRATIONS, PREVIOUS_RELEASE_VERSION, SCHEMA_VERSION, Migration, WarehouseError
 
 PREVIOUS = [m for m in MIGRATIONS if m.version <= PREVIOUS_RELEASE_VERSION]
 

@@ -17,7 +17,7 @@ def test_a_retried_delivery_task_sends_once_and_never_holds_the_writer_lock_whil
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
     from cpip.flows.cycle import cycle
-    from cpip.lock import Busy, writer_lock
+    from cpip.core.lock import Busy, writer_lock
 
     refused = threading.Event()
 

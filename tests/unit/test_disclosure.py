@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cpip.disclosure import SUPPRESSED, publication, suppress_cells
+from cpip.briefing.disclosure import SUPPRESSED, publication, suppress_cells
 
 INDICATORS = ["A", "B", "C"]
 values = st.one_of(st.none(), st.integers(0, 6), st.integers(0, 2000))

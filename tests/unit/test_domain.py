@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from cpip.periods import UK, Period, is_late, parse_now
-from cpip.rules import RULES
-from cpip.settings import load_settings
-from cpip.values import canonical_number, cut, read_date, whole_number
+from cpip.core.periods import UK, Period, is_late, parse_now
+from cpip.reference.rules import RULES
+from cpip.core.settings import load_settings
+from cpip.core.values import canonical_number, cut, read_date, whole_number
 
 
 def test_periods():
@@ -72,7 +72,7 @@ def test_shipped_reference_is_consistent(ref):
 
 
 def _write_ref(tmp_path, **overrides):
-    src = Path(__file__).resolve().parents[2] / "cpip" / "data" / "reference"
+    src = Path(__file__).resolve().parents[2] / "cpip" / "reference" / "data" / "reference"
     folder = tmp_path / "reference"
     folder.mkdir(exist_ok=True)
     lines = ["[reference]"]
@@ -85,9 +85,9 @@ def _write_ref(tmp_path, **overrides):
 
 
 def test_contradictory_reference_data_is_refused_with_every_problem(tmp_path):
-    from cpip.reference import ReferenceDataError, load_reference
+    from cpip.reference.tables import ReferenceDataError, load_reference
 
-    src = Path(__file__).resolve().parents[2] / "cpip" / "data" / "reference"
+    src = Path(__file__).resolve().parents[2] / "cpip" / "reference" / "data" / "reference"
     assignments = (src / "assignments.csv").read_text()
     assignments += "A-SR-1,CELCIS,lead\nA-NOPE,CELCIS,contributor\nA-SR-2,NOBODY,contributor\n"
     settings = _write_ref(tmp_path, assignments=assignments)
@@ -98,18 +98,18 @@ def test_contradictory_reference_data_is_refused_with_every_problem(tmp_path):
 
 
 def test_a_lead_that_differs_from_the_register_is_refused(tmp_path):
-    from cpip.reference import ReferenceDataError, load_reference
+    from cpip.reference.tables import ReferenceDataError, load_reference
 
-    src = Path(__file__).resolve().parents[2] / "cpip" / "data" / "reference"
+    src = Path(__file__).resolve().parents[2] / "cpip" / "reference" / "data" / "reference"
     text = (src / "assignments.csv").read_text().replace("A-SR-1,SG-CPIP,lead", "A-SR-1,CELCIS,lead")
     with pytest.raises(ReferenceDataError, match="A-SR-1 is led by CELCIS but the register names SG-CPIP"):
         load_reference(_write_ref(tmp_path, assignments=text))
 
 
 def test_blank_and_repeated_ids_in_each_reference_table_are_refused(tmp_path):
-    from cpip.reference import ReferenceDataError, load_reference
+    from cpip.reference.tables import ReferenceDataError, load_reference
 
-    src = Path(__file__).resolve().parents[2] / "cpip" / "data" / "reference"
+    src = Path(__file__).resolve().parents[2] / "cpip" / "reference" / "data" / "reference"
     def plus(name: str, *rows: str) -> str:
         text = (src / f"{name}.csv").read_text()
         return text + "\n".join(rows) + "\n"
@@ -140,7 +140,7 @@ def test_rule_catalogue_has_every_rule_of_the_spec_once():
 
 
 def test_every_expectation_names_a_catalogued_rule_and_says_what_is_wrong():
-    from cpip.checks.columns import SUITES, load_suite
+    from cpip.intake.checks.columns import SUITES, load_suite
 
     seen = set()
     for name in SUITES:
@@ -163,7 +163,7 @@ def test_every_rule_is_raised_somewhere_in_the_code():
 
 
 def test_rule_catalogue_page_lists_every_rule():
-    from cpip.receipts import render_rule_catalogue
+    from cpip.intake.receipts import render_rule_catalogue
 
     page = render_rule_catalogue("A Test Programme")
     assert "A Test Programme" in page
@@ -172,13 +172,13 @@ def test_rule_catalogue_page_lists_every_rule():
 
 
 def test_the_committed_suites_are_what_the_vocabulary_generates():
-    """expectations/*.json are derived from cpip.vocabulary and cpip.values (as `uv lock --check`)."""
-    from cpip import suites
+    """expectations/*.json are derived from cpip.core.vocabulary and cpip.core.values (as `uv lock --check`)."""
+    from cpip.intake.checks import suites
 
     assert suites.stale() == [], "run `cpip expectations --write` and commit the result"
     progress = suites.suites()["progress"]["expectations"]
     status = next(e for e in progress if e["kwargs"]["column"] == "status")
-    from cpip.vocabulary import STATUSES, TEXT_LIMITS
+    from cpip.core.vocabulary import STATUSES, TEXT_LIMITS
 
     assert status["kwargs"]["value_set"] == [s.lower() for s in STATUSES]
     narrative = next(e for e in progress if e["kwargs"]["column"] == "narrative")
@@ -186,7 +186,7 @@ def test_the_committed_suites_are_what_the_vocabulary_generates():
 
 
 def test_a_stale_suite_is_found(tmp_path, monkeypatch):
-    from cpip import suites
+    from cpip.intake.checks import suites
 
     for name, suite in suites.suites().items():
         (tmp_path / f"{name}.json").write_text(suites.as_text(suite), encoding="utf-8")
@@ -199,9 +199,9 @@ def test_a_stale_suite_is_found(tmp_path, monkeypatch):
 
 
 def test_the_warehouse_reads_the_statuses_from_the_vocabulary(tmp_path):
-    from cpip import vocabulary
-    from cpip import warehouse as wh
-    from cpip.reference import load_reference
+    from cpip.core import vocabulary
+    from cpip.warehouse import db as wh
+    from cpip.reference.tables import load_reference
 
     con = wh.connect(tmp_path / "w.duckdb")
     wh.ensure_schema(con)

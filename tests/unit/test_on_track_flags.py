@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from cpip.briefing import on_track_flags, status_history
+from cpip.briefing.compose import on_track_flags, status_history
 
 Q = ("2026-Q1", "2026-Q2", "2026-Q3")
 

@@ -1,4 +1,4 @@
-"""No status name, RAG colour, colour value or text limit is written outside cpip/vocabulary.py.
+"""No status name, RAG colour, colour value or text limit is written outside cpip/core/vocabulary.py.
 
 Issue 11, "Done when": the vocabulary has one home. This test scans the product's own code and
 fails, naming the file, line and what was found, when one of those values is written again:
@@ -48,10 +48,10 @@ from pathlib import Path
 
 import pytest
 
-from cpip import vocabulary
+from cpip.core import vocabulary
 
 ROOT = Path(__file__).resolve().parents[2]
-HOME = Path("cpip/vocabulary.py")
+HOME = Path("cpip/core/vocabulary.py")
 PRODUCT_DIRS = ("cpip", "tasks", "flows", "sql", "templates", "expectations")
 GENERATED_JSON = ("expectations/",)  # derived from the vocabulary; test_domain checks they are current
 
@@ -247,31 +247,31 @@ def scan(root: Path) -> list[Finding]:
 
 def test_no_status_colour_or_limit_is_written_outside_the_vocabulary():
     found = scan(ROOT)
-    assert not found, "Written outside cpip/vocabulary.py (use its names instead):\n" + "\n".join(map(str, found))
+    assert not found, "Written outside cpip/core/vocabulary.py (use its names instead):\n" + "\n".join(map(str, found))
 
 
 def test_the_scanner_reads_the_product():
     """The scan covers every kind of product file (so a moved directory cannot empty it)."""
     rels = [p.relative_to(ROOT).as_posix() for p in product_files(ROOT)]
-    for expected in ("cpip/render.py", "cpip/checks/history.py", "tasks/cycle.py", "flows/cycle.py",
+    for expected in ("cpip/briefing/render.py", "cpip/intake/checks/history.py", "tasks/cycle.py", "flows/cycle.py",
                      "sql/marts/10_mart_item_status.sql", "templates/briefing.html.j2", "templates/base.html.j2"):
         assert expected in rels
-    assert "cpip/vocabulary.py" not in rels
+    assert "cpip/core/vocabulary.py" not in rels
 
 
 # --- the scanner catches what it must (each planted in a temporary copy of the product) ---------
 
 PLANTS = [
     # (file, text appended, what the finding says)
-    ("cpip/render.py", '\nX = item["status"] == "On track"\n', "status name 'On track'"),
-    ("cpip/render.py", '\nX = f"{n} items are Off track"\n', "status name 'Off track'"),
-    ("cpip/review.py", '\nX = {"No return": 0}\n', "status name 'No return'"),
-    ("cpip/figures.py", '\nX = "Amber"\n', "RAG colour 'Amber'"),
-    ("cpip/render.py", "\nX = f'<rect fill=\"#00703c\"/>'\n", "colour #00703c"),
-    ("cpip/checks/__init__.py", "\ndef f(v):\n    return len(v) > 2000\n", "text limit 2000 compared with len()"),
-    ("cpip/return_templates.py", "\nX = dict(max_length=300)\n", "text limit 300 as max_length="),
-    ("cpip/review.py", "\ndef f(v):\n    return v[:500]\n", "text limit 500 as a slice bound"),
-    ("cpip/rules.py", '\nX = "Milestone text is at most 300 characters."\n', "text limit 300"),
+    ("cpip/briefing/render.py", '\nX = item["status"] == "On track"\n', "status name 'On track'"),
+    ("cpip/briefing/render.py", '\nX = f"{n} items are Off track"\n', "status name 'Off track'"),
+    ("cpip/review/decisions.py", '\nX = {"No return": 0}\n', "status name 'No return'"),
+    ("cpip/briefing/figures.py", '\nX = "Amber"\n', "RAG colour 'Amber'"),
+    ("cpip/briefing/render.py", "\nX = f'<rect fill=\"#00703c\"/>'\n", "colour #00703c"),
+    ("cpip/intake/checks/__init__.py", "\ndef f(v):\n    return len(v) > 2000\n", "text limit 2000 compared with len()"),
+    ("cpip/collection/templates.py", "\nX = dict(max_length=300)\n", "text limit 300 as max_length="),
+    ("cpip/review/decisions.py", "\ndef f(v):\n    return v[:500]\n", "text limit 500 as a slice bound"),
+    ("cpip/reference/rules.py", '\nX = "Milestone text is at most 300 characters."\n', "text limit 300"),
     ("tasks/cycle.py", '\nX = "Complete"\n', "status name 'Complete'"),
     ("flows/cycle.py", '\nX = ("At risk",)\n', "status name 'At risk'"),
     ("sql/marts/10_mart_item_status.sql", "\nSELECT 1 WHERE 'Not started' = 'x';\n", "status name 'Not started'"),
@@ -284,8 +284,8 @@ PLANTS = [
     ("templates/briefing.html.j2", '\n<td class="Complete"></td>\n', "status name 'Complete' in the markup"),
     ("templates/briefing.html.j2", '\n{% if i.status == "At risk" %}x{% endif %}\n', "status name 'At risk'"),
     ("templates/base.html.j2", "\n<p>Write at most 1,000 characters.</p>\n", "text limit 1,000"),
-    ("cpip/data/planted.json", '{"statuses": ["On track"]}', "status name 'On track'"),
-    ("cpip/data/planted.json", '{"maxLength": 500}', "text limit 500"),
+    ("cpip/reference/data/planted.json", '{"statuses": ["On track"]}', "status name 'On track'"),
+    ("cpip/reference/data/planted.json", '{"maxLength": 500}', "text limit 500"),
 ]
 
 
@@ -315,10 +315,10 @@ def test_the_scanner_catches_a_planted_literal(copy_of_product, rel, planted, wh
 
 
 @pytest.mark.parametrize("rel, planted", [
-    ("cpip/render.py", '\ndef f():\n    """Items On track and At risk, drawn #1d70b8, at most 300 characters."""\n'),
-    ("cpip/render.py", "\n# an item On track, drawn in #1d70b8, at most 2000 characters\n"),
-    ("cpip/render.py", '\nX = "the items on track or complete"\n'),
-    ("cpip/render.py", "\nX = range(300)\nY = 2000 < 1\n"),
+    ("cpip/briefing/render.py", '\ndef f():\n    """Items On track and At risk, drawn #1d70b8, at most 300 characters."""\n'),
+    ("cpip/briefing/render.py", "\n# an item On track, drawn in #1d70b8, at most 2000 characters\n"),
+    ("cpip/briefing/render.py", '\nX = "the items on track or complete"\n'),
+    ("cpip/briefing/render.py", "\nX = range(300)\nY = 2000 < 1\n"),
     ("sql/marts/10_mart_item_status.sql", "\n-- 'On track' items, 'Red'\n/* 'Complete' */\nSELECT 300 AS n;\n"),
     ("templates/briefing.html.j2", "\n{# On track: #1d70b8 #}\n<p><strong>Complete:</strong> 40%</p>\n"),
     ("expectations/progress.json", ""),  # generated, and already holds every status: not scanned
@@ -346,12 +346,12 @@ def test_the_vocabulary_itself_holds_what_the_scanner_looks_for():
     assert vocabulary.COLOUR.blue in whats
 
 
-# --- I06's indicators come from one place: cpip.reference.STOCK_FLOW ---------------------------
+# --- I06's indicators come from one place: cpip.reference.tables.STOCK_FLOW ---------------------------
 
 
 def test_cpips_own_indicators_hold_the_stock_flow_that_i06_checks():
     """A renamed indicator in CPIP's indicators.csv fails here (at run time I06 would stop)."""
-    from cpip.reference import STOCK_FLOW, load_reference
+    from cpip.reference.tables import STOCK_FLOW, load_reference
 
     ref = load_reference()
     assert ref.stock_flow == STOCK_FLOW
@@ -364,17 +364,17 @@ def test_indicators_without_the_whole_stock_flow_work_unchanged_without_i06(tmp_
     import csv
     import logging
 
-    from cpip.checks.history import LastPeriod, indicator_warnings
-    from cpip.model import Part, ReturnFile
-    from cpip.reference import STOCK_FLOW, load_reference
-    from cpip.settings import load_settings
+    from cpip.intake.checks.history import LastPeriod, indicator_warnings
+    from cpip.intake.model import Part, ReturnFile
+    from cpip.reference.tables import STOCK_FLOW, load_reference
+    from cpip.core.settings import load_settings
 
-    shipped = (ROOT / "cpip/data/reference/indicators.csv").read_text(encoding="utf-8").splitlines()
+    shipped = (ROOT / "cpip/reference/data/reference/indicators.csv").read_text(encoding="utf-8").splitlines()
     renamed = [ln.replace(STOCK_FLOW.outflow + ",", "CHILDREN_DEREGISTERED,", 1) for ln in shipped]
     assert renamed != shipped
     (tmp_path / "indicators.csv").write_text("\n".join(renamed) + "\n", encoding="utf-8")
     (tmp_path / "cpip.toml").write_text('[reference]\nindicators = "indicators.csv"\n', encoding="utf-8")
-    with caplog.at_level(logging.WARNING, logger="cpip.reference"):
+    with caplog.at_level(logging.WARNING, logger="cpip.reference.tables"):
         ref = load_reference(load_settings(tmp_path, env={}))
     assert ref.stock_flow is None
     assert f"not {STOCK_FLOW.outflow}" in caplog.text and "I06" in caplog.text

@@ -1,4 +1,4 @@
-"""Settings: cpip.toml and CPIP_* variables, read once into frozen pydantic models (cpip/settings.py)."""
+"""Settings: cpip.toml and CPIP_* variables, read once into frozen pydantic models (cpip/core/settings.py)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import cloudpickle
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from cpip.periods import UK
-from cpip.settings import (DEFAULT_TOML, EmailSettings, IntakeSettings, SettingsError, _SECTIONS, commented_toml,
+from cpip.core.periods import UK
+from cpip.core.settings import (DEFAULT_TOML, EmailSettings, IntakeSettings, SettingsError, _SECTIONS, commented_toml,
                            load_settings)
 
 SPEC = next((p / "shared" / "spec" / "interfaces.md" for p in Path(__file__).resolve().parents

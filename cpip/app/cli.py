@@ -1,0 +1,360 @@
+"""The ``cpip`` command: a thin adapter over the flows and the domain.
+
+With ``--json`` a command prints exactly one JSON document on standard output; logs
+and messages go to standard error. Heavy libraries are imported only by the commands
+that need them, so ``cpip --help`` and an intake of an empty inbox start quickly.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Quarterly returns for the Child Protection Improvement Programme.")
+
+HomeOpt = typer.Option(None, "--home", help="The data home (default: $CPIP_HOME, else ./cpip-home).")
+JsonOpt = typer.Option(False, "--json", help="Print one JSON document on standard output.")
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.echo(f"cpip: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _settings(home: Optional[Path]):
+    from cpip.core.settings import SettingsError, load_settings
+
+    try:
+        return load_settings(home)
+    except SettingsError as exc:
+        _fail(str(exc))
+
+
+@contextmanager
+def _clear_failures():
+    """Known failures become one clear line on standard error and an exit status: 2 for settings,
+    reference data or arguments, 3 when another run holds the home's writer lock, 1 when the
+    warehouse cannot be used or changed (a failed rebuild, a warehouse from a newer release)."""
+    from cpip.briefing.cycle import CycleError
+    from cpip.mail.delivery import DeliveryError
+    from cpip.core.lock import Busy
+    from cpip.reference.tables import ReferenceDataError
+    from cpip.warehouse.db import WarehouseError
+
+    try:
+        yield
+    except (CycleError, ReferenceDataError) as exc:
+        _fail(str(exc))
+    except Busy as exc:
+        _fail(str(exc), 3)
+    except DeliveryError as exc:
+        _fail(f"everything was written, but email could not be sent: {exc} Run the command again to send what "
+              "was not sent (nothing is sent twice).", 1)
+    except WarehouseError as exc:
+        _fail(str(exc), 1)
+
+
+def _run_flow(settings, flow, **params):
+    """Run a flow: tracked on the Prefect server when PREFECT_API_URL names one, else in-process."""
+    with _clear_failures():
+        if settings.prefect_api_url:
+            return flow(**params)
+        return flow.fn(**params)
+
+
+def _run_period_flow(name: str, period: str, home: Optional[Path]) -> dict:
+    """Run the flow ``cpip.flows.<name>`` (a flow named like its module) for one period of the home."""
+    import importlib
+
+    _logging()
+    flow = importlib.import_module(f"cpip.flows.{name}").LAZY[name]  # no Prefect unless it runs as a flow
+    settings = _settings(home)
+    return _run_flow(settings, flow, period=period, home=str(settings.home))
+
+
+def _emit(out, as_json: bool, human: str) -> None:
+    """One JSON document on standard output with --json, else the human summary."""
+    typer.echo(json.dumps(out, indent=2, ensure_ascii=False) if as_json else human)
+
+
+def _logging() -> None:
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+def init(home: Optional[Path] = HomeOpt) -> None:
+    """Create the home: inbox folders for every partner, archive, outbox, warehouse and cpip.toml."""
+    from cpip.app.home import init_home
+
+    settings = _settings(home)
+    with _clear_failures():
+        made = init_home(settings)
+    typer.echo(f"Home ready at {settings.home} ({made} inbox folders).", err=True)
+
+
+@app.command()
+def intake(home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
+    """Take every settled file from the inbox once: archive, validate, load, write receipts."""
+    _logging()
+    settings = _settings(home)
+    results = _run_intake(settings)
+    if as_json:
+        typer.echo(json.dumps(results, indent=2, ensure_ascii=False))
+        return
+    if not results:
+        typer.echo("No new files in the inbox.")
+        return
+    for r in results:
+        n = len(r["issues"])
+        extra = f" ({n} issue{'s' if n != 1 else ''})" if n else ""
+        typer.echo(f"{r['outcome']:<24} {r['file']}{extra}\n{'':<24} receipt: {r['receipt']}")
+
+
+def _run_intake(settings) -> list[dict]:
+    from cpip.flows.intake import LAZY  # the flow, with no Prefect imported unless it runs as one
+
+    return _run_flow(settings, LAZY["intake"], home=str(settings.home))
+
+
+def _faulted(settings) -> list[dict]:
+    """The faulted files, read under the writer lock (another process may be writing the warehouse)."""
+    from cpip.intake.steps import faulted_files
+    from cpip.core.lock import writer_lock
+
+    with _clear_failures(), writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
+        return faulted_files(settings)
+
+
+@app.command()
+def retry(home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt,
+          list_only: bool = typer.Option(False, "--list", help="Only list the faulted files; change nothing."),
+          files: Optional[list[int]] = typer.Option(None, "--file", help="Retry only this file number (repeatable).")) -> None:
+    """List the files a fault in the system stopped us processing, and run them again once it is fixed."""
+    _logging()
+    settings = _settings(home)
+    faulted = _faulted(settings)
+    if list_only or not faulted:
+        lines = [f"{len(faulted)} faulted file{'s' if len(faulted) != 1 else ''}."]
+        lines += [f"  file {f['file_number']}: {f['file']} (received {f['received_at']}; faulted while {f['step']}: "
+                  f"{f['place']}; {f['attempts']} attempt{'s' if f['attempts'] != 1 else ''})" for f in faulted]
+        if faulted:
+            lines.append("Fix the fault (see the log lines that name these files), then run: cpip retry")
+        _emit({"faulted": faulted}, as_json, "\n".join(lines))
+        return
+    from cpip.flows.intake import LAZY
+
+    results = _run_flow(settings, LAZY["retry_faulted"], home=str(settings.home), files=files or None)
+    still = {f["file_number"] for f in _faulted(settings)}
+    human = [f"{r['outcome']:<24} {r['file']}\n{'':<24} receipt: {r['receipt']}" for r in results]
+    human.append(f"{len(still)} file{'s' if len(still) != 1 else ''} still faulted.")
+    _emit({"retried": results, "still_faulted": sorted(still)}, as_json, "\n".join(human))
+
+
+@app.command()
+def expectations(write: bool = typer.Option(False, "--write", help="Write the suites that are out of date.")) -> None:
+    """Check (or, with --write, regenerate) the Great Expectations suites in expectations/ against
+    the vocabulary and bounds they are generated from; exit 1 when a committed suite is stale."""
+    from cpip.intake.checks import suites
+
+    if write:
+        names = suites.write()
+        typer.echo(f"Wrote {', '.join(names)}." if names else "Every suite was already up to date.")
+        return
+    names = suites.stale()
+    if names:
+        _fail(f"out of date: {', '.join(f'expectations/{n}.json' for n in names)}; run `cpip expectations --write`.", 1)
+    typer.echo("Every suite in expectations/ is up to date.")
+
+
+@app.command()
+def cycle(period: str = typer.Option(..., "--period", help="The quarter to close, e.g. 2026-Q3."),
+          home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
+    """Close period P: build the marts and write the briefing in both forms (HTML and PDF)."""
+    out = _run_period_flow("cycle", period, home)
+    human = [f"Briefing for {period}, version {out.get('version')} ({out.get('state')}), written:",
+             f"  restricted:  {out['restricted']['pdf']}", f"               {out['restricted']['html']}",
+             f"  publication: {out['publication']['pdf']}", f"               {out['publication']['html']}",
+             f"  data:        {out['briefing_json']}"]
+    if out.get("state") == "draft":
+        human.append("It is a draft: nothing was sent to the private office. A reviewer approves it with\n"
+                     f"  cpip approve --period {period} --by \"NAME, ROLE\" [--note FILE] --code CODE")
+        if out.get("reviewers_emailed"):
+            human.append(f"The reviewers were emailed the approval code: {', '.join(out['reviewers_emailed'])}")
+        if out.get("approval_code"):
+            human.append(f"No reviewer email is set up ([email] / [review] reviewers), so here it is.\n"
+                         f"Approval code: {out['approval_code']}")
+    _emit(out, as_json, "\n".join(human))
+
+
+def _decision_code(code: Optional[str]) -> str:
+    """The approval code given, else asked for (on a terminal); empty when neither."""
+    if code is not None:
+        return code
+    if sys.stdin.isatty():
+        return typer.prompt("Approval code (from the email to the reviewers)", hide_input=True, default="",
+                            show_default=False)
+    return ""
+
+
+CodeOpt = typer.Option(None, "--code", help="The draft's approval code, from the email to the reviewers "
+                                            "(asked for when not given).")
+
+
+@app.command()
+def approve(period: str = typer.Option(..., "--period", help="The quarter whose latest draft to approve."),
+            by: str = typer.Option(..., "--by", help='Who approves it: "NAME, ROLE".'),
+            code: Optional[str] = CodeOpt,
+            note: Optional[Path] = typer.Option(None, "--note", help="A covering note (plain text or Markdown) that "
+                                                                     "opens page 1."),
+            home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
+    """Approve the latest draft of P: render the final forms, record it, deliver it once."""
+    _logging()
+    from cpip.review import decisions as review
+    from cpip.briefing.cycle import parse_period
+    from cpip.tasks.review import APPROVE, FROM_CLI
+
+    settings = _settings(home)
+    with _clear_failures():
+        quarter = parse_period(period)
+        text = review.read_note(note)
+        result = review.approve(settings, quarter, by, _decision_code(code), text)
+        run = result.pop("flow_run_id", None)
+        handed = review.resume_waiting_run(settings, run, {
+            "approver": result["approved_by"], "decision": APPROVE, "approval_code": FROM_CLI["approve"],
+            "covering_note": ""})
+        if handed:
+            finished = review.wait_for_run(settings, run)
+            result = {**result, "emailed": review.emailed(settings, result), "delivered_by": f"Prefect flow run {run}",
+                      "run_state": finished}
+        else:
+            result = review.deliver(settings, result)
+    human = [f"Version {result['version']} of the {period} briefing approved by {result['approved_by']} at "
+             f"{result['approved_at']}.",
+             f"  restricted:  {result['outputs']['restricted']['pdf']}",
+             f"  publication: {result['outputs']['publication']['pdf']}",
+             f"Delivered to: {', '.join(result.get('emailed') or []) or 'nobody ([email] briefing_to is not set)'}"]
+    if result.get("delivered_by"):
+        human.append(f"(The cycle run that was waiting for this decision delivered it: {result['delivered_by']}.)")
+    _emit(result, as_json, "\n".join(human))
+
+
+@app.command()
+def reject(period: str = typer.Option(..., "--period", help="The quarter whose latest draft to return."),
+           by: str = typer.Option(..., "--by", help="Who asks for changes."),
+           reason: str = typer.Option(..., "--reason", help="What must change."),
+           code: Optional[str] = CodeOpt,
+           home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
+    """Record that changes were asked for: the draft stays a draft and nothing is delivered."""
+    _logging()
+    from cpip.review import decisions as review
+    from cpip.briefing.cycle import parse_period
+    from cpip.tasks.review import FROM_CLI, RETURN
+
+    settings = _settings(home)
+    with _clear_failures():
+        quarter = parse_period(period)
+        result = review.reject(settings, quarter, by, _decision_code(code), reason)
+        run = result.pop("flow_run_id", None)
+        review.resume_waiting_run(settings, run, {"approver": result["returned_by"], "decision": RETURN,
+                                                  "approval_code": FROM_CLI["reject"], "covering_note": reason})
+    _emit(result, as_json, f"Version {result['version']} of the {period} briefing returned for changes by "
+                           f"{result['returned_by']}; it stays a draft and nothing was sent.")
+
+
+@app.command()
+def status(period: str = typer.Option(..., "--period", help="The quarter, e.g. 2026-Q3."),
+           home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
+    """Who has submitted for period P, who is late, who is missing."""
+    _logging()
+    from cpip.briefing.cycle import parse_period, status as read_status
+    from cpip.intake.steps import faulted_files
+    from cpip.core.lock import writer_lock
+    from cpip.reference.tables import load_reference
+    from cpip.review.decisions import history
+
+    settings = _settings(home)
+    with _clear_failures():
+        quarter = parse_period(period)
+        ref = load_reference(settings)
+        with writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
+            out = read_status(settings, ref, quarter)
+            versions = history(settings, quarter)
+            faulted = len(faulted_files(settings))
+    out["faulted_files"] = faulted  # beyond interfaces.md: files a fault stopped (all periods); see `cpip retry`
+    from cpip.collection.status_page import status_lines
+
+    lines = status_lines(out, ref, settings.now)  # names, states and UK times in words, as the status page
+    lines.append(f"Faulted files (kept, not yet processed; any period): {faulted}"
+                 + (" — run `cpip retry --list`" if faulted else ""))
+    out["briefing_versions"] = versions  # beyond interfaces.md: each version, state, approver
+    for v in out["briefing_versions"]:
+        who = f" by {v['approved_by']} ({v['approved_account']}) at {v['approved_at']}" if v["approved_by"] else ""
+        lines.append(f"Briefing version {v['version']}: {v['state']}{who}; made {v['made_at']}; files in {v['folder']}")
+        lines += [f"    {d['decision']} by {d['by']} ({d['account']}) at {d['at']}" for d in v["decisions"]]
+    _emit(out, as_json, "\n".join(lines))
+
+
+@app.command()
+def templates(period: str = typer.Option(..., "--period", help="The quarter the returns are for, e.g. 2026-Q4."),
+              home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
+    """Write each partner's pre-filled return workbook (and CSV template pair) for period P."""
+    out = _run_period_flow("templates", period, home)
+    _emit(out, as_json, f"Templates for {out['period']} for {len(out['partners'])} partners in {out['folder']}")
+
+
+@app.command()
+def rebuild(home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
+    """Rebuild the warehouse from the archive alone (the inbox is not touched)."""
+    _logging()
+    from cpip.app.home import rebuild_warehouse
+
+    settings = _settings(home)
+    with _clear_failures():
+        results = rebuild_warehouse(settings)
+    _emit({"files": len(results)}, as_json, f"Rebuilt the warehouse from {len(results)} archived files.")
+
+
+@app.command()
+def serve(home: Optional[Path] = HomeOpt,
+          polling: bool = typer.Option(False, "--polling", help="Watch the inbox by polling (network shares).")) -> None:
+    """Serve the flows on their schedules, and run intake as soon as a file lands (runs until stopped)."""
+    _logging()
+    import os
+
+    settings = _settings(home)
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from cpip.app.serve import serve_forever, start_local_server
+
+    server = start_local_server(settings)
+    try:
+        serve_forever(settings, polling=polling)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+@app.command()
+def demo(home: Optional[Path] = typer.Option(None, "--home", help="Where to build the demo home (default ./cpip-demo).")) -> None:
+    """Make a demonstration home with sample returns, run intake, and say where the results are."""
+    _logging()
+    from cpip.app.demo import build_demo
+
+    target = (home or Path("cpip-demo")).resolve()
+    summary = build_demo(target)
+    typer.echo(summary)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,287 @@
+"""What the quarterly briefing says, built only from the marts.
+
+:func:`gather` runs the mart queries for a period; :func:`briefing_json` turns them into
+``briefing.json`` exactly as interfaces.md defines it; :func:`annex_json` holds what the
+briefing prints besides figures (titles, partner names, narratives, risks, warnings)
+and the trend series, which are the national totals of every period held, computed by
+the same marts. The HTML and PDF are rendered only from these documents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from cpip.warehouse import db as wh
+from cpip.briefing.disclosure import suppress_cells
+from cpip.core.periods import Period, iso
+from cpip.reference.tables import Reference
+from cpip.core.vocabulary import NO_RETURN, ON_TRACK, STATUSES
+from cpip.core.text import day_in_words, days_in_words
+
+STATUS_ORDER = (*STATUSES, NO_RETURN)  # briefing.json's totals, in the order interfaces.md lists them
+MOVEMENTS = ("improved", "worsened", "unchanged", "new")
+
+# "Reported on track, but…": the limits of the three checks (see :func:`on_track_flags`).
+SLIP_DAYS = 90          # (c) a forecast moved more than this many days later since last quarter
+STALL_QUARTERS = 3      # (b) the same percent complete in this many consecutive quarters held
+
+
+def _rows(con, query: str, params: dict) -> list[dict]:
+    cur = con.execute(query, params)
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+@dataclass
+class CycleData:
+    period: Period
+    due_date: Any
+    items: list[dict]
+    contributors: list[dict]
+    totals: list[dict]
+    movement: list[dict]
+    returns: list[dict]
+    indicator_values: list[dict]
+    national: list[dict]
+    warnings: list[dict]
+    trends: list[dict]  # per period held: {"period", "national": {...}, "by_partner": {...}}
+    data_cutoff: datetime | None
+    files_used: int
+    sources: dict  # submission_id -> {sha256, file, folder, received_at}
+    history: list[dict] = field(default_factory=list)  # mart_item_history: every item in every quarter held
+    explained: list[dict] = field(default_factory=list)  # warnings the officer answered (returns.md §11)
+
+
+def gather(con, ref: Reference, period: Period, due_days: int) -> CycleData:
+    p = {"p": str(period)}
+    items = _rows(con, "SELECT * FROM mart_item_status($p)", p)
+    contributors = _rows(con, "SELECT * FROM mart_item_contributors($p)", p)
+    totals = _rows(con, "SELECT * FROM mart_status_totals($p)", p)
+    movement = _rows(con, "SELECT * FROM mart_movement_totals($p)", p)
+    returns = _rows(con, "SELECT * FROM mart_returns($p, $d)", {**p, "d": period.due_date(due_days)})
+    values = _rows(con, "SELECT * FROM mart_indicator_values($p)", p)
+    national = _rows(con, "SELECT * FROM mart_indicator_national($p)", p)
+    warnings = _rows(con, "SELECT * FROM mart_open_warnings($p)", p)
+    history = _rows(con, "SELECT period, item_id, status, percent_complete, forecast_completion, target_date, "
+                         "movement FROM mart_item_history($p)", p)
+    trends = _trends(_rows(con, "SELECT period, partner_code, indicator_id, value FROM mart_indicator_history($p)", p),
+                     _rows(con, "SELECT period, indicator_id, total, reporting_cpcs "
+                                "FROM mart_indicator_national_history($p)", p))
+    cutoff = con.execute(wh.sql("queries/data_cutoff")).fetchall()[0][0]
+    used = {r["source_submission"] for r in items if r["source_submission"]}
+    used |= {r["source_submission"] for r in contributors if r["source_submission"]}
+    used |= {r["source_submission"] for r in values}
+    used |= {w["submission_id"] for w in warnings}
+    sources = {}
+    if used:
+        for sid, sha, name, folder, received in con.execute(wh.sql("queries/submission_sources"),
+                                                            {"ids": sorted(used)}).fetchall():
+            sources[sid] = {"sha256": sha, "file": name, "folder": folder, "received_at": iso(received)}
+    return CycleData(period, period.due_date(due_days), items, contributors, totals, movement, returns, values,
+                     national, warnings, trends, cutoff, len(used), sources, history,
+                     explained=_rows(con, "SELECT * FROM mart_explained_warnings($p)", p))
+
+
+def _trends(values: list[dict], national: list[dict]) -> list[dict]:
+    """Per period (oldest first): the national totals, how many CPCs reported, and each CPC's values."""
+    by_period: dict[str, dict] = {}
+    for r in national:
+        t = by_period.setdefault(r["period"], {"period": r["period"], "national": {}, "reporting_cpcs": 0,
+                                              "by_partner": {}})
+        t["national"][r["indicator_id"]] = r["total"]
+        t["reporting_cpcs"] = int(r["reporting_cpcs"])
+    for r in values:
+        by_period[r["period"]]["by_partner"].setdefault(r["partner_code"], {})[r["indicator_id"]] = r["value"]
+    return [by_period[k] for k in sorted(by_period)]
+
+
+def lineage(data: CycleData) -> dict:
+    """Where each figure of briefing.json came from: figure path -> submission ids, and the files."""
+    figures: dict[str, list[int]] = {}
+    for r in data.items:
+        if r["source_submission"]:
+            figures[f"items.{r['item_id']}.status"] = [r["source_submission"]]
+    for c in data.contributors:
+        if c["source_submission"]:
+            figures[f"items.{c['item_id']}.contributors.{c['partner_code']}"] = [c["source_submission"]]
+    for v in data.indicator_values:
+        figures[f"indicators.by_partner.{v['partner_code']}.{v['indicator_id']}"] = [v["source_submission"]]
+        figures.setdefault(f"indicators.national.{v['indicator_id']}", []).append(v["source_submission"])
+    for w in data.warnings:
+        key = f"data_quality.by_rule.{w['rule']}"
+        if w["submission_id"] not in figures.setdefault(key, []):
+            figures[key].append(w["submission_id"])
+    return {"period": str(data.period), "figures": figures,
+            "submissions": {str(k): v for k, v in sorted(data.sources.items())}}
+
+
+def _by_partner(values: list[dict]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for r in values:
+        out.setdefault(r["partner_code"], {})[r["indicator_id"]] = r["value"]
+    return out
+
+
+def briefing_json(data: CycleData, generated_at: datetime) -> dict:
+    """``briefing.json``: exactly the schema of interfaces.md."""
+    contrib: dict[str, list] = {}
+    for c in data.contributors:
+        contrib.setdefault(c["item_id"], []).append({"partner_code": c["partner_code"], "status": c["status"]})
+    items = [{
+        "item_id": r["item_id"], "kind": r["kind"], "workstream": r["workstream"],
+        "status": r["status"], "rag": r["rag"], "percent_complete": r["percent_complete"],
+        "previous_status": r["previous_status"], "movement": r["movement"],
+        "lead_partner": r["lead_partner"], "contributors": contrib.get(r["item_id"], []),
+    } for r in data.items]
+    totals: dict[str, dict[str, int]] = {}
+    for t in data.totals:
+        totals.setdefault(t["kind"], {s: 0 for s in STATUS_ORDER})[t["status"]] = int(t["n"])
+    movement = {m: 0 for m in MOVEMENTS}
+    for m in data.movement:
+        movement[m["movement"]] = int(m["n"])
+    by_state: dict[str, list[str]] = {"accepted": [], "late": [], "missing": [], "rejected_only": []}
+    for r in data.returns:
+        by_state[r["state"]].append(r["partner_code"])
+    national = {r["indicator_id"]: (None if r["total"] is None else int(r["total"])) for r in data.national}
+    by_rule: dict[str, int] = {}
+    for w in data.warnings:
+        by_rule[w["rule"]] = by_rule.get(w["rule"], 0) + 1
+    return {
+        "period": str(data.period),
+        "generated_at": iso(generated_at),
+        "items": items,
+        "totals": totals,
+        "movement": movement,
+        "returns": {
+            "expected": len(data.returns),
+            "accepted": len(by_state["accepted"]) + len(by_state["late"]),
+            "late": sorted(by_state["late"]),
+            "missing": sorted(by_state["missing"]),
+            "rejected_only": sorted(by_state["rejected_only"]),
+        },
+        "indicators": {
+            "national": national,
+            "reporting_cpcs": int(data.national[0]["reporting_cpcs"]) if data.national else 0,
+            "by_partner": {p: v for p, v in sorted(_by_partner(data.indicator_values).items())},
+        },
+        "data_quality": {"open_warnings": len(data.warnings), "by_rule": dict(sorted(by_rule.items()))},
+    }
+
+
+def annex_json(data: CycleData, ref: Reference, run_id: str, generated_at: datetime, suppress_below: int,
+               due_days: int, programme: str = "", covering_note: str | None = None) -> dict:
+    """What the briefing prints besides briefing.json's figures, and the trend series (both forms).
+
+    ``covering_note`` is the programme office's note (plain text or simple Markdown) that opens
+    page 1 as "From the programme office" when the briefing was approved with one; always
+    rendered as text, never as HTML.
+    """
+    trends_public = []
+    for t in data.trends:
+        _, nat = suppress_cells(t["by_partner"], t["national"], suppress_below)
+        trends_public.append({"period": t["period"], "national": nat, "reporting_cpcs": t["reporting_cpcs"]})
+    return {
+        "programme": programme,
+        "period": str(data.period),
+        "covering_note": covering_note or None,
+        "due_date": data.due_date.isoformat(),
+        "run_id": run_id,
+        "generated_at": iso(generated_at),
+        "data_cutoff": iso(data.data_cutoff) if data.data_cutoff else None,
+        "files_used": data.files_used,
+        "provisional": generated_at.date() <= data.due_date,
+        "items": {r["item_id"]: {
+            "title": r["title"], "number": r["number"], "target_date": _d(r["target_date"]),
+            "narrative": r["narrative"], "risks": r["risks"], "milestone": r["milestone"],
+            "milestone_due": _d(r["milestone_due"]), "forecast_completion": _d(r["forecast_completion"]),
+            "confirmed": ref.items[r["item_id"]].confirmed if r["item_id"] in ref.items else True,
+        } for r in data.items},
+        "partners": {p.partner_code: {"name": p.name, "cpc": p.reports_indicators} for p in ref.partners.values()},
+        "indicators": {i.indicator_id: {"label": i.label, "unit": i.unit, "part_of": i.part_of}
+                       for i in ref.indicators.values()},
+        "indicator_notes": [{"partner_code": v["partner_code"], "indicator_id": v["indicator_id"], "note": v["note"]}
+                            for v in data.indicator_values if v["note"]],
+        "returns": [{"partner_code": r["partner_code"], "state": r["state"], "files": int(r["files"]),
+                     "first_accepted_at": iso(r["first_accepted_at"]) if r["first_accepted_at"] else None}
+                    for r in data.returns],
+        "warnings": [{k: w[k] for k in ("partner_code", "rule", "sheet", "row", "column", "value", "message")}
+                     for w in data.warnings],
+        # Partner text, printed only in the restricted form (templates/_explained_queries.html.j2).
+        "explained_warnings": [{k: w[k] for k in ("partner_code", "rule", "sheet", "row", "column", "value", "message",
+                                                  "explanation")} for w in data.explained],
+        "trends": [{"period": t["period"], "national": t["national"], "reporting_cpcs": t["reporting_cpcs"]}
+                   for t in data.trends],
+        "trends_publication": trends_public,
+        "suppress_below": suppress_below,
+        "due_days": due_days,
+        "status_history": status_history(data.history),
+        "on_track_flags": on_track_flags(data.history, str(data.period)),
+    }
+
+
+def status_history(history: list[dict]) -> dict[str, list[dict]]:
+    """Each item's status, percent complete, forecast and movement in every quarter held, oldest first."""
+    out: dict[str, list[dict]] = {}
+    for r in history:
+        out.setdefault(r["item_id"], []).append({
+            "period": r["period"], "status": r["status"], "percent_complete": r["percent_complete"],
+            "forecast_completion": _d(r["forecast_completion"]), "movement": r["movement"]})
+    return out
+
+
+def on_track_flags(history: list[dict], period: str) -> list[dict]:
+    """Items the lead reports On track this period although the figures say otherwise.
+
+    An On track item is flagged when (a) its forecast completion is later than its target date,
+    (b) its percent complete has not risen for two quarters running, that is the same value in
+    the last ``STALL_QUARTERS`` consecutive quarters held (this one included) while below 100, or
+    (c) its forecast completion moved more than ``SLIP_DAYS`` days later than the forecast of the
+    previous quarter. ``history`` holds rows of ``mart_item_history`` (every quarter held, oldest
+    first). Each flag lists its reasons with their evidence (dates as ISO text, percents).
+    """
+    by_item: dict[str, list[dict]] = {}
+    for r in history:
+        by_item.setdefault(r["item_id"], []).append(r)
+    previous = str(Period.parse(period).previous())
+    flags = []
+    for item_id, rows in by_item.items():
+        rows = sorted(rows, key=lambda r: r["period"])
+        now = rows[-1]
+        if now["period"] != period or now["status"] != ON_TRACK:
+            continue
+        reasons = []
+        target, forecast = now["target_date"], now["forecast_completion"]
+        if target and forecast and forecast > target:
+            reasons.append({"check": "forecast_after_target",
+                            "text": f"Forecast completion {day_in_words(forecast)} is {_days(forecast - target)} after "
+                                    f"the target date, {day_in_words(target)}.",
+                            "target_date": _d(target), "forecast_completion": _d(forecast)})
+        last = rows[-STALL_QUARTERS:]
+        pcts = [r["percent_complete"] for r in last]
+        if (len(last) == STALL_QUARTERS and None not in pcts and len(set(pcts)) == 1 and pcts[0] < 100):
+            reasons.append({"check": "percent_not_rising",
+                            "text": f"{pcts[0]}% complete in each of {', '.join(r['period'] for r in last)}: "
+                                    f"no progress for {STALL_QUARTERS - 1} quarters running.",
+                            "periods": [r["period"] for r in last], "percent_complete": pcts})
+        before = next((r for r in rows if r["period"] == previous), None)
+        if before and before["forecast_completion"] and forecast:
+            moved = (forecast - before["forecast_completion"]).days
+            if moved > SLIP_DAYS:
+                reasons.append({"check": "forecast_moved_later",
+                                "text": f"Forecast completion moved {_days(moved)} later since {previous}: "
+                                        f"from {day_in_words(before['forecast_completion'])} to {day_in_words(forecast)}.",
+                                "previous_forecast": _d(before["forecast_completion"]),
+                                "forecast_completion": _d(forecast), "days": moved})
+        if reasons:
+            flags.append({"item_id": item_id, "reasons": reasons})
+    return flags
+
+
+def _days(delta) -> str:
+    return days_in_words(delta if isinstance(delta, int) else delta.days)
+
+
+def _d(v) -> str | None:
+    return v.isoformat() if v is not None else None

@@ -1,0 +1,215 @@
+"""The quarterly cycle, step by step: marts -> briefing.json -> publication.json -> HTML and PDF.
+
+Each function is one step with one I/O boundary (``tasks/cycle.py`` wraps them as Prefect
+tasks and ``flows/cycle.py`` lists them). Also the returns picture for ``cpip status``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from cpip.briefing import figures
+from cpip.warehouse import db as wh
+from cpip.core.files import write_atomically
+from cpip.briefing.compose import CycleData, annex_json, briefing_json, gather, lineage
+from cpip.briefing.disclosure import publication
+from cpip.core.periods import Period, iso
+from cpip.reference.tables import Reference
+from cpip.core.settings import Settings
+
+
+class CycleError(Exception):
+    """The cycle cannot be run as asked; the message says why and what to do."""
+
+
+def parse_period(text: str) -> Period:
+    p = Period.parse(text)
+    if p is None:
+        raise CycleError(f"'{text}' is not a period; write it as YYYY-Qn, for example 2026-Q3.")
+    return p
+
+
+@contextmanager
+def warehouse(settings: Settings, ref: Reference):
+    """The home's warehouse for the cycle: its schema current and this run's reference data in it."""
+    if not settings.warehouse.exists():
+        raise CycleError(f"There is no warehouse at {settings.warehouse}: run `cpip init` and `cpip intake` first.")
+    with wh.session(settings.warehouse) as con:
+        wh.load_reference_tables(con, ref)
+        yield con
+
+
+def read_marts(settings: Settings, ref: Reference, period: Period) -> CycleData:
+    with warehouse(settings, ref) as con:
+        return gather(con, ref, period, settings.cycle.due_days)
+
+
+@dataclass
+class Documents:
+    run_id: str
+    briefing: dict
+    publication: dict
+    annex: dict
+    lineage: dict
+
+
+def compose(settings: Settings, ref: Reference, data: CycleData, run_id: str | None = None,
+            covering_note: str | None = None) -> Documents:
+    """The four documents of a run. ``covering_note`` (plain text or simple Markdown) is the
+    programme office's note given when the briefing is approved: it goes into ``annex.json``
+    and opens page 1 of both forms as "From the programme office"."""
+    run_id = run_id or f"cycle-{data.period}-{settings.now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    b = briefing_json(data, settings.now)
+    return Documents(run_id, b, publication(b, settings.briefing.suppress_below),
+                     annex_json(data, ref, run_id, settings.now, settings.briefing.suppress_below,
+                                settings.cycle.due_days, settings.briefing.programme, covering_note),
+                     {"run_id": run_id, **lineage(data)})
+
+
+def output_dir(settings: Settings, period: Period) -> Path:
+    return settings.outbox / "briefings" / str(period)
+
+
+def write_documents(settings: Settings, period: Period, docs: Documents) -> dict:
+    out = output_dir(settings, period)
+    paths = {"briefing_json": out / "briefing.json", "publication_json": out / "publication.json",
+             "annex_json": out / "annex.json", "lineage_json": out / "lineage.json"}
+    for key, doc in (("briefing_json", docs.briefing), ("publication_json", docs.publication),
+                     ("annex_json", docs.annex), ("lineage_json", docs.lineage)):
+        write_atomically(paths[key], (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode())
+    return {k: str(v) for k, v in paths.items()}
+
+
+FORMS = ("restricted", "publication")
+
+
+def render_forms(settings: Settings, period: Period, docs: Documents) -> dict[str, dict]:
+    """Write both forms, each as HTML and PDF with its figures as a spreadsheet and a CSV beside
+    them, at the same time on two cores: ``{"restricted": paths, "publication": paths}``.
+
+    WeasyPrint's layout is CPU-bound Python, so threads would only take turns: a worker process
+    writes the publication form, then the restricted form's figures, while this process writes
+    the restricted form's HTML and PDF (the longer document: so both finish at about the same
+    time). The worker is a fork of this process when it runs no other thread (``cpip cycle``,
+    ``cpip approve``: the copy starts at once, with WeasyPrint already imported); in a process
+    with threads (a Prefect flow run) it comes from a forkserver instead, as a forked copy of a
+    threaded process can deadlock. The cycle and an approval both write their forms here.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    import weasyprint  # noqa: F401  (imported once, before the fork: the worker has it too)
+
+    jobs = {form: form_job(settings, period, docs, form) for form in FORMS}
+    with ProcessPoolExecutor(max_workers=1, mp_context=_worker_context()) as pool:
+        publication = pool.submit(write_form, jobs["publication"])
+        restricted_figures = pool.submit(write_figures, jobs["restricted"])
+        restricted = write_document(jobs["restricted"])
+        return {"restricted": {**restricted, **restricted_figures.result()}, "publication": publication.result()}
+
+
+@dataclass(frozen=True)
+class FormJob:
+    """What writing one form needs, as plain values a worker process can be sent."""
+
+    out: Path
+    stem: str
+    doc: dict
+    annex: dict
+    form: str
+    marking: str
+    draft: bool
+
+    def path(self, suffix: str) -> Path:
+        return self.out / f"{self.stem}{suffix}"
+
+
+def form_job(settings: Settings, period: Period, docs: Documents, form: str) -> FormJob:
+    doc = docs.briefing if form == "restricted" else docs.publication
+    draft = (docs.annex.get("review") or {}).get("state") == "draft"  # the DRAFT line on every page (issue 12)
+    return FormJob(output_dir(settings, period) / form, f"cpip-briefing-{period}-{form}", doc, docs.annex, form,
+                   settings.briefing.marking, draft)
+
+
+def _worker_context():
+    import multiprocessing
+    import threading
+
+    if threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["cpip.briefing.cycle", "cpip.briefing.render", "weasyprint"])
+    return ctx
+
+
+def write_form(job: FormJob) -> dict:
+    """Write one form (restricted or publication) as HTML and PDF, with its figures as a
+    spreadsheet and a CSV beside them; the paths written."""
+    return {**write_document(job), **write_figures(job)}
+
+
+def write_document(job: FormJob) -> dict:
+    """One form as HTML and as a tagged PDF."""
+    from cpip.briefing.render import render_html, render_pdf
+
+    html_text = render_html(job.doc, job.annex, job.form, job.marking)
+    write_atomically(job.path(".html"), html_text.encode())
+    write_atomically(job.path(".pdf"), render_pdf(html_text, job.form, job.marking, draft=job.draft))
+    return {"html": str(job.path(".html")), "pdf": str(job.path(".pdf"))}
+
+
+def write_figures(job: FormJob) -> dict:
+    """One form's figures as a spreadsheet and a CSV."""
+    figures.write_xlsx(job.path("-figures.xlsx"), job.doc, job.annex, job.form)
+    write_atomically(job.path("-figures.csv"), figures.csv_text(job.doc, job.annex).encode("utf-8-sig"))
+    return {"figures_xlsx": str(job.path("-figures.xlsx")), "figures_csv": str(job.path("-figures.csv"))}
+
+
+def briefing_outputs(settings: Settings, ref: Reference, period: Period, docs: Documents, written: dict,
+                     forms: dict) -> dict:
+    """The cycle's outputs (the paths of the JSON documents, then of each form's files), recorded
+    in the audit log (:func:`record_briefing`)."""
+    outputs = {"period": str(period), **{k: written[k] for k in ("briefing_json", "publication_json", "annex_json",
+                                                                 "lineage_json")}, **{f: forms[f] for f in FORMS}}
+    record_briefing(settings, ref, period, docs, outputs)
+    return outputs
+
+
+def record_briefing(settings: Settings, ref: Reference, period: Period, docs: Documents, written: dict) -> None:
+    """The audit log: a briefing was written, from which files (and the lineage of its figures)."""
+    pairs = [(fig, sid) for fig, sids in docs.lineage["figures"].items() for sid in sids]
+    with warehouse(settings, ref) as con, wh.transaction(con):
+        con.execute(wh.sql("load/insert_audit"), {
+            "at": [iso(settings.now)], "event": ["briefing written"], "sha256": None, "submission_id": None,
+            "detail": [json.dumps({"period": str(period), "run_id": docs.run_id, "outputs": written})]})
+        if pairs:
+            con.execute(wh.sql("load/insert_lineage"), {"run_id": docs.run_id, "period": str(period),
+                                                        "figure": [p[0] for p in pairs],
+                                                        "submission_id": [p[1] for p in pairs]})
+
+
+def status(settings: Settings, ref: Reference, period: Period) -> dict:
+    """The returns picture for ``cpip status --json``."""
+    with warehouse(settings, ref) as con:
+        return returns_picture(con, settings, period)
+
+
+def returns_picture(con, settings: Settings, period: Period) -> dict:
+    """:func:`status` on an open warehouse that holds this run's reference data."""
+    cur = con.execute("SELECT * FROM mart_returns($p, $d)",
+                      {"p": str(period), "d": period.due_date(settings.cycle.due_days)})
+    cols = [d[0] for d in cur.description]
+    rows = [dict(zip(cols, r)) for r in cur.fetchall()]
+    return {"period": str(period), "due_date": period.due_date(settings.cycle.due_days).isoformat(),
+            "partners": [{"partner_code": r["partner_code"], "state": r["state"],
+                          "first_accepted_at": iso(r["first_accepted_at"]) if r["first_accepted_at"] else None,
+                          "files": int(r["files"])} for r in rows]}
+
+
+def not_submitted(status_doc: dict) -> list[str]:
+    """The partners from whom no file for the period has arrived at all (state ``missing``): the one
+    list the reminders flow and the status page use."""
+    return [p["partner_code"] for p in status_doc["partners"] if p["state"] == "missing"]

@@ -1,0 +1,179 @@
+"""Receipts for officers (HTML + JSON) and the rule catalogue page, rendered with Jinja2.
+
+Autoescape is on for every template: whatever a partner wrote appears as text.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from cpip.core.files import write_atomically
+from cpip.core.periods import Period, UK
+from cpip.reference.rules import RULES
+from cpip.core.text import day_in_words, time_in_words, without_controls
+
+
+
+
+def _printable(value):
+    """Every value printed drops control characters (a partner's text may hold any byte).
+    Markup the system made itself (charts, marked ``|safe``) is left as it is."""
+    from markupsafe import Markup
+
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return without_controls(value)
+    return value
+
+
+@lru_cache(maxsize=1)
+def environment():
+    import jinja2
+
+    from cpip.core.vocabulary import COLOUR
+
+    env = jinja2.Environment(
+        finalize=_printable,
+        loader=jinja2.FileSystemLoader(str(resources.files("cpip.templates"))),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["colour"] = COLOUR  # every template draws with cpip.core.vocabulary's colours: {{ colour.blue }}
+    return env
+
+
+_HEADLINES = {
+    "accepted": ("ok", "Accepted", "Your return has been accepted and will be used in the quarterly briefing. Thank you."),
+    "accepted_with_warnings": ("warn", "Accepted, with queries",
+                               "Your return has been accepted and will be used in the quarterly briefing. "
+                               "Please look at the queries below."),
+    "rejected": ("bad", "Not accepted: please fix and resend", ""),
+    "duplicate": ("info", "Already received",
+                  "This file is identical to one we have already received, so nothing has changed. "
+                  "If you meant to send a correction, check you saved your changes before sending."),
+}
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")  # what may not be in a receipt's file name
+
+
+def receipt_paths(outbox: Path, record) -> tuple[str, str]:
+    """Where a file's receipt is written (HTML, JSON): under its folder, named by its number and name."""
+    folder = _UNSAFE.sub("_", record.folder)[:80] or "_inbox"
+    stem = _UNSAFE.sub("_", record.name)[:120].strip("._") or "file"
+    base = str(outbox / "receipts" / folder / f"{record.number:08d}-{stem}")
+    return base + ".html", base + ".json"
+
+
+def drop_folder(h, officer_folder: str = "") -> str:
+    """Where the file was dropped, in the words its officers see (``[intake] officer_folder``);
+    ``inbox/`` for a file dropped directly into the inbox."""
+    from cpip.core.settings import officer_folder as folder_words
+
+    return folder_words(officer_folder, h.record.folder) if h.record.folder else "inbox/"
+
+
+def _summary(h) -> tuple[str, str, str, str]:
+    """(tone, headline, summary, table caption) of a file's receipt."""
+    from cpip.intake.model import FAULT_ISSUE
+
+    tone, headline, summary = _HEADLINES[h.outcome]
+    errors = [i for i in h.issues if i.severity == "error"]
+    if h.issues == [FAULT_ISSUE]:
+        tone, headline, summary = "info", "Kept safely, not processed yet", FAULT_ISSUE.message
+    elif h.outcome == "rejected":
+        summary = (f"We found {len(errors)} problem{'s' if len(errors) != 1 else ''} in this file, so none of it "
+                   "has been used. The table below says where each one is and what to do.")
+    n = len(h.issues)
+    explained = sum(1 for i in h.issues if i.explained)
+    if h.outcome == "rejected":
+        caption = f"{n} problem{'s' if n != 1 else ''} in this file"
+    else:
+        caption = f"{n} quer{'ies' if n != 1 else 'y'} about this file"
+        if explained:
+            caption += f": {explained} answered by your explanation, {n - explained} open"
+        if h.outcome == "accepted_with_warnings" and explained == n:
+            summary = ("Your return has been accepted and will be used in the quarterly briefing. It raised "
+                       f"{_queries(n)}, and you have answered {'it' if n == 1 else 'every one'}: "
+                       f"{'your explanation is' if n == 1 else 'your explanations are'} shown below.")
+    return tone, headline, summary, caption
+
+
+def summary_of(h) -> tuple[str, str]:
+    """The receipt's headline and summary, as the email's text opens."""
+    _, headline, summary, _ = _summary(h)
+    return headline, summary.replace("The table below says", "The list below says")
+
+
+def render_receipt(h, rules_page: Path | None, due_days: int, programme: str,
+                   officer_folder: str = "") -> str:
+    """The receipt page. ``rules_page`` None: for an email, where the rule ids are not links."""
+    from cpip.intake.model import FAULT_ISSUE
+
+    tone, headline, summary, caption = _summary(h)
+    faulted = h.issues == [FAULT_ISSUE]
+    n, explained = len(h.issues), sum(1 for i in h.issues if i.explained)
+    period = Period.parse(h.period)
+    due = day_in_words(period.due_date(due_days)) if period else ""
+    rec = h.record
+    received = rec.received.astimezone(UK)
+    return _receipt_template().render(
+        name=rec.name, folder=drop_folder(h, officer_folder), open_queries=n - explained,
+        received=f"{time_in_words(received)} (UK time)", partner=h.partner_code, period=h.period,
+        late=h.late, due=due, number=rec.number, sha256=rec.sha256, outcome=h.outcome, tone=tone,
+        headline=headline, summary=summary, caption=caption,
+        issues=[] if faulted else [{**i.to_json(), "explanation": i.explanation} for i in h.issues],
+        rules_href=os.path.relpath(rules_page, Path(h.receipt_html).parent) if rules_page else None,
+        programme=programme,
+    )
+
+
+@lru_cache(maxsize=1)
+def _receipt_template():
+    """The receipt template, compiled once per process."""
+    return environment().get_template("receipt.html.j2")
+
+
+def _queries(n: int) -> str:
+    return "one query" if n == 1 else f"{n} queries"
+
+
+def plain_receipt(h) -> str:
+    """A receipt that needs no template: for a file whose fault broke the receipt template itself."""
+    from markupsafe import escape
+
+    return (f"<!DOCTYPE html><html lang=\"en-GB\"><head><meta charset=\"utf-8\"><title>Receipt</title></head>"
+            f"<body><main><h1>Receipt for your return</h1><p>File: {escape(h.record.name)}</p>"
+            f"<p>Receipt number: {h.record.number}</p>"
+            + "".join(f"<p>{escape(i.message)}</p>" for i in h.issues) + "</main></body></html>\n")
+
+
+def write_receipt(h, rules_page: Path, due_days: int, programme: str, officer_folder: str = "") -> None:
+    """Write the receipt (HTML and JSON): the HTML rendered at load time when there is one."""
+    write_atomically(Path(h.receipt_html), h.rendered or render_receipt(h, rules_page, due_days, programme, officer_folder))
+    write_atomically(Path(h.receipt_json), json.dumps(h.to_json(), indent=2, ensure_ascii=False) + "\n")
+
+
+def rule_families() -> list[tuple[str, list]]:
+    fams: dict[str, list] = {}
+    for r in RULES.values():
+        fams.setdefault(r.family, []).append(r)
+    return list(fams.items())
+
+
+def render_rule_catalogue(programme: str) -> str:
+    return environment().get_template("rules.html.j2").render(families=rule_families(), programme=programme)
+
+
+def write_rule_catalogue(outbox: Path, programme: str) -> Path:
+    path = outbox / "rules.html"
+    text = render_rule_catalogue(programme)
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        write_atomically(path, text)
+    return path

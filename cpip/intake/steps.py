@@ -1,0 +1,298 @@
+"""Intake, step by step: archive records -> read -> check -> load (:mod:`cpip.intake.load`) -> receipt.
+
+Each function is one step with one I/O boundary; ``tasks/intake.py`` wraps them as
+Prefect tasks and ``flows/intake.py`` lists them in order; :func:`handle_records` is the
+sequence read -> check -> load that both the intake flow and ``cpip rebuild`` run. They can
+be called (and are tested) without Prefect. The archive move is :mod:`cpip.intake.move`.
+
+Each step returns new values: a :class:`Handling` is frozen, and a step that adds to it
+returns a new one (``dataclasses.replace``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable
+
+from cpip.intake.archive import Archive, Record
+from cpip.intake.checks import Checked, FileContext, Plan, cross_check, plan
+from cpip.intake.checks.columns import ColumnFailure, run_column_rules
+from cpip.core.faults import STEP_WORDS, fault
+from cpip.intake.load import load_files
+from cpip.intake.model import FAULT_ISSUE, FileRejected, Issue, ReturnFile
+from cpip.core.periods import iso
+from cpip.intake.receipts import receipt_paths
+from cpip.reference.tables import Reference
+from cpip.core.settings import Settings
+from cpip.warehouse import db as wh
+
+log = logging.getLogger("cpip.intake.steps")
+
+
+@dataclass(frozen=True)
+class Handling:
+    """One file's way through intake; each step returns a new one with its part filled in."""
+
+    record: Record
+    duplicate_of: int | None = None
+    rf: ReturnFile | None = None
+    read_issues: list[Issue] = field(default_factory=list)  # F01 / F02
+    plan: Plan | None = None
+    checked: Checked | None = None
+    # A fault in the system while handling this file: (step, place). The file is then reported
+    # once as not processed (F01), marked faulted in the warehouse and left for `cpip retry`.
+    fault: tuple[str, str] | None = None
+    # Filled in by the load step:
+    outcome: str | None = None
+    issues: list[Issue] = field(default_factory=list)
+    partner_code: str | None = None
+    period: str | None = None
+    late: bool | None = None
+    receipt_html: str | None = None
+    receipt_json: str | None = None
+    rendered: str | None = None  # the receipt's HTML, rendered before the file's load is committed
+
+    def to_json(self) -> dict:
+        return {
+            "file": self.record.inbox_path,
+            "sha256": self.record.sha256,
+            "partner_code": self.partner_code,
+            "period": self.period,
+            "outcome": self.outcome,
+            "late": self.late,
+            "issues": [i.to_json() for i in self.issues],
+            "receipt": self.receipt_html,
+        }
+
+    def faulted(self, step: str, exc: BaseException) -> "Handling":
+        """This file, faulted: whatever the fault was, the officer is told once that we kept the
+        file but could not process it, and the data team finds its place in the log."""
+        place = fault(exc)
+        log.error("file %d (%s) faulted while %s: %s. It is kept in the archive and reported as not processed; "
+                  "`cpip retry` runs it again once the fault is fixed.",
+                  self.record.number, self.record.inbox_path, STEP_WORDS.get(step, step), place)
+        return dataclasses.replace(self, fault=(step, place), rf=None, plan=None, checked=None, duplicate_of=None,
+                                   read_issues=[], outcome="rejected", issues=[FAULT_ISSUE], partner_code=None,
+                                   period=None, late=None, rendered=None)
+
+    def with_receipt_paths(self, settings: Settings) -> "Handling":
+        html, js = receipt_paths(settings.outbox, self.record)
+        return dataclasses.replace(self, receipt_html=html, receipt_json=js)
+
+
+@dataclass(frozen=True)
+class Steps:
+    """The steps every archived file goes through, as called: plainly (``cpip rebuild``) or as
+    Prefect tasks (the intake flows, :data:`cpip.tasks.intake.AS_TASKS`)."""
+
+    read: Callable  # (settings, records) -> handlings
+    check: Callable  # (reference, handlings) -> handlings
+    load: Callable  # (settings, reference, handlings, retrying) -> handlings
+
+
+def handle_records(settings: Settings, ref: Reference, records: list[Record], retrying: bool = False,
+                   steps: Steps | None = None) -> list[Handling]:
+    """What every archived file goes through, in this order, wherever it comes from (a run of
+    intake, `cpip retry`, `cpip rebuild`): read, check, load. Receipts are written after."""
+    steps = steps or PLAIN
+    handled = steps.read(settings, records)
+    handled = steps.check(ref, handled)
+    return steps.load(settings, ref, handled, retrying)
+
+
+def new_run_id(now: datetime) -> str:
+    return f"{now.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+
+
+# --- what to handle --------------------------------------------------------------------
+
+
+def pending_records(settings: Settings) -> list[Record]:
+    """Archive records not yet in the warehouse: this run's and any a crash left behind."""
+    archive = Archive(settings.archive)
+    if not settings.warehouse.exists():
+        return archive.all_records()
+    with wh.session(settings.warehouse) as con:
+        loaded = {r[0] for r in con.execute(wh.sql("queries/loaded_numbers")).fetchall()}
+    # Loaded numbers are contiguous from 1 unless a run died part-way: only read what may be pending.
+    start = max(loaded, default=0) if len(loaded) == max(loaded, default=0) else 0
+    return archive.records_after(start, skip=loaded)
+
+
+def unwritten_receipts(settings: Settings) -> list[Handling]:
+    """Files loaded by a run that died before writing their receipts: rebuilt from the warehouse."""
+    if not settings.warehouse.exists():
+        return []
+    with wh.session(settings.warehouse) as con:
+        ids = [n for n, path in con.execute(wh.sql("queries/receipt_paths")).fetchall()
+               if path and not os.path.exists(path)]
+        rows = con.execute(wh.sql("queries/receipts_of"), {"ids": ids}).fetchall() if ids else []
+    return _receipts_from_rows(settings, rows)
+
+
+def receipt_emails_owed(settings: Settings) -> list[tuple[str, list[str], Handling]]:
+    """(message key, recipients, the file's handling) for every receipt owed an email: one query
+    when none is owed, none at all when receipts are not emailed."""
+    if settings.email is None or not settings.email.receipts or not settings.warehouse.exists():
+        return []
+    with wh.session(settings.warehouse) as con:
+        owed = con.execute(wh.sql("queries/receipt_emails_owed")).fetchall()
+        ids = sorted({n for _, n, _ in owed})
+        rows = con.execute(wh.sql("queries/receipts_of"), {"ids": ids}).fetchall() if ids else []
+    by_number = {h.record.number: h for h in _receipts_from_rows(settings, rows)}
+    return [(key, list(to), by_number[n]) for key, n, to in owed if n in by_number]
+
+
+def _receipts_from_rows(settings: Settings, rows: list) -> list[Handling]:
+    """Handlings made again from the warehouse (queries/receipts_of) and the archive records."""
+    archive = Archive(settings.archive)
+    out = []
+    for number, partner, period, outcome, late, html, js, issues in rows:
+        if not (archive.records / f"{number:08d}.json").exists():
+            continue
+        out.append(Handling(archive.read_record(number), partner_code=partner, period=period, outcome=outcome,
+                            late=late, receipt_html=html, receipt_json=js,
+                            issues=[Issue(**i) for i in (issues or [])]))
+    return out
+
+
+# --- read ------------------------------------------------------------------------------
+
+
+def read_files(settings: Settings, records: list[Record]) -> list[Handling]:
+    """Read each pending file from the archive; spot duplicates of earlier files.
+
+    A file over the size limit is refused by its recorded size, without reading it into memory.
+    An I/O error reading the archive is retried (:meth:`Archive.read`) and, if it persists, the
+    file is left pending for the next run: it is the system's fault, not the partner's. Any other
+    fault while reading is confined to the file (:meth:`Handling.faulted`).
+    """
+    from cpip.intake.readers import read_return, refuse_by_size
+
+    archive = Archive(settings.archive)
+    known = _known_shas(settings, {r.sha256 for r in records if r.sha256})
+    out: list[Handling] = []
+    for rec in records:
+        h = Handling(rec)
+        if rec.not_regular or rec.sha256 is None:
+            out.append(h)
+            continue
+        if known.get(rec.sha256, rec.number) != rec.number:
+            out.append(dataclasses.replace(h, duplicate_of=known[rec.sha256]))
+            continue
+        known[rec.sha256] = rec.number
+        try:
+            refuse_by_size(rec.size)
+            data = archive.read(rec.sha256)
+        except FileRejected as exc:
+            out.append(dataclasses.replace(h, read_issues=exc.issues))
+            continue
+        except OSError as exc:
+            log.error("could not read file %d (%s) from the archive (%s); it stays pending for the next run",
+                      rec.number, rec.inbox_path, fault(exc))
+            del known[rec.sha256]
+            continue
+        try:
+            h = dataclasses.replace(h, rf=read_return(rec.name, data))
+        except FileRejected as exc:
+            h = dataclasses.replace(h, read_issues=exc.issues)
+        except Exception as exc:  # a reader bug must not lose the file or stop the run
+            h = h.faulted("read", exc)
+        out.append(h)
+    return out
+
+
+def _known_shas(settings: Settings, shas: set[str]) -> dict[str, int]:
+    if not shas or not settings.warehouse.exists():
+        return {}
+    with wh.session(settings.warehouse) as con:
+        return dict(con.execute(wh.sql("queries/known_shas"), {"shas": sorted(shas)}).fetchall())
+
+
+# --- check -----------------------------------------------------------------------------
+
+
+def check_files(ref: Reference, handled: list[Handling]) -> list[Handling]:
+    """Every error rule: the shape, then the column suites (one GX run for the batch), then cross-field rules.
+
+    A fault with one file is confined to it: if the batch's suites fail to run, each file's are
+    run alone so that only the file that causes it is faulted. Returns new handlings.
+    """
+    handled = list(handled)
+    batch = []
+    for idx, h in enumerate(handled):
+        if h.rf is None:
+            continue
+        try:
+            handled[idx] = h = dataclasses.replace(h, plan=plan(h.rf, ref))
+        except Exception as exc:
+            handled[idx] = h.faulted("check", exc)
+            continue
+        batch.append((idx, h.rf, h.plan.parts))
+    by_file: dict[int, list[ColumnFailure]] = {}
+    for f in _column_failures(ref, handled, batch):
+        by_file.setdefault(f.file, []).append(f)
+    for idx, h in enumerate(handled):
+        if h.rf is None:
+            continue
+        ctx = FileContext(folder_partner=h.record.folder if h.record.folder in ref.partners else None,
+                          received_at=h.record.received)
+        try:
+            handled[idx] = dataclasses.replace(h, checked=cross_check(h.rf, h.plan, ref, ctx, by_file.get(idx, [])))
+        except Exception as exc:  # a fault in a check must not stop the run or lose the file
+            handled[idx] = h.faulted("check", exc)
+    return handled
+
+
+def _column_failures(ref: Reference, handled: list[Handling], batch: list) -> list[ColumnFailure]:
+    """The batch's column failures; a file whose suites cannot run is faulted in ``handled``."""
+    if not batch:
+        return []
+    try:
+        return run_column_rules(batch, ref)
+    except Exception as exc:
+        log.warning("the column rules failed for a batch of %d files (%s); running them file by file",
+                    len(batch), fault(exc))
+    failures: list[ColumnFailure] = []
+    for item in batch:
+        try:
+            failures += run_column_rules([item], ref)
+        except Exception as exc:
+            handled[item[0]] = handled[item[0]].faulted("check", exc)
+    return failures
+
+
+PLAIN = Steps(read_files, check_files, load_files)  # a rebuild's replay: no receipt is emailed
+
+
+# --- faulted files ---------------------------------------------------------------------
+
+
+def faulted_files(settings: Settings) -> list[dict]:
+    """Files still faulted, oldest first: what `cpip retry --list` and `cpip status` show."""
+    import duckdb
+
+    if not settings.warehouse.exists():
+        return []
+    with wh.session(settings.warehouse, read_only=True) as con:
+        try:
+            rows = con.execute(wh.sql("queries/faulted_files")).fetchall()
+        except duckdb.CatalogException:  # a read-only look at a warehouse not yet upgraded: it has none
+            return []
+    return [{"file_number": n, "file": path, "folder": folder, "received_at": iso(received), "step": step,
+             "place": place, "faulted_at": iso(at), "attempts": attempts}
+            for n, path, folder, received, step, place, at, attempts in rows]
+
+
+def faulted_records(settings: Settings, numbers: list[int] | None = None) -> list[Record]:
+    """The archive records of the faulted files to run again (all of them, or those numbered)."""
+    wanted = [f["file_number"] for f in faulted_files(settings)]
+    if numbers:
+        wanted = [n for n in wanted if n in set(numbers)]
+    archive = Archive(settings.archive)
+    return [archive.read_record(n) for n in wanted]

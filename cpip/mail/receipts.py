@@ -1,0 +1,167 @@
+"""Receipts by email (interfaces.md "Receipts by email"): who gets each receipt, and the message.
+
+**Who.** The partner whose folder the file was dropped into, at its registered ``contact_email``
+(``partners.csv``); and the contact email on the return's cover when it has the same domain as
+that registered address, so that the officer who sent it is told too, while an address a file
+names at any other domain gets nothing. A file dropped outside every partner's folder gets no
+email: no partner's folder vouches for it. The addresses are chosen when the file is loaded and
+recorded with it (``receipt_emails``), in the same transaction.
+
+**Once.** Each receipt is a message with key ``receipt/<file number>`` (``…/<n>`` for a later
+receipt of a file ``cpip retry`` ran again) sent by :func:`cpip.mail.delivery.send`, which records
+each recipient the server accepted in ``email_sent`` and skips those already there. Every intake
+run, after it lets go of the home's writer lock, sends every receipt still owed, so a crash or a
+refused send is made good by the next run (even one with an empty inbox). A failure to send is
+logged and never fails intake.
+
+**What.** Subject ``CPIP return <outcome in words>: <file name>``; the body is the receipt itself,
+as plain text and as HTML (the receipt page, without links to files on the server). Nothing the
+partner sent is attached. Partner text (values, explanations) is printed as text: the HTML is
+rendered with autoescape, and control characters are dropped from both forms.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from cpip.mail.delivery import DeliveryError, Outgoing, keep_copy, send
+from cpip.reference.tables import Reference
+from cpip.core.settings import Settings
+from cpip.core.text import day_in_words, one_line, time_in_words
+
+log = logging.getLogger("cpip.intake.receipts")
+
+# An address we will put in a To header: one @, nothing that could start another address or header.
+_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")
+
+
+def _address(value) -> str | None:
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    return value.lower() if _ADDRESS.fullmatch(value) and "." in value.split("@")[1] else None
+
+
+def _domain(address: str) -> str:
+    return address.rsplit("@", 1)[1]
+
+
+def recipients(ref: Reference, h) -> list[str]:
+    """The addresses a file's receipt goes to (in lower case), or none (see the module's docstring)."""
+    partner = ref.partners.get(h.record.folder) if h.record.folder else None
+    registered = _address(partner.contact_email) if partner else None
+    if registered is None:
+        return []
+    out = [registered]
+    cover = _address(h.rf.cover_value("contact_email")) if h.rf is not None else None
+    if cover and cover != registered and _domain(cover) == _domain(registered):
+        out.append(cover)
+    return out
+
+
+def _words(h) -> str:
+    from cpip.intake.model import FAULT_ISSUE
+
+    if h.issues == [FAULT_ISSUE]:
+        return "kept, not processed yet"
+    return {"accepted": "accepted", "accepted_with_warnings": "accepted with queries",
+            "rejected": "not accepted", "duplicate": "already received"}[h.outcome]
+
+
+def _clean(text: str, limit: int | None = None) -> str:
+    text = one_line(str(text))
+    return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
+
+
+def subject(h) -> str:
+    return f"CPIP return {_words(h)}: {_clean(h.record.name, 120)}"
+
+
+def plain_text(settings: Settings, h) -> str:
+    """The receipt as plain text, for the officer: what happened, the facts, each issue, what to do."""
+    from cpip.intake.model import FAULT_ISSUE
+    from cpip.core.periods import Period, UK
+    from cpip.intake.receipts import drop_folder, summary_of
+
+    rec = h.record
+    folder = drop_folder(h, settings.intake.officer_folder)
+    received = rec.received.astimezone(UK)
+    headline, summary = summary_of(h)
+    lines = ["Dear colleague,", "", f"{headline}. {summary}".strip(), "",
+             f"File: {_clean(rec.name)}", f"Dropped into: {folder}",
+             f"Received: {time_in_words(received)} (UK time)",
+             f"Partner: {h.partner_code or 'not known'}", f"Period: {h.period or 'not known'}"]
+    period = Period.parse(h.period)
+    if h.late is not None and period:
+        due = day_in_words(period.due_date(settings.cycle.due_days))
+        lines.append(f"On time? {'Late: received after the due date of ' + due if h.late else 'Yes: due by ' + due}")
+    lines.append(f"Receipt number: {rec.number}")
+    issues = [] if h.issues == [FAULT_ISSUE] else h.issues
+    if issues:
+        rejected = h.outcome == "rejected"
+        lines += ["", "What to fix:" if rejected else "Queries to look at:"]
+        for n, i in enumerate(issues, start=1):
+            where = ", ".join(x for x in (i.sheet and f"sheet {i.sheet}", i.row is not None and f"row {i.row}",
+                                           i.column and f"column {i.column}") if x)
+            kind = "error" if i.severity == "error" else ("query, answered" if i.explained else "query, open")
+            lines.append(f"{n}. {i.rule} ({kind}){': ' + where if where else ''}"
+                         + (f"; you entered: {_clean(i.value, 200)}" if i.value not in (None, "") else ""))
+            lines.append(f"   {_clean(i.message)}")
+            if i.explained:
+                lines.append(f"   Your explanation: {_clean(i.explanation)}")
+        if rejected:
+            lines += ["", f"Fix every problem above in your file, then drop the corrected file into {folder} again. "
+                          "Nothing from this file has been used: the previous accepted return (if any) still stands."]
+        elif any(not i.explained for i in issues):
+            lines += ["", "How to answer a query: if the figure is right, write why in the explanation column of that "
+                          "row on the Progress sheet (or of the progress CSV); for an indicator, in the row's note. "
+                          f"Then drop the return into {folder} again: the new file replaces this one, and the "
+                          "briefing shows your answer beside the query. If the figure is wrong, correct it and send "
+                          "the return again. Or leave it: the query is then listed as open in the quarterly briefing."]
+    lines += ["", "We keep a copy of every file you send, whatever the outcome. The rules are explained in "
+                  "rules.html in the returns outbox.", "", f"{settings.briefing.programme} returns team", ""]
+    return "\n".join(lines)
+
+
+def message(settings: Settings, key: str, to: list[str], h) -> Outgoing:
+    """The email of one receipt: plain text and HTML, no attachment."""
+    from cpip.intake.receipts import render_receipt
+
+    email = settings.email
+    msg = EmailMessage()
+    msg["Subject"] = subject(h)
+    msg["From"] = email.sender
+    msg["To"] = ", ".join(to)
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = make_msgid(domain=email.sender.split("@")[-1] or "cpip.local")
+    msg.set_content(plain_text(settings, h))
+    msg.add_alternative(render_receipt(h, None, settings.cycle.due_days, settings.briefing.programme,
+                                       settings.intake.officer_folder), subtype="html")
+    return Outgoing(key, msg)
+
+
+def send_owed(settings: Settings, owed: list[tuple[str, list[str], object]]) -> dict:
+    """Email every receipt owed one; never raises. Returns what was sent and what is left for the next run."""
+    msgs = []
+    for key, to, h in owed:
+        try:
+            msgs.append(message(settings, key, to, h))
+        except Exception as exc:  # one receipt that cannot be made into a message never stops the others
+            log.error("could not make the email of receipt %s (%s); the next run tries again", key,
+                      type(exc).__name__)
+    if not msgs:
+        return {"sent": 0, "sent_before": 0, "left": len(owed)}
+    try:
+        for m in msgs:
+            keep_copy(settings, m.key.replace("/", "-"), [m])
+        sent = send(settings, msgs)
+    except DeliveryError as exc:
+        log.warning("receipts were not all emailed: %s The next intake run sends the rest.", exc)
+        return {"sent": None, "sent_before": None, "left": len(owed), "error": str(exc)}
+    except Exception as exc:  # never fail intake over email
+        log.error("receipts were not emailed (%s); the next intake run tries again", type(exc).__name__)
+        return {"sent": None, "sent_before": None, "left": len(owed), "error": type(exc).__name__}
+    return {"sent": len(sent.now), "sent_before": len(sent.before), "left": len(owed) - len(msgs)}
