@@ -42,7 +42,7 @@ def _clear_failures():
     """Known failures become one clear line on standard error and an exit status: 2 for settings,
     reference data or arguments, 3 when another run holds the home's writer lock, 1 when the
     warehouse cannot be used or changed (a failed rebuild, a warehouse from a newer release)."""
-    from cpip.briefing.cycle import CycleError
+    from cpip.core.errors import NotAsAsked
     from cpip.mail.delivery import DeliveryError
     from cpip.core.lock import Busy
     from cpip.reference.tables import ReferenceDataError
@@ -50,7 +50,7 @@ def _clear_failures():
 
     try:
         yield
-    except (CycleError, ReferenceDataError) as exc:
+    except (NotAsAsked, ReferenceDataError) as exc:
         _fail(str(exc))
     except Busy as exc:
         _fail(str(exc), 3)
@@ -217,7 +217,7 @@ def approve(period: str = typer.Option(..., "--period", help="The quarter whose 
     """Approve the latest draft of P: render the final forms, record it, deliver it once."""
     _logging()
     from cpip.review import decisions as review
-    from cpip.briefing.cycle import parse_period
+    from cpip.core.periods import parse_period
     from cpip.tasks.review import APPROVE, FROM_CLI
 
     settings = _settings(home)
@@ -254,7 +254,7 @@ def reject(period: str = typer.Option(..., "--period", help="The quarter whose l
     """Record that changes were asked for: the draft stays a draft and nothing is delivered."""
     _logging()
     from cpip.review import decisions as review
-    from cpip.briefing.cycle import parse_period
+    from cpip.core.periods import parse_period
     from cpip.tasks.review import FROM_CLI, RETURN
 
     settings = _settings(home)
@@ -273,7 +273,8 @@ def status(period: str = typer.Option(..., "--period", help="The quarter, e.g. 2
            home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
     """Who has submitted for period P, who is late, who is missing."""
     _logging()
-    from cpip.briefing.cycle import parse_period, status as read_status
+    from cpip.collection.picture import status as read_status
+    from cpip.core.periods import parse_period
     from cpip.intake.steps import faulted_files
     from cpip.core.lock import writer_lock
     from cpip.reference.tables import load_reference

@@ -1,14 +1,12 @@
 """The quarterly cycle, step by step: marts -> briefing.json -> publication.json -> HTML and PDF.
 
 Each function is one step with one I/O boundary (``tasks/cycle.py`` wraps them as Prefect
-tasks and ``flows/cycle.py`` lists them). Also the returns picture for ``cpip status``.
-"""
+tasks and ``flows/cycle.py`` lists them). """
 
 from __future__ import annotations
 
 import json
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,34 +15,18 @@ from cpip.warehouse import db as wh
 from cpip.core.files import write_atomically
 from cpip.briefing.compose import CycleData, annex_json, briefing_json, gather, lineage
 from cpip.briefing.disclosure import publication
+from cpip.core.errors import NotAsAsked
 from cpip.core.periods import Period, iso
 from cpip.reference.tables import Reference
 from cpip.core.settings import Settings
 
 
-class CycleError(Exception):
+class CycleError(NotAsAsked):
     """The cycle cannot be run as asked; the message says why and what to do."""
 
 
-def parse_period(text: str) -> Period:
-    p = Period.parse(text)
-    if p is None:
-        raise CycleError(f"'{text}' is not a period; write it as YYYY-Qn, for example 2026-Q3.")
-    return p
-
-
-@contextmanager
-def warehouse(settings: Settings, ref: Reference):
-    """The home's warehouse for the cycle: its schema current and this run's reference data in it."""
-    if not settings.warehouse.exists():
-        raise CycleError(f"There is no warehouse at {settings.warehouse}: run `cpip init` and `cpip intake` first.")
-    with wh.session(settings.warehouse) as con:
-        wh.load_reference_tables(con, ref)
-        yield con
-
-
 def read_marts(settings: Settings, ref: Reference, period: Period) -> CycleData:
-    with warehouse(settings, ref) as con:
+    with wh.home_session(settings, ref) as con:
         return gather(con, ref, period, settings.cycle.due_days)
 
 
@@ -181,7 +163,7 @@ def briefing_outputs(settings: Settings, ref: Reference, period: Period, docs: D
 def record_briefing(settings: Settings, ref: Reference, period: Period, docs: Documents, written: dict) -> None:
     """The audit log: a briefing was written, from which files (and the lineage of its figures)."""
     pairs = [(fig, sid) for fig, sids in docs.lineage["figures"].items() for sid in sids]
-    with warehouse(settings, ref) as con, wh.transaction(con):
+    with wh.home_session(settings, ref) as con, wh.transaction(con):
         con.execute(wh.sql("load/insert_audit"), {
             "at": [iso(settings.now)], "event": ["briefing written"], "sha256": None, "submission_id": None,
             "detail": [json.dumps({"period": str(period), "run_id": docs.run_id, "outputs": written})]})
@@ -189,27 +171,3 @@ def record_briefing(settings: Settings, ref: Reference, period: Period, docs: Do
             con.execute(wh.sql("load/insert_lineage"), {"run_id": docs.run_id, "period": str(period),
                                                         "figure": [p[0] for p in pairs],
                                                         "submission_id": [p[1] for p in pairs]})
-
-
-def status(settings: Settings, ref: Reference, period: Period) -> dict:
-    """The returns picture for ``cpip status --json``."""
-    with warehouse(settings, ref) as con:
-        return returns_picture(con, settings, period)
-
-
-def returns_picture(con, settings: Settings, period: Period) -> dict:
-    """:func:`status` on an open warehouse that holds this run's reference data."""
-    cur = con.execute("SELECT * FROM mart_returns($p, $d)",
-                      {"p": str(period), "d": period.due_date(settings.cycle.due_days)})
-    cols = [d[0] for d in cur.description]
-    rows = [dict(zip(cols, r)) for r in cur.fetchall()]
-    return {"period": str(period), "due_date": period.due_date(settings.cycle.due_days).isoformat(),
-            "partners": [{"partner_code": r["partner_code"], "state": r["state"],
-                          "first_accepted_at": iso(r["first_accepted_at"]) if r["first_accepted_at"] else None,
-                          "files": int(r["files"])} for r in rows]}
-
-
-def not_submitted(status_doc: dict) -> list[str]:
-    """The partners from whom no file for the period has arrived at all (state ``missing``): the one
-    list the reminders flow and the status page use."""
-    return [p["partner_code"] for p in status_doc["partners"] if p["state"] == "missing"]

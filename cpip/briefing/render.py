@@ -26,7 +26,7 @@ from typing import Any
 from cpip.core import vocabulary
 from cpip.core.vocabulary import AT_RISK, BEHIND, CHIP, COLOUR, COMPLETE, NO_RETURN, OFF_TRACK, ON_TRACK
 from cpip.briefing.disclosure import SUPPRESSED
-from cpip.intake.receipts import environment
+from cpip.core.templating import environment
 from cpip.core.text import DRAFT_LINE, day_in_words, time_in_words
 
 # The CSS class of each status (its RAG colour in lower case; "none" for No return), its order in

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from cpip.core.periods import Period, uk_date
+from cpip.core.errors import NotAsAsked
+from cpip.core.periods import Period, parse_period, uk_date
 
 TIMEZONE = "Europe/London"
 REMINDER_KINDS = ("before", "after")  # [schedule] reminder_days_before a due date, and the day after it
@@ -85,16 +86,12 @@ def cycle_period(asked: str | None, now: datetime, due_days: int) -> str:
 
 def reminder_period(kind: str, asked: str | None, now: datetime, due_days: int) -> Period:
     """The period a reminder run is for: the one asked for, else :func:`period_for_reminder`."""
-    from cpip.briefing.cycle import CycleError, parse_period
-
     if kind not in REMINDER_KINDS:
-        raise CycleError(f"A reminder is 'before' or 'after' the due date, not {kind!r}.")
+        raise NotAsAsked(f"A reminder is 'before' or 'after' the due date, not {kind!r}.")
     return parse_period(asked) if asked else period_for_reminder(now, due_days, kind)
 
 
 def template_period(asked: str | None, now: datetime) -> Period:
     """The period templates are written for: the one asked for, else the quarter just ended."""
-    from cpip.briefing.cycle import parse_period
-
     return parse_period(asked) if asked else period_just_ended(now)
 

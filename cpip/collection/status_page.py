@@ -3,7 +3,7 @@
 After every intake run and every cycle, ``outbox/status/P.html`` and ``P.csv`` are written for
 the period being collected (the latest quarter that has ended) and for any period whose due date
 passed less than 60 days ago. The headline counts, and each partner's state, are those of
-``cpip status`` (:func:`cpip.briefing.cycle.status`, the one home of the returns picture); the page adds
+``cpip status`` (:func:`cpip.collection.picture.status`, the one home of the returns picture); the page adds
 each partner's name, latest file (its outcome in words and a relative link to its receipt, so the
 page works from a shared folder), open queries and registered contact.
 
@@ -73,10 +73,10 @@ def due_words(due: date, today: date) -> str:
 
 
 def gather(con, settings: Settings, ref: Reference, period: Period) -> dict:
-    """Everything the page shows for ``period``: the status of :func:`cpip.briefing.cycle.status`, plus each
+    """Everything the page shows for ``period``: the status of :func:`cpip.collection.picture.status`, plus each
     partner's name, latest file, open queries and contact. ``con``: the warehouse, holding this
     run's reference data (:func:`cpip.warehouse.db.load_reference_tables`)."""
-    from cpip.briefing.cycle import returns_picture
+    from cpip.collection.picture import returns_picture
 
     doc = returns_picture(con, settings, period)
     latest = {r[0]: r for r in con.execute(wh.sql("queries/status_latest_files"), {"period": str(period)}).fetchall()}
@@ -97,7 +97,7 @@ def gather(con, settings: Settings, ref: Reference, period: Period) -> dict:
                      "latest_received_at": iso(received) if received else None,
                      "latest_received_words": uk_time_words(received), "receipt": href,
                      "open_queries": int(open_q or 0), "contact_email": partner.contact_email if partner else ""})
-    from cpip.briefing.cycle import not_submitted
+    from cpip.collection.picture import not_submitted
 
     counts = {s: sum(1 for r in rows if r["state"] == s) for s in STATE_WORDS}
     counts["missing"] = len(not_submitted(doc))  # the reminders' list
@@ -113,7 +113,7 @@ def gather(con, settings: Settings, ref: Reference, period: Period) -> dict:
 
 def status_lines(doc: dict, ref: Reference, now: datetime) -> list[str]:
     """The human form of ``cpip status``: the headline, then a line per partner, in the page's words."""
-    from cpip.briefing.cycle import not_submitted
+    from cpip.collection.picture import not_submitted
 
     due = date.fromisoformat(doc["due_date"])
     today = uk_date(now)
@@ -135,7 +135,7 @@ def status_lines(doc: dict, ref: Reference, now: datetime) -> list[str]:
 
 
 def render_html(page: dict) -> str:
-    from cpip.intake.receipts import environment
+    from cpip.core.templating import environment
 
     return environment().get_template("status.html.j2").render(page=page, programme=page["programme"])
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from cpip.core.errors import NotAsAsked
+
 UK = ZoneInfo("Europe/London")
 
 _PERIOD_RE = re.compile(r"^(\d{4})-Q([1-4])$")
@@ -95,3 +97,11 @@ def is_late(period: Period, received_at: datetime, due_days: int) -> bool:
 def iso(moment: datetime) -> str:
     """ISO 8601 in UK local time with its offset, to the second."""
     return moment.astimezone(UK).isoformat(timespec="seconds")
+
+
+def parse_period(text: str) -> Period:
+    """The period ``text`` names (``YYYY-Qn``), or :class:`NotAsAsked` saying how to write one."""
+    p = Period.parse(text)
+    if p is None:
+        raise NotAsAsked(f"'{text}' is not a period; write it as YYYY-Qn, for example 2026-Q3.")
+    return p

@@ -32,6 +32,7 @@ from cpip.intake.archive import Archive
 from cpip.intake.checks.history import LastPeriod, Slippage, explained_slippage, indicator_warnings, progress_warnings
 from cpip.core.faults import STEP_WORDS, fault
 from cpip.intake.model import canonical_status, make_issue
+from cpip.intake.recipients import recipients
 from cpip.core.periods import Period, iso, is_late
 from cpip.reference.tables import Reference
 from cpip.core.settings import Settings
@@ -281,8 +282,6 @@ class _Job:
         elif self.retrying:
             b.add("resolved", submission_id=[n], at=[self.now])
         if self.email_receipts:
-            from cpip.mail.receipts import recipients
-
             to = recipients(self.ref, d)
             if to:
                 b.add("receipt_emails", submission_id=[n], recipients=[to], queued_at=[self.now])

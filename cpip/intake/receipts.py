@@ -9,43 +9,17 @@ import json
 import os
 import re
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 from cpip.core.files import write_atomically
+from cpip.core.templating import environment
 from cpip.core.periods import Period, UK
 from cpip.reference.rules import RULES
-from cpip.core.text import day_in_words, time_in_words, without_controls
+from cpip.core.text import day_in_words, time_in_words
 
 
 
 
-def _printable(value):
-    """Every value printed drops control characters (a partner's text may hold any byte).
-    Markup the system made itself (charts, marked ``|safe``) is left as it is."""
-    from markupsafe import Markup
-
-    if isinstance(value, str) and not isinstance(value, Markup):
-        return without_controls(value)
-    return value
-
-
-@lru_cache(maxsize=1)
-def environment():
-    import jinja2
-
-    from cpip.core.vocabulary import COLOUR
-
-    env = jinja2.Environment(
-        finalize=_printable,
-        loader=jinja2.FileSystemLoader(str(resources.files("cpip.templates"))),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.globals["colour"] = COLOUR  # every template draws with cpip.core.vocabulary's colours: {{ colour.blue }}
-    return env
 
 
 _HEADLINES = {

@@ -188,7 +188,7 @@ def reminder_messages(settings: Settings, ref: Reference, period: Period, kind: 
 
 def partners_to_remind(settings: Settings, ref: Reference, period: Period) -> list[str]:
     """Partners from whom no file for the period has arrived at all (the status page's "Nothing received")."""
-    from cpip.briefing.cycle import not_submitted, status
+    from cpip.collection.picture import not_submitted, status
 
     return not_submitted(status(settings, ref, period))
 

@@ -34,6 +34,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from cpip.core.errors import NotAsAsked
 from cpip.core.events import INTAKE_EVENTS
 from cpip.reference.tables import Reference
 
@@ -83,6 +84,17 @@ def session(path: Path, read_only: bool = False):
         yield con
     finally:
         con.close()
+
+
+@contextmanager
+def home_session(settings, ref: Reference):
+    """The home's warehouse for reading the marts: its schema current and this run's reference
+    data in it. :class:`NotAsAsked` when there is none yet (``cpip init`` and ``cpip intake`` make it)."""
+    if not settings.warehouse.exists():
+        raise NotAsAsked(f"There is no warehouse at {settings.warehouse}: run `cpip init` and `cpip intake` first.")
+    with session(settings.warehouse) as con:
+        load_reference_tables(con, ref)
+        yield con
 
 
 @contextmanager
