@@ -5,7 +5,7 @@ from __future__ import annotations
 from cpip.core.lock import writer_lock
 from cpip.orchestration.steps import lazy_flow as flow, lazy_flows
 from cpip.tasks.common import read_reference, read_settings, write_status_pages
-from cpip.tasks.cycle import (build_marts, check_period, choose_period, compose_briefing, record_briefing, render_forms,
+from cpip.tasks.cycle import (check_period, choose_period, compose_briefing, read_marts, record_briefing, render_forms,
                               write_json)
 from cpip.tasks.delivery import deliver_briefing, publish_cycle_artifact
 from cpip.tasks.review import plan_version, record_version, tell_reviewers, wait_for_decision
@@ -19,7 +19,7 @@ def _run_name() -> str:
 
 @flow(name="cycle", flow_run_name=_run_name)
 def cycle(period: str | None = None, home: str | None = None) -> dict:
-    """Build the marts for the period (default: the latest one due), compose briefing.json and
+    """Read the marts for the period (default: the latest one due), compose briefing.json and
     publication.json, render both forms as HTML and PDF as version N of the period's briefing
     (a draft when [review] required = true), tell the reviewers, wait for a decision (in a
     deployment run), and deliver an approved version to the private office."""
@@ -27,7 +27,7 @@ def cycle(period: str | None = None, home: str | None = None) -> dict:
     reference = read_reference(settings)
     quarter = check_period(choose_period(settings, period))
     with writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
-        data = build_marts(settings, reference, quarter)
+        data = read_marts(settings, reference, quarter)
         docs = plan_version(settings, quarter, compose_briefing(settings, reference, data))
         written = write_json(settings, quarter, docs)
         forms = render_forms(settings, quarter, docs)

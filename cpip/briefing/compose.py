@@ -1,6 +1,6 @@
 """What the quarterly briefing says, built only from the marts.
 
-:func:`gather` runs the mart queries for a period; :func:`briefing_json` turns them into
+:func:`read_cycle_data` reads the marts (``sql/marts``) for a period; :func:`briefing_json` turns them into
 ``briefing.json`` exactly as interfaces.md defines it; :func:`annex_json` holds what the
 briefing prints besides figures (titles, partner names, narratives, risks, warnings)
 and the trend series, which are the national totals of every period held, computed by
@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from cpip.warehouse import db as wh
 from cpip.briefing.disclosure import suppress_cells
 from cpip.core.periods import Period, iso
 from cpip.reference.tables import Reference
@@ -28,10 +27,25 @@ SLIP_DAYS = 90          # (c) a forecast moved more than this many days later si
 STALL_QUARTERS = 3      # (b) the same percent complete in this many consecutive quarters held
 
 
-def _rows(con, query: str, params: dict) -> list[dict]:
-    cur = con.execute(query, params)
+# The time the latest file was received: the briefing includes everything up to it.
+DATA_CUTOFF = "SELECT max(received_at) FROM submissions"
+# The files behind a list of submissions, for the lineage of the briefing's figures.
+SUBMISSION_SOURCES = """
+SELECT submission_id, sha256, original_name, folder, received_at
+FROM submissions WHERE submission_id IN (SELECT unnest($ids)) ORDER BY submission_id
+"""
+
+
+def _rows(con, query: str, params: dict | None = None) -> list[dict]:
+    cur = con.execute(query, params or {})
     cols = [d[0] for d in cur.description]
     return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def _mart(con, mart: str, period: Period, **more) -> list[dict]:
+    """Every row of one mart of sql/marts (a table macro of the period, and of ``more`` after it)."""
+    params = {"p": str(period), **more}
+    return _rows(con, f"SELECT * FROM {mart}({', '.join('$' + k for k in params)})", params)
 
 
 @dataclass
@@ -50,38 +64,38 @@ class CycleData:
     data_cutoff: datetime | None
     files_used: int
     sources: dict  # submission_id -> {sha256, file, folder, received_at}
-    history: list[dict] = field(default_factory=list)  # mart_item_history: every item in every quarter held
+    history: list[dict] = field(default_factory=list)  # mart_status_history: every item in every quarter held
     explained: list[dict] = field(default_factory=list)  # warnings the officer answered (returns.md §11)
 
 
-def gather(con, ref: Reference, period: Period, due_days: int) -> CycleData:
-    p = {"p": str(period)}
-    items = _rows(con, "SELECT * FROM mart_item_status($p)", p)
-    contributors = _rows(con, "SELECT * FROM mart_item_contributors($p)", p)
-    totals = _rows(con, "SELECT * FROM mart_status_totals($p)", p)
-    movement = _rows(con, "SELECT * FROM mart_movement_totals($p)", p)
-    returns = _rows(con, "SELECT * FROM mart_returns($p, $d)", {**p, "d": period.due_date(due_days)})
-    values = _rows(con, "SELECT * FROM mart_indicator_values($p)", p)
-    national = _rows(con, "SELECT * FROM mart_indicator_national($p)", p)
-    warnings = _rows(con, "SELECT * FROM mart_open_warnings($p)", p)
-    history = _rows(con, "SELECT period, item_id, status, percent_complete, forecast_completion, target_date, "
-                         "movement FROM mart_item_history($p)", p)
-    trends = _trends(_rows(con, "SELECT period, partner_code, indicator_id, value FROM mart_indicator_history($p)", p),
-                     _rows(con, "SELECT period, indicator_id, total, reporting_cpcs "
-                                "FROM mart_indicator_national_history($p)", p))
-    cutoff = con.execute(wh.sql("queries/data_cutoff")).fetchall()[0][0]
+def read_cycle_data(con, period: Period, due_days: int) -> CycleData:
+    """Every figure of the period, and of the quarters held before it, from the marts."""
+    due = period.due_date(due_days)
+    items = _mart(con, "mart_item_status", period)
+    contributors = _mart(con, "mart_item_contributors", period)
+    values = _mart(con, "mart_indicator_values", period)
+    warnings = _mart(con, "mart_open_warnings", period)
     used = {r["source_submission"] for r in items if r["source_submission"]}
     used |= {r["source_submission"] for r in contributors if r["source_submission"]}
     used |= {r["source_submission"] for r in values}
     used |= {w["submission_id"] for w in warnings}
-    sources = {}
-    if used:
-        for sid, sha, name, folder, received in con.execute(wh.sql("queries/submission_sources"),
-                                                            {"ids": sorted(used)}).fetchall():
-            sources[sid] = {"sha256": sha, "file": name, "folder": folder, "received_at": iso(received)}
-    return CycleData(period, period.due_date(due_days), items, contributors, totals, movement, returns, values,
-                     national, warnings, trends, cutoff, len(used), sources, history,
-                     explained=_rows(con, "SELECT * FROM mart_explained_warnings($p)", p))
+    sources = {r["submission_id"]: {"sha256": r["sha256"], "file": r["original_name"], "folder": r["folder"],
+                                    "received_at": iso(r["received_at"])}
+               for r in (_rows(con, SUBMISSION_SOURCES, {"ids": sorted(used)}) if used else [])}
+    return CycleData(
+        period, due, items, contributors,
+        totals=_mart(con, "mart_status_totals", period),
+        movement=_mart(con, "mart_movement_totals", period),
+        returns=_mart(con, "mart_returns", period, d=due),
+        indicator_values=values,
+        national=_mart(con, "mart_indicator_national", period),
+        warnings=warnings,
+        trends=_trends(_mart(con, "mart_indicator_history", period),
+                       _mart(con, "mart_indicator_national_history", period)),
+        data_cutoff=con.execute(DATA_CUTOFF).fetchone()[0],
+        files_used=len(used), sources=sources,
+        history=_mart(con, "mart_status_history", period),
+        explained=_mart(con, "mart_explained_warnings", period))
 
 
 def _trends(values: list[dict], national: list[dict]) -> list[dict]:
@@ -238,7 +252,7 @@ def on_track_flags(history: list[dict], period: str) -> list[dict]:
     (b) its percent complete has not risen for two quarters running, that is the same value in
     the last ``STALL_QUARTERS`` consecutive quarters held (this one included) while below 100, or
     (c) its forecast completion moved more than ``SLIP_DAYS`` days later than the forecast of the
-    previous quarter. ``history`` holds rows of ``mart_item_history`` (every quarter held, oldest
+    previous quarter. ``history`` holds rows of ``mart_status_history`` (every quarter held, oldest
     first). Each flag lists its reasons with their evidence (dates as ISO text, percents).
     """
     by_item: dict[str, list[dict]] = {}

@@ -6,19 +6,30 @@ tasks and ``flows/cycle.py`` lists them). """
 from __future__ import annotations
 
 import json
+import multiprocessing
+import threading
 import uuid
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from cpip.briefing import figures
-from cpip.warehouse import db as wh
-from cpip.core.files import write_atomically
-from cpip.briefing.compose import CycleData, annex_json, briefing_json, gather, lineage
+from cpip.briefing.compose import CycleData, annex_json, briefing_json, lineage, read_cycle_data
 from cpip.briefing.disclosure import publication
+from cpip.briefing.render import render_html, render_pdf
 from cpip.core.errors import NotAsAsked
+from cpip.core.files import write_atomically
 from cpip.core.periods import Period, iso
-from cpip.reference.tables import Reference
 from cpip.core.settings import Settings
+from cpip.reference.tables import Reference
+from cpip.warehouse import db as wh
+
+
+# The figures of briefing.json and the submissions each came from, recorded with the run.
+INSERT_LINEAGE = """
+INSERT INTO briefing_lineage (run_id, period, figure, submission_id)
+SELECT $run_id, $period, unnest($figure), unnest($submission_id)
+"""
 
 
 class CycleError(NotAsAsked):
@@ -26,8 +37,9 @@ class CycleError(NotAsAsked):
 
 
 def read_marts(settings: Settings, ref: Reference, period: Period) -> CycleData:
+    """The period's figures from the marts of the home's warehouse (holding this run's reference data)."""
     with wh.home_session(settings, ref) as con:
-        return gather(con, ref, period, settings.cycle.due_days)
+        return read_cycle_data(con, period, settings.cycle.due_days)
 
 
 @dataclass
@@ -81,8 +93,6 @@ def render_forms(settings: Settings, period: Period, docs: Documents) -> dict[st
     with threads (a Prefect flow run) it comes from a forkserver instead, as a forked copy of a
     threaded process can deadlock. The cycle and an approval both write their forms here.
     """
-    from concurrent.futures import ProcessPoolExecutor
-
     import weasyprint  # noqa: F401  (imported once, before the fork: the worker has it too)
 
     jobs = {form: form_job(settings, period, docs, form) for form in FORMS}
@@ -111,15 +121,12 @@ class FormJob:
 
 def form_job(settings: Settings, period: Period, docs: Documents, form: str) -> FormJob:
     doc = docs.briefing if form == "restricted" else docs.publication
-    draft = (docs.annex.get("review") or {}).get("state") == "draft"  # the DRAFT line on every page (issue 12)
+    draft = (docs.annex.get("review") or {}).get("state") == "draft"  # a draft carries the DRAFT line on every page
     return FormJob(output_dir(settings, period) / form, f"cpip-briefing-{period}-{form}", doc, docs.annex, form,
                    settings.briefing.marking, draft)
 
 
 def _worker_context():
-    import multiprocessing
-    import threading
-
     if threading.active_count() == 1:
         return multiprocessing.get_context("fork")
     ctx = multiprocessing.get_context("forkserver")
@@ -135,8 +142,6 @@ def write_form(job: FormJob) -> dict:
 
 def write_document(job: FormJob) -> dict:
     """One form as HTML and as a tagged PDF."""
-    from cpip.briefing.render import render_html, render_pdf
-
     html_text = render_html(job.doc, job.annex, job.form, job.marking)
     write_atomically(job.path(".html"), html_text.encode())
     write_atomically(job.path(".pdf"), render_pdf(html_text, job.form, job.marking, draft=job.draft))
@@ -168,6 +173,5 @@ def record_briefing(settings: Settings, ref: Reference, period: Period, docs: Do
             "at": [iso(settings.now)], "event": ["briefing written"], "sha256": None, "submission_id": None,
             "detail": [json.dumps({"period": str(period), "run_id": docs.run_id, "outputs": written})]})
         if pairs:
-            con.execute(wh.sql("load/insert_lineage"), {"run_id": docs.run_id, "period": str(period),
-                                                        "figure": [p[0] for p in pairs],
-                                                        "submission_id": [p[1] for p in pairs]})
+            con.execute(INSERT_LINEAGE, {"run_id": docs.run_id, "period": str(period),
+                                         "figure": [p[0] for p in pairs], "submission_id": [p[1] for p in pairs]})

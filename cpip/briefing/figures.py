@@ -14,7 +14,7 @@ GOV.UK Analysis Function's guidance on releasing statistics in spreadsheets:
 and indicator) for anyone who loads it into their own tools. Both are built only from
 ``briefing.json`` / ``publication.json`` and the annex, so the publication spreadsheet
 carries exactly the publication form's suppression ([c]; cpip.briefing.disclosure is its one home).
-Every text cell is written with :func:`cpip.collection.templates.safe_text`, so nothing a
+Every text cell is written with :func:`cpip.core.text.safe_text`, so nothing a
 spreadsheet opens is ever a formula.
 """
 
@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from cpip.briefing.disclosure import SUPPRESSED
+from cpip.core.files import write_atomically
 from cpip.core.text import csv_cell, safe_text
 
 NOT_AVAILABLE = "[x]"
@@ -145,10 +146,9 @@ def write_xlsx(path: Path, doc: dict, annex: dict, form: str) -> Path:
         xt.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=False)
         ws.add_table(xt)
         ws.freeze_panes = "B3"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    wb.save(tmp)
-    tmp.replace(path)
+    buf = io.BytesIO()
+    wb.save(buf)
+    write_atomically(path, buf.getvalue())
     return path
 
 

@@ -352,7 +352,7 @@ def test_a_covering_note_opens_page_one_escaped(world):
 
 
 def test_compose_takes_the_covering_note_as_one_argument(world):
-    from cpip.briefing.compose import gather
+    from cpip.briefing.compose import read_cycle_data
     from cpip.briefing.cycle import compose
     from cpip.warehouse import db as wh
     from cpip.core.periods import Period
@@ -363,7 +363,7 @@ def test_compose_takes_the_covering_note_as_one_argument(world):
     settings = load_settings(home, {})
     ref = load_reference(settings)
     with wh.home_session(settings, ref) as con:
-        data = gather(con, ref, Period(2026, 3), settings.cycle.due_days)
+        data = read_cycle_data(con, Period(2026, 3), settings.cycle.due_days)
     docs = compose(settings, ref, data, covering_note="Cleared by the programme board.")
     assert docs.annex["covering_note"] == "Cleared by the programme board."
     assert compose(settings, ref, data).annex["covering_note"] is None

@@ -1,0 +1,171 @@
+"""Everything ``templates/briefing.html.j2`` needs, derived only from ``briefing.json`` (or
+``publication.json``) and the annex.
+
+The briefing is laid out for a private secretary with two minutes: page 1 is the
+"Summary for the Minister" (what this is, the programme office's covering note when there
+is one, three to six key messages built from the figures, the items that need the
+Minister's attention by name, and one chart of every item's status by workstream beside
+the status mix over the quarters held); then "Needs attention" (every exception with its
+status history) and "Reported on track, but…"; then the national indicators. Everything
+else is in annexes. People read names (partners.csv) and labels (indicators.csv); codes
+appear only in the annexes, where someone must match a file.
+"""
+
+from __future__ import annotations
+
+from cpip.briefing.charts import STATUSES, stacked_bars_svg, trend_svg
+from cpip.briefing.markdown import note_html
+from cpip.briefing.summary import key_messages, provisional, status_counts
+from cpip.briefing.words import (contributor_summary, fmt_num, history_text, human_day, human_time, long_date,
+                                 short_committee)
+from cpip.core import vocabulary
+from cpip.core.text import DRAFT_LINE
+from cpip.core.vocabulary import BEHIND, CHIP, COLOUR, OFF_TRACK
+from cpip.reference.rules import RULES
+
+# The CSS class of each status (its RAG colour in lower case; "none" for No return): from cpip.core.vocabulary.
+RAG = {s: (vocabulary.RAG.get(s) or "none").lower() for s in vocabulary.CHART_ORDER}
+SEVERITY_ORDER = {s: n for n, s in enumerate(BEHIND)}
+# The styles of the status labels and of the exceptions' edges, drawn as cpip.core.vocabulary says
+# (templates/briefing.html.j2 puts them in its <style>).
+RAG_CSS = "\n".join(
+    f"  .rag-{(rag or 'none').lower()} {{ background: {bg}; border-color: {edge}; color: {COLOUR.black}; "
+    + ("font-style: italic; " if rag is None else "") + "}" for rag, (bg, edge) in CHIP.items())
+SEVERITY_CSS = "  " + " ".join(
+    f".exception.sev-{RAG[s]} {{ border-color: {CHIP[vocabulary.RAG[s]][1]}; }}" for s in BEHIND)
+ATTENTION_ON_PAGE_1 = 5
+
+
+def context(doc: dict, annex: dict, form: str, marking: str) -> dict:
+    """Everything the template needs, derived only from briefing/publication JSON and the annex."""
+    restricted = form == "restricted"
+    items = doc["items"]
+    series_all = annex["trends" if restricted else "trends_publication"]
+    trend_periods = [t["period"] for t in series_all]
+    indicators = _indicators(doc, annex, series_all)
+    partner_names = {k: v["name"] for k, v in annex["partners"].items()}
+    cpcs_expected = sum(1 for v in annex["partners"].values() if v["cpc"])
+    committees = [{"code": p, "name": short_committee(partner_names.get(p, p)), "values": v}
+                  for p, v in doc["indicators"]["by_partner"].items()]
+    committees.sort(key=lambda c: c["name"])
+    history = annex["status_history"]
+    quarters = _quarters(doc, history, trend_periods or [doc["period"]])
+    worsened_by_quarter = _worsened_by_quarter(doc, history, trend_periods)
+    flags = annex["on_track_flags"]
+    workstreams = _workstreams(items)
+    exceptions = _exceptions(items)
+    attention = [i for i in exceptions if i["status"] == OFF_TRACK or i["movement"] == "worsened"]
+    return {
+        "doc": doc, "annex": annex, "form": form, "restricted": restricted, "marking": marking if restricted else None,
+        "statuses": list(STATUSES), "kinds": list(doc["totals"]), "rag": RAG, "items": items,
+        "rag_css": RAG_CSS, "severity_css": SEVERITY_CSS,
+        "exceptions": exceptions, "attention": attention[:ATTENTION_ON_PAGE_1],
+        "attention_more": max(0, len(attention) - ATTENTION_ON_PAGE_1),
+        "flags": flags, "by_item": {i["item_id"]: i for i in items}, "history": history, "history_text": history_text,
+        "key_messages": key_messages(doc, indicators, quarters, worsened_by_quarter, flags, partner_names,
+                                     cpcs_expected),
+        "workstream_svg": stacked_bars_svg(
+            "chart-workstreams", f"Status of every item by workstream, {doc['period']}",
+            [(w["workstream"], w["counts"]) for w in workstreams], width=440,
+            label_width=min(250, 12 + round(5.6 * max((len(w["workstream"]) for w in workstreams), default=10)))),
+        "quarters_svg": stacked_bars_svg(
+            "chart-quarters", "Status of every item in each quarter held", quarters, width=240, label_width=50,
+            legend=False),
+        "workstreams": workstreams, "indicators": indicators, "indicators_nested": _nested(indicators),
+        "headline": [i for i in indicators if i["headline"]], "committees": committees,
+        "partner_names": partner_names, "cpcs_expected": cpcs_expected, "trend_periods": trend_periods,
+        "fmt": fmt_num, "long_date": long_date, "contributor_summary": contributor_summary,
+        "rules": RULES, "by_rule": doc["data_quality"]["by_rule"],
+        "provisional": provisional(doc, annex, cpcs_expected),
+        "item_meta": annex["items"], "covering_note": note_html(annex.get("covering_note")),
+        "indicator_labels": {k: v["label"] for k, v in annex["indicators"].items()},
+        "generated": human_time(annex["generated_at"]), "cutoff": human_time(annex["data_cutoff"]),
+        "figures_file": f"cpip-briefing-{doc['period']}-{form}-figures.xlsx",
+        **review_context(annex),
+    }
+
+
+def review_context(annex: dict) -> dict:
+    """What the review partials (templates/_review_*.html.j2) need: version, state, approver."""
+    review = annex.get("review") or {}
+    return {"review": review, "draft": review.get("state") == "draft", "draft_line": DRAFT_LINE,
+            "human_time": human_time, "human_day": human_day}
+
+
+def _indicators(doc: dict, annex: dict, series_all: list[dict]) -> list[dict]:
+    """Each indicator's national total this quarter and the last, the change, and its trend chart."""
+    prev_national = None
+    if len(series_all) >= 2 and series_all[-1]["period"] == doc["period"]:
+        prev_national = series_all[-2]["national"]
+    indicators = []
+    for n, (ind, value) in enumerate(doc["indicators"]["national"].items()):
+        meta = annex["indicators"].get(ind, {"label": ind, "unit": "", "part_of": None})
+        series = [(t["period"], t["national"].get(ind)) for t in series_all]
+        before = prev_national.get(ind) if prev_national else None
+        change = value - before if isinstance(value, int) and isinstance(before, int) else None
+        indicators.append({
+            "id": ind, "label": meta["label"], "unit": meta["unit"], "value": value, "previous": before,
+            "change": change, "headline": not meta.get("part_of"),
+            "part_of": annex["indicators"].get(meta.get("part_of") or "", {}).get("label"),
+            "svg": trend_svg(f"trend-{n}", meta["label"], series),
+        })
+    return indicators
+
+
+def _exceptions(items: list[dict]) -> list[dict]:
+    out = [i for i in items if i["status"] in BEHIND or i["movement"] == "worsened"]
+    return sorted(out, key=lambda i: (SEVERITY_ORDER.get(i["status"], 2), out.index(i)))
+
+
+def _workstreams(items: list[dict]) -> list[dict]:
+    """Items by workstream and status (a figure briefing.json does not hold: its totals are by kind)."""
+    rows: dict[tuple[str, str], dict] = {}
+    for i in items:
+        key = (i["kind"], i["workstream"])
+        row = rows.setdefault(key, {"kind": i["kind"], "workstream": i["workstream"], "total": 0,
+                                    "counts": {s: 0 for s in STATUSES}})
+        row["counts"][i["status"]] += 1
+        row["total"] += 1
+    return list(rows.values())
+
+
+def _quarters(doc: dict, history: dict[str, list[dict]], periods: list[str]) -> list[tuple[str, dict[str, int]]]:
+    """Items at each status in each quarter held: this quarter's from briefing.json's totals, the
+    earlier ones from the annex's status history (the same mart, read for every quarter)."""
+    out = []
+    for p in periods:
+        if p == doc["period"]:
+            out.append((p, status_counts(doc["totals"])))
+            continue
+        counts = {s: 0 for s in STATUSES}
+        for rows in history.values():
+            for h in rows:
+                if h["period"] == p:
+                    counts[h["status"]] += 1
+        out.append((p, counts))
+    return out
+
+
+def _worsened_by_quarter(doc: dict, history: dict[str, list[dict]], periods: list[str]) -> list[tuple[str, int | None]]:
+    """How many items worsened in each quarter held (this quarter's from briefing.json's movement);
+    None for the first quarter held, which has nothing to be compared with (every movement there is "new")."""
+    out: list[tuple[str, int | None]] = [
+        (p, doc["movement"]["worsened"] if p == doc["period"] else
+         sum(1 for rows in history.values() for h in rows if h["period"] == p and h.get("movement") == "worsened"))
+        for p in periods]
+    if out:
+        out[0] = (out[0][0], None)
+    return out
+
+
+def _nested(indicators: list[dict]) -> list[dict]:
+    """Indicators with each breakdown straight after the indicator it is part of."""
+    by_whole: dict[str, list[dict]] = {}
+    for i in indicators:
+        if not i["headline"]:
+            by_whole.setdefault(i["part_of"], []).append(i)
+    out = []
+    for i in indicators:
+        if i["headline"]:
+            out += [i] + by_whole.pop(i["label"], [])
+    return out + [i for rest in by_whole.values() for i in rest]
