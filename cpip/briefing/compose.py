@@ -60,7 +60,7 @@ def gather(con, ref: Reference, period: Period, due_days: int) -> CycleData:
     contributors = _rows(con, "SELECT * FROM mart_item_contributors($p)", p)
     totals = _rows(con, "SELECT * FROM mart_status_totals($p)", p)
     movement = _rows(con, "SELECT * FROM mart_movement_totals($p)", p)
-    returns = _rows(con, "SELECT * FROM mart_returns($p, $d)", {**p, "d": period.due_date(due_days)})
+    returns = _rows(con, "SELECT * FROM mart_returns($p)", p)
     values = _rows(con, "SELECT * FROM mart_indicator_values($p)", p)
     national = _rows(con, "SELECT * FROM mart_indicator_national($p)", p)
     warnings = _rows(con, "SELECT * FROM mart_open_warnings($p)", p)
