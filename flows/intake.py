@@ -6,8 +6,9 @@ from cpip.core.lock import writer_lock
 from cpip.orchestration.steps import lazy_flow as flow, lazy_flows
 from cpip.tasks.common import read_reference, read_settings, write_status_pages
 from cpip.tasks.delivery import publish_intake_artifact
-from cpip.tasks.intake import (archive_files, email_receipts, faulted_records, handle_files, prepare_checks,
-                              receipts_owed_email, scan_inbox, settle_files, unloaded_records, write_receipts)
+from cpip.tasks.intake import (archive_files, email_receipts, faulted_records, load_files, parse_files, prepare_checks,
+                              receipts_owed_email, scan_inbox, settle_files, unloaded_records, validate_files,
+                              write_receipts)
 
 
 def _run_name() -> str:
@@ -44,9 +45,12 @@ def retry_faulted(home: str | None = None, files: list[int] | None = None) -> li
 
 
 def _handle(settings, reference, records, retrying: bool) -> tuple[list[dict], list]:
-    """What every archived file goes through, taken now or retried: parse, validate, load, receipt;
-    then the status pages and the receipts owed an email (both flows hold the writer lock here)."""
-    handled = handle_files(settings, reference, records, retrying)
+    """What every archived file goes through, taken now or retried: parse, validate, load (each receipt
+    queued for email with its file), receipt; then the status pages and the receipts owed an email
+    (both flows hold the writer lock here)."""
+    handled = parse_files(settings, records)
+    handled = validate_files(reference, handled)
+    handled = load_files(settings, reference, handled, retrying, queue_emails=True)
     results = write_receipts(settings, handled)
     write_status_pages(settings, reference)
     return results, receipts_owed_email(settings)

@@ -21,7 +21,7 @@ def templates(period: str | None = None, home: str | None = None) -> dict:
     reference = read_reference(settings)
     quarter = choose_template_period(settings, period)
     with writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
-        last = last_returns(settings, reference, quarter)
+        last = last_returns(settings, quarter)
     return write_templates(settings, reference, quarter, last)
 
 

@@ -6,19 +6,14 @@ judges data is retried.
 
 from __future__ import annotations
 
-import logging
-
-from cpip.intake import steps
-from cpip.intake.archive import Record
-from cpip.core.faults import fault
-from cpip.intake.move import take_files
-from cpip.intake.inbox import Found, scan, settle
-from cpip.orchestration.steps import step
-from cpip.intake.receipts import write_receipt, write_rule_catalogue
-from cpip.reference.tables import Reference
 from cpip.core.settings import Settings
-
-log = logging.getLogger("cpip.intake.steps")
+from cpip.intake import load, steps
+from cpip.intake.archive import Record
+from cpip.intake.checks.columns import runner
+from cpip.intake.inbox import Found, scan, settle
+from cpip.intake.move import take_files
+from cpip.orchestration.steps import step
+from cpip.reference.tables import Reference
 
 
 @step(name="scan-inbox", retries=2, retry_delay_seconds=1)
@@ -30,8 +25,6 @@ def scan_inbox(settings: Settings) -> list[Found]:
 def prepare_checks(found: list[Found]) -> int:
     """Load the Great Expectations suites while new files settle (only when there are files)."""
     if any(not f.is_symlink for f in found):
-        from cpip.intake.checks.columns import runner
-
         runner()
     return len(found)
 
@@ -62,20 +55,11 @@ def validate_files(reference: Reference, handled: list[steps.Handling]) -> list[
 
 
 @step(name="load")
-def load_files(settings: Settings, reference: Reference, handled: list[steps.Handling],
-               retrying: bool = False) -> list[steps.Handling]:
-    """Load each file (and note the receipts owed an email); ``retrying``: files that faulted before,
-    whose faulted rows are replaced."""
-    return steps.load_files(settings, reference, handled, retrying=retrying, email_receipts=True)
-
-
-AS_TASKS = steps.Steps(parse_files, validate_files, load_files)
-
-
-def handle_files(settings: Settings, reference: Reference, records: list[Record],
-                 retrying: bool = False) -> list[steps.Handling]:
-    """Parse, validate and load (:func:`cpip.intake.steps.handle_records`), each step a task."""
-    return steps.handle_records(settings, reference, records, retrying, steps=AS_TASKS)
+def load_files(settings: Settings, reference: Reference, handled: list[steps.Handling], retrying: bool,
+               queue_emails: bool) -> list[steps.Handling]:
+    """Load each file; ``retrying``: files that faulted before, whose faulted rows are replaced;
+    ``queue_emails``: record each receipt owed an email with its file (:func:`cpip.intake.load.load_files`)."""
+    return load.load_files(settings, reference, handled, retrying, queue_emails)
 
 
 @step(name="faulted-records", retries=2, retry_delay_seconds=1)
@@ -86,20 +70,8 @@ def faulted_records(settings: Settings, numbers: list[int] | None) -> list[Recor
 @step(name="receipts", retries=2, retry_delay_seconds=1)
 def write_receipts(settings: Settings, handled: list[steps.Handling]) -> list[dict]:
     """A receipt for every file of this run, and for any file a crashed run loaded without one."""
-    rules_page = write_rule_catalogue(settings.outbox, settings.briefing.programme)
-    _write_each(settings, rules_page, handled)
-    _write_each(settings, rules_page, steps.unwritten_receipts(settings))  # after this run's are on disk
+    steps.write_receipts(settings, handled)
     return [h.to_json() for h in handled]
-
-
-def _write_each(settings: Settings, rules_page, handled: list[steps.Handling]) -> None:
-    for h in handled:
-        try:
-            write_receipt(h, rules_page, settings.cycle.due_days, settings.briefing.programme,
-                          settings.intake.officer_folder)
-        except Exception as exc:  # one receipt that cannot be written never stops the others
-            log.error("could not write the receipt for file %d (%s): %s; the next run writes it",
-                      h.record.number, h.record.inbox_path, fault(exc))
 
 
 @step(name="receipts-owed-email", retries=2, retry_delay_seconds=1)
@@ -114,6 +86,6 @@ def email_receipts(settings: Settings, owed: list[tuple[str, list[str], steps.Ha
     now is sent by the next run, and nothing is sent twice (:mod:`cpip.mail.receipts`)."""
     if not owed:
         return {"sent": 0, "sent_before": 0, "left": 0}
-    from cpip.mail.receipts import send_owed
+    from cpip.mail.receipts import send_owed  # imports smtplib (50 ms): only when a receipt is owed an email
 
     return send_owed(settings, owed)

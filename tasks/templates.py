@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from cpip.collection import templates
-from cpip.orchestration.steps import step
-from cpip.core.periods import Period
-from cpip.reference.tables import Reference
-from cpip.collection.templates import LastReturn
 from cpip.collection.schedules import template_period
+from cpip.collection.templates import LastReturn
+from cpip.core.periods import Period
 from cpip.core.settings import Settings
+from cpip.orchestration.steps import step
+from cpip.reference.tables import Reference
 
 
 @step(name="choose-template-period")
@@ -17,7 +17,7 @@ def choose_template_period(settings: Settings, period: str | None) -> Period:
 
 
 @step(name="last-returns", retries=2, retry_delay_seconds=2)
-def last_returns(settings: Settings, reference: Reference, period: Period) -> dict[str, LastReturn]:
+def last_returns(settings: Settings, period: Period) -> dict[str, LastReturn]:
     """Each partner's latest accepted progress part for the period before ``period``."""
     return templates.last_returns(settings, period)
 

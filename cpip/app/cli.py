@@ -314,7 +314,7 @@ def templates(period: str = typer.Option(..., "--period", help="The quarter the 
 def rebuild(home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
     """Rebuild the warehouse from the archive alone (the inbox is not touched)."""
     _logging()
-    from cpip.app.home import rebuild_warehouse
+    from cpip.intake.rebuild import rebuild_warehouse
 
     settings = _settings(home)
     with _clear_failures():

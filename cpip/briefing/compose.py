@@ -42,10 +42,9 @@ def _rows(con, query: str, params: dict | None = None) -> list[dict]:
     return [dict(zip(cols, r)) for r in cur.fetchall()]
 
 
-def _mart(con, mart: str, period: Period, **more) -> list[dict]:
-    """Every row of one mart of sql/marts (a table macro of the period, and of ``more`` after it)."""
-    params = {"p": str(period), **more}
-    return _rows(con, f"SELECT * FROM {mart}({', '.join('$' + k for k in params)})", params)
+def _mart(con, mart: str, period: Period) -> list[dict]:
+    """Every row of one mart of sql/marts (a table macro of the period)."""
+    return _rows(con, f"SELECT * FROM {mart}($p)", {"p": str(period)})
 
 
 @dataclass
@@ -86,7 +85,7 @@ def read_cycle_data(con, period: Period, due_days: int) -> CycleData:
         period, due, items, contributors,
         totals=_mart(con, "mart_status_totals", period),
         movement=_mart(con, "mart_movement_totals", period),
-        returns=_mart(con, "mart_returns", period, d=due),
+        returns=_mart(con, "mart_returns", period),
         indicator_values=values,
         national=_mart(con, "mart_indicator_national", period),
         warnings=warnings,

@@ -1,7 +1,9 @@
 """The returns picture: who has sent what for a period, and who has sent nothing at all.
 
 Read from the ``mart_returns`` mart (``sql/marts/30_mart_returns.sql``, where a partner's state
-for the period is decided); ``cpip status``, the status page and the reminders all read it here.
+for the period is decided: ``late`` when its first accepted progress part is a late file, the
+file's lateness being :func:`cpip.intake.decide.file_late`); ``cpip status``, the status page and
+the reminders all read it here.
 """
 
 from __future__ import annotations
@@ -20,8 +22,7 @@ def status(settings: Settings, ref: Reference, period: Period) -> dict:
 
 def returns_picture(con, settings: Settings, period: Period) -> dict:
     """:func:`status` on an open warehouse that holds this run's reference data."""
-    cur = con.execute("SELECT * FROM mart_returns($p, $d)",
-                      {"p": str(period), "d": period.due_date(settings.cycle.due_days)})
+    cur = con.execute("SELECT * FROM mart_returns($p)", {"p": str(period)})
     cols = [d[0] for d in cur.description]
     rows = [dict(zip(cols, r)) for r in cur.fetchall()]
     return {"period": str(period), "due_date": period.due_date(settings.cycle.due_days).isoformat(),

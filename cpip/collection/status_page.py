@@ -25,14 +25,20 @@ import os
 from datetime import date, datetime
 from pathlib import Path
 
+from cpip.collection.picture import not_submitted, returns_picture
+from cpip.core.faults import fault
 from cpip.core.files import write_atomically
-from cpip.warehouse import db as wh
 from cpip.core.periods import Period, iso, uk_date
-from cpip.reference.tables import Reference
 from cpip.core.settings import Settings
-from cpip.core.text import day_in_words, time_in_words
+from cpip.core.templating import environment
+from cpip.core.text import csv_cell, day_in_words, time_in_words
+from cpip.reference.tables import Reference
+from cpip.warehouse import db as wh
 
 log = logging.getLogger("cpip.collection.status_page")
+
+# Whether anything the status pages show can have changed: every load, retry and cycle writes the audit log.
+AUDIT_HIGH_WATER = "SELECT coalesce(max(event_id), 0) FROM audit_log"
 
 RECENT_DAYS = 60
 
@@ -76,8 +82,6 @@ def gather(con, settings: Settings, ref: Reference, period: Period) -> dict:
     """Everything the page shows for ``period``: the status of :func:`cpip.collection.picture.status`, plus each
     partner's name, latest file, open queries and contact. ``con``: the warehouse, holding this
     run's reference data (:func:`cpip.warehouse.db.load_reference_tables`)."""
-    from cpip.collection.picture import returns_picture
-
     doc = returns_picture(con, settings, period)
     latest = {r[0]: r for r in con.execute(wh.sql("queries/status_latest_files"), {"period": str(period)}).fetchall()}
     status_dir = settings.outbox / "status"
@@ -97,8 +101,6 @@ def gather(con, settings: Settings, ref: Reference, period: Period) -> dict:
                      "latest_received_at": iso(received) if received else None,
                      "latest_received_words": uk_time_words(received), "receipt": href,
                      "open_queries": int(open_q or 0), "contact_email": partner.contact_email if partner else ""})
-    from cpip.collection.picture import not_submitted
-
     counts = {s: sum(1 for r in rows if r["state"] == s) for s in STATE_WORDS}
     counts["missing"] = len(not_submitted(doc))  # the reminders' list
     today = uk_date(settings.now)
@@ -113,8 +115,6 @@ def gather(con, settings: Settings, ref: Reference, period: Period) -> dict:
 
 def status_lines(doc: dict, ref: Reference, now: datetime) -> list[str]:
     """The human form of ``cpip status``: the headline, then a line per partner, in the page's words."""
-    from cpip.collection.picture import not_submitted
-
     due = date.fromisoformat(doc["due_date"])
     today = uk_date(now)
     states = [p["state"] for p in doc["partners"]]
@@ -135,8 +135,6 @@ def status_lines(doc: dict, ref: Reference, now: datetime) -> list[str]:
 
 
 def render_html(page: dict) -> str:
-    from cpip.core.templating import environment
-
     return environment().get_template("status.html.j2").render(page=page, programme=page["programme"])
 
 
@@ -145,8 +143,6 @@ CSV_COLUMNS = ("partner_code", "name", "state", "first_accepted_at", "files", "l
 
 
 def render_csv(page: dict) -> str:
-    from cpip.core.text import csv_cell
-
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(CSV_COLUMNS)
@@ -159,7 +155,7 @@ def render_csv(page: dict) -> str:
 
 
 def _fingerprint(con, settings: Settings, ref: Reference, periods: list[Period]) -> str:
-    events = con.execute(wh.sql("queries/status_fingerprint")).fetchone()[0]
+    events = con.execute(AUDIT_HIGH_WATER).fetchone()[0]
     partners = [(p.partner_code, p.name, p.contact_email) for p in ref.partners.values()]
     return hashlib.sha256(json.dumps([events, uk_date(settings.now).isoformat(), [str(p) for p in periods],
                                       partners, settings.cycle.due_days, settings.briefing.programme],
@@ -193,8 +189,6 @@ def write_status_pages(settings: Settings, ref: Reference, force: bool = False) 
 def refresh_status_pages(settings: Settings, ref: Reference) -> list[str]:
     """:func:`write_status_pages`, which never fails intake or the cycle: a fault is logged (where it
     happened, never a message that could quote a file) and the next run writes the pages."""
-    from cpip.intake.move import fault
-
     try:
         return write_status_pages(settings, ref)
     except Exception as exc:

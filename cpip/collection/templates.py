@@ -16,18 +16,26 @@ import io
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from cpip.core.periods import Period
+from cpip.core.settings import Settings
+from cpip.core.settings import officer_folder as folder_words
+from cpip.core.text import csv_cell, day_in_words, safe_text
 from cpip.core.values import EARLIEST_DATE, LATEST_DATE
 from cpip.core.vocabulary import AT_RISK, COMPLETE, OFF_TRACK, STATUSES, TEXT_LIMITS
-from cpip.core.periods import Period
 from cpip.reference.tables import Reference
-from cpip.core.text import csv_cell, day_in_words, safe_text
-
-if TYPE_CHECKING:
-    from cpip.core.settings import Settings
+from cpip.warehouse import db as wh
 
 DATE_FORMAT = "dd/mm/yyyy"
+
+# Every partner's current (latest accepted) progress rows for a period: what templates pre-fill.
+CURRENT_PROGRESS_ROWS = """
+SELECT c.partner_code, r.item_id, r.status, r.percent_complete, r.forecast_completion
+FROM stg_current_parts AS c
+JOIN progress_rows AS r USING (submission_id)
+WHERE c.part = 'progress' AND c.period = $period
+ORDER BY c.partner_code, r."row"
+"""
 
 
 @dataclass
@@ -236,8 +244,6 @@ def write_all(ref: Reference, period: Period, due_days: int, out: Path, officer_
 
     The Instructions sheet names the drop folder as officers reach it from their desk
     (``[intake] officer_folder``), not as the server sees it."""
-    from cpip.core.settings import officer_folder as folder_words
-
     written = []
     for code in sorted(ref.partners):
         folder = out / code
@@ -259,12 +265,10 @@ def write_all(ref: Reference, period: Period, due_days: int, out: Path, officer_
 def last_returns(settings: Settings, period: Period) -> dict[str, LastReturn]:
     """Each partner's latest accepted progress part for the period before ``period`` (what its
     template is pre-filled with); none before the warehouse exists."""
-    from cpip.warehouse import db as wh
-
     if not settings.warehouse.exists():
         return {}
     with wh.session(settings.warehouse) as con:
-        rows = con.execute(wh.sql("queries/current_progress_rows"), {"period": str(period.previous())}).fetchall()
+        rows = con.execute(CURRENT_PROGRESS_ROWS, {"period": str(period.previous())}).fetchall()
     out: dict[str, LastReturn] = {}
     for partner, item, status, pct, forecast in rows:
         out.setdefault(partner, LastReturn({})).rows[item] = {

@@ -1,20 +1,14 @@
-"""Loading a run's files into the warehouse: outcomes decided in Python, rows inserted together.
+"""Loading a run's files into the warehouse: each decided, its rows made, all inserted together.
 
-What each file's outcome is comes from returns.md and interfaces.md; this module is how it is
-worked out and stored cheaply, whatever the number of files:
+Each file, in the order taken, is decided (:mod:`cpip.intake.decide`) against one snapshot of the
+warehouse plus the run's earlier files, its receipt's HTML is rendered (:mod:`cpip.intake.receipts`,
+so that a receipt that cannot be made faults its file before anything is committed; the receipts
+step writes it) and its rows are made. A fault while deciding, rendering or making a file's rows
+faults that file alone (``faulted``).
 
-1. **What the warehouse holds**, fetched for the whole run in five set-based queries
-   (:meth:`Known.fetch`): the parts currently held for each (partner, period) the files name
-   and for the quarter before each, what those parts said (progress rows, indicator values),
-   the P11s each partner explained, and the first file of each content received before.
-2. **Each file in the order taken**: its outcome decided, its receipt rendered and its rows
-   made against that snapshot *and what the run's earlier files add to it* (:meth:`Known.add`),
-   so a later file sees an earlier one of the same run exactly as if each had been loaded on
-   its own before it (supersession, last period, a P11 confirmed once, duplicates). A fault
-   while deciding, rendering or making a file's rows faults that file alone (``faulted``).
-3. **All the run's rows in one transaction**, one statement per table (pandas frames). If that
-   fails, it is rolled back and the files are loaded again one transaction each, each judged
-   against what is committed, so a file that breaks the warehouse insert is confined to itself.
+**All the run's rows in one transaction**, one statement per table (pandas frames). If that
+fails, it is rolled back and the files are loaded again one transaction each, each judged
+against what is committed, so a file that breaks the warehouse insert is confined to itself.
 
 The archive is the record of truth: a run that dies before its commit leaves its records
 pending, and the next run loads them again (``bench/crash_loop.py``).
@@ -22,33 +16,30 @@ pending, and the next run loads them again (``bench/crash_loop.py``).
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-from collections import defaultdict
 
 from cpip.core import events as ev
-from cpip.warehouse import db as wh
-from cpip.intake.archive import Archive
-from cpip.intake.checks.history import LastPeriod, Slippage, explained_slippage, indicator_warnings, progress_warnings
 from cpip.core.faults import STEP_WORDS, fault
-from cpip.intake.model import canonical_status, make_issue
-from cpip.intake.recipients import recipients
-from cpip.core.periods import Period, iso, is_late
-from cpip.reference.tables import Reference
+from cpip.core.periods import Period, iso
 from cpip.core.settings import Settings
 from cpip.core.values import is_blank, read_date, text, whole_number
+from cpip.intake import receipts
+from cpip.intake.archive import Archive
+from cpip.intake.checks.history import explained_slippage
+from cpip.intake.decide import ACCEPTED, Known, decide
+from cpip.intake.model import canonical_status
+from cpip.intake.recipients import recipients
+from cpip.reference.tables import Reference
+from cpip.warehouse import db as wh
 
 log = logging.getLogger("cpip.intake.steps")
-
-ACCEPTED = ("accepted", "accepted_with_warnings")
 
 # The tables a batch fills, in the order they are written, with their statements (sql/load/batch_*.sql).
 TABLES = ("forget", "files", "submissions", "issues", "progress_rows", "indicator_values", "explained_slippage",
           "faults", "resolved", "receipt_emails", "audit")
 
 
-def load_files(settings: Settings, ref: Reference, handled: list, retrying: bool = False,
-               email_receipts: bool = False) -> list:
+def load_files(settings: Settings, ref: Reference, handled: list, retrying: bool, queue_emails: bool) -> list:
     """Decide each file's outcome, render its receipt and load it, in the order taken.
 
     Returns new handlings (those given are left as they were). Warnings are worked out against
@@ -56,7 +47,7 @@ def load_files(settings: Settings, ref: Reference, handled: list, retrying: bool
     wrong with one file is confined to it: it is loaded as faulted instead, and the run goes on.
     Only a fault in recording a faulted file itself (the warehouse is unusable) stops the run.
     ``retrying`` is `cpip retry`: the files were faulted before and their rows are replaced.
-    ``email_receipts`` (intake and retry, not a rebuild's replay): with ``[email] receipts`` on,
+    ``queue_emails`` (intake and retry, not a rebuild's replay): with ``[email] receipts`` on,
     each receipt is recorded as owed an email in the same transaction as its file
     (:mod:`cpip.mail.receipts`), so a crash before it is sent is made good by the next run.
     A run with no files does not open the warehouse (the cycle and `cpip status` load the
@@ -64,7 +55,7 @@ def load_files(settings: Settings, ref: Reference, handled: list, retrying: bool
     """
     if not handled:
         return []
-    job = _Job(settings, ref, retrying, email_receipts and settings.email is not None and settings.email.receipts)
+    job = _Job(settings, ref, retrying, queue_emails and settings.email is not None and settings.email.receipts)
     with wh.session(settings.warehouse) as con:
         wh.load_reference_tables(con, ref)
         known = Known.fetch(con, handled)
@@ -100,111 +91,14 @@ def _load_alone(job: "_Job", con, known: "Known", h):
     return d
 
 
-# --- what the warehouse holds ----------------------------------------------------------
-
-
-class Known:
-    """What the warehouse holds that a run's files are judged against, and what the run adds."""
-
-    def __init__(self, parts=None, progress=None, indicators=None, slips=None, originals=None):
-        self.parts: dict[tuple[str, str], dict[str, int]] = parts or {}  # (partner, period) -> part -> file
-        self.progress: dict[int, dict[str, dict]] = progress or {}  # file -> item_id -> its row's values
-        self.indicators: dict[int, dict[str, int | None]] = indicators or {}  # file -> indicator_id -> value
-        self.slips: dict[str, frozenset] = slips or {}  # partner -> {(period, Slippage)} explained
-        self.originals: dict[str, tuple] = originals or {}  # sha256 -> (file, partner, period) first with it
-
-    def copy(self) -> "Known":
-        return Known(dict(self.parts), dict(self.progress), dict(self.indicators), dict(self.slips),
-                     dict(self.originals))
-
-    @classmethod
-    def fetch(cls, con, handled: list) -> "Known":
-        """What the warehouse holds for these files, in five queries however many they are."""
-        pairs, partners = set(), set()
-        for h in handled:
-            if h.plan is None or h.plan.partner_code is None:
-                continue
-            partners.add(h.plan.partner_code)
-            if h.plan.period_text is not None:
-                pairs.add((h.plan.partner_code, h.plan.period_text))
-            if h.checked is not None and h.checked.period is not None:
-                pairs.add((h.plan.partner_code, str(h.checked.period.previous())))
-        shas = sorted({h.record.sha256 for h in handled if h.duplicate_of is not None and h.record.sha256})
-        k = cls()
-        if pairs:
-            pairs_sorted = sorted(pairs)
-            for partner, period, part, number in con.execute(wh.sql("queries/current_parts_all"), {
-                    "partners": [p for p, _ in pairs_sorted], "periods": [q for _, q in pairs_sorted]}).fetchall():
-                k.parts.setdefault((partner, period), {})[part] = number
-            progress = sorted({n for parts in k.parts.values() for part, n in parts.items() if part == "progress"})
-            indicators = sorted({n for parts in k.parts.values() for part, n in parts.items() if part == "indicators"})
-            if progress:
-                for n, item, status, percent, narrative in con.execute(
-                        wh.sql("queries/progress_of"), {"ids": progress}).fetchall():
-                    k.progress.setdefault(n, {})[item] = {"status": status, "percent_complete": percent,
-                                                          "narrative": narrative}
-            if indicators:
-                for n, indicator, value in con.execute(wh.sql("queries/indicators_of"), {"ids": indicators}).fetchall():
-                    k.indicators.setdefault(n, {})[indicator] = value
-        if partners:
-            slips = defaultdict(set)
-            for partner, period, item, forecast, target in con.execute(
-                    wh.sql("queries/explained_slippage_of"), {"partners": sorted(partners)}).fetchall():
-                slips[partner].add((period, Slippage(item, forecast, target)))
-            k.slips = {p: frozenset(s) for p, s in slips.items()}
-        if shas:
-            for sha, number, partner, period in con.execute(wh.sql("queries/originals_of"), {"shas": shas}).fetchall():
-                k.originals[sha] = (number, partner, period)
-        return k
-
-    def last_period(self, partner: str, period: Period) -> LastPeriod:
-        """What the partner's current parts for ``period`` said (none when it has none)."""
-        last = LastPeriod()
-        parts = self.parts.get((partner, str(period)), {})
-        n = parts.get("progress")
-        if n is not None and self.progress.get(n):
-            last.progress_submission, last.progress = n, self.progress[n]
-        n = parts.get("indicators")
-        if n is not None and self.indicators.get(n):
-            last.indicators_submission, last.indicators = n, self.indicators[n]
-        return last
-
-    def confirmed(self, partner: str, period: Period) -> set[Slippage]:
-        """The P11s this partner explained in earlier periods (returns.md §11: confirmed once)."""
-        before = str(period)
-        return {s for p, s in self.slips.get(partner, ()) if p < before}
-
-    def add(self, d, rows: "Batch") -> None:
-        """What a file just handled adds for the files after it."""
-        n = d.record.number
-        if d.outcome in ACCEPTED:
-            key = (d.partner_code, d.period)
-            self.parts[key] = {**self.parts.get(key, {}), **{part: n for part in _parts_supplied(d)}}
-        prog = rows.tables.get("progress_rows")
-        if prog:
-            self.progress[n] = {item: {"status": s, "percent_complete": p, "narrative": t} for item, s, p, t in zip(
-                prog["item_id"], prog["status"], prog["percent_complete"], prog["narrative"])}
-        ind = rows.tables.get("indicator_values")
-        if ind:
-            self.indicators[n] = dict(zip(ind["indicator_id"], ind["value"]))
-        slips = rows.tables.get("explained_slippage")
-        if slips:
-            self.slips[d.partner_code] = self.slips.get(d.partner_code, frozenset()) | {
-                (d.period, Slippage(i, f, t)) for i, f, t in zip(
-                    slips["item_id"], slips["forecast_completion"], slips["target_date"])}
-        sha = d.record.sha256
-        if sha and d.outcome != "duplicate" and self.originals.get(sha, (n,))[0] == n:
-            self.originals[sha] = (n, d.partner_code, d.period)
-
-
 # --- one file --------------------------------------------------------------------------
 
 
 class _Job:
     """How this run handles each file: decide, render its receipt, make its rows."""
 
-    def __init__(self, settings: Settings, ref: Reference, retrying: bool, email_receipts: bool):
-        self.settings, self.ref, self.retrying, self.email_receipts = settings, ref, retrying, email_receipts
+    def __init__(self, settings: Settings, ref: Reference, retrying: bool, queue_emails: bool):
+        self.settings, self.ref, self.retrying, self.queue_emails = settings, ref, retrying, queue_emails
         self.now = iso(settings.now)
         self.rules_page = settings.outbox / "rules.html"
         self.archive = Archive(settings.archive)
@@ -215,7 +109,7 @@ class _Job:
         step = "decide"
         try:
             if d.fault is None:
-                d = _decide(self.settings, self.ref, known, d)
+                d = decide(self.settings, self.ref, known, d)
                 step = "receipt"
                 d = self.render(d)
                 step = "load"
@@ -231,17 +125,9 @@ class _Job:
         return self.render(d, fallback=True)
 
     def render(self, d, fallback: bool = False):
-        from cpip.intake import receipts
-
         s = self.settings
-        try:
-            html = receipts.render_receipt(d, self.rules_page, s.cycle.due_days, s.briefing.programme,
-                                           s.intake.officer_folder)
-        except Exception:
-            if not fallback:
-                raise
-            html = receipts.plain_receipt(d)
-        return dataclasses.replace(d, rendered=html)
+        return receipts.with_rendered(d, self.rules_page, s.cycle.due_days, s.briefing.programme,
+                                      s.intake.officer_folder, fallback)
 
     def rows(self, d, known: Known | None = None) -> "Batch":
         """Every row this file adds, to every table."""
@@ -260,10 +146,7 @@ class _Job:
             b.add("forget", submission_id=[n])
         if rec.sha256 and d.outcome != "duplicate":
             b.add("files", sha256=[rec.sha256], size=[rec.size], archive_path=[str(object_path)], first_received=[n])
-        superseded = []
-        if accepted and known is not None:
-            current = known.parts.get((d.partner_code, d.period), {})
-            superseded = [(part, current[part]) for part in _parts_supplied(d) if part in current]
+        superseded = known.superseded(d) if known is not None else []
         b.add("submissions", submission_id=[n], run_id=[rec.run_id], sha256=[rec.sha256], inbox_path=[rec.inbox_path],
               original_name=[rec.name], folder=[rec.folder], from_partner=[from_partner],
               received_at=[rec.received_at], file_format=[d.rf.format if d.rf else None],
@@ -281,7 +164,7 @@ class _Job:
             b.add("faults", submission_id=[n], step=[d.fault[0]], place=[d.fault[1]], at=[self.now])
         elif self.retrying:
             b.add("resolved", submission_id=[n], at=[self.now])
-        if self.email_receipts:
+        if self.queue_emails:
             to = recipients(self.ref, d)
             if to:
                 b.add("receipt_emails", submission_id=[n], recipients=[to], queued_at=[self.now])
@@ -316,48 +199,6 @@ class _Job:
                   partner_code=[d.partner_code] * len(slips), period=[d.period] * len(slips),
                   item_id=[s.item_id for s in slips], forecast_completion=[s.forecast_completion for s in slips],
                   target_date=[s.target_date for s in slips])
-
-
-def _decide(settings: Settings, ref: Reference, known: Known, h):
-    """The file's outcome, issues, partner, period and lateness (a new handling)."""
-    rec = h.record
-    if rec.not_regular:
-        return dataclasses.replace(h, outcome="rejected", issues=[make_issue(
-            "F01", "This is not a regular file (it is a shortcut or link), so it was removed without being opened. "
-                   "Copy the file itself into your folder.")])
-    if h.duplicate_of is not None:
-        _, partner, period = known.originals.get(rec.sha256, (None, h.partner_code, h.period))
-        return dataclasses.replace(h, outcome="duplicate", partner_code=partner, period=period,
-                                   late=_late(settings, rec, period))
-    if h.read_issues:
-        return dataclasses.replace(h, outcome="rejected", issues=list(h.read_issues))
-    partner, period_text = h.plan.partner_code, h.plan.period_text
-    late = _late(settings, rec, period_text)
-    if h.checked.issues:
-        return dataclasses.replace(h, outcome="rejected", issues=h.checked.issues, partner_code=partner,
-                                   period=period_text, late=late)
-    period = h.checked.period
-    last = known.last_period(partner, period.previous())
-    warnings = []
-    if h.rf.progress is not None and "progress" in h.plan.parts:
-        warnings += progress_warnings(h.rf, ref, last, known.confirmed(partner, period))
-    if h.rf.indicators is not None and "indicators" in h.plan.parts:
-        warnings += indicator_warnings(h.rf, ref, last)
-    return dataclasses.replace(h, outcome="accepted_with_warnings" if warnings else "accepted", issues=warnings,
-                               partner_code=partner, period=period_text, late=late)
-
-
-def _late(settings: Settings, rec, period: str | None) -> bool | None:
-    """interfaces.md: ``true``/``false`` for every file whose period is a valid ``YYYY-Qn`` (judged at its
-    received time, so a period not yet ended is on time), ``null`` when it is missing or not valid."""
-    p = Period.parse(period)
-    return None if p is None else is_late(p, rec.received, settings.cycle.due_days)
-
-
-def _parts_supplied(d) -> list[str]:
-    if d.plan is None or d.plan.part_kind is None:
-        return []
-    return ["progress", "indicators"] if d.plan.part_kind == "both" else [d.plan.part_kind]
 
 
 def _data_rows(b: "Batch", d) -> None:
@@ -409,9 +250,6 @@ class Batch:
     def extend(self, other: "Batch") -> None:
         for table, columns in other.tables.items():
             self.add(table, **columns)
-
-    def numbers(self) -> set[int]:
-        return set(self.tables.get("submissions", {}).get("submission_id", []))
 
 
 def _write(con, batch: Batch) -> None:

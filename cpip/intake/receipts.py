@@ -5,21 +5,22 @@ Autoescape is on for every template: whatever a partner wrote appears as text.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
 from functools import lru_cache
 from pathlib import Path
 
+from markupsafe import escape
+
 from cpip.core.files import write_atomically
+from cpip.core.periods import UK, Period
+from cpip.core.settings import officer_folder as folder_words
 from cpip.core.templating import environment
-from cpip.core.periods import Period, UK
-from cpip.reference.rules import RULES
 from cpip.core.text import day_in_words, time_in_words
-
-
-
-
+from cpip.intake.model import FAULT_ISSUE
+from cpip.reference.rules import RULES
 
 
 _HEADLINES = {
@@ -48,15 +49,11 @@ def receipt_paths(outbox: Path, record) -> tuple[str, str]:
 def drop_folder(h, officer_folder: str = "") -> str:
     """Where the file was dropped, in the words its officers see (``[intake] officer_folder``);
     ``inbox/`` for a file dropped directly into the inbox."""
-    from cpip.core.settings import officer_folder as folder_words
-
     return folder_words(officer_folder, h.record.folder) if h.record.folder else "inbox/"
 
 
 def _summary(h) -> tuple[str, str, str, str]:
     """(tone, headline, summary, table caption) of a file's receipt."""
-    from cpip.intake.model import FAULT_ISSUE
-
     tone, headline, summary = _HEADLINES[h.outcome]
     errors = [i for i in h.issues if i.severity == "error"]
     if h.issues == [FAULT_ISSUE]:
@@ -88,8 +85,6 @@ def summary_of(h) -> tuple[str, str]:
 def render_receipt(h, rules_page: Path | None, due_days: int, programme: str,
                    officer_folder: str = "") -> str:
     """The receipt page. ``rules_page`` None: for an email, where the rule ids are not links."""
-    from cpip.intake.model import FAULT_ISSUE
-
     tone, headline, summary, caption = _summary(h)
     faulted = h.issues == [FAULT_ISSUE]
     n, explained = len(h.issues), sum(1 for i in h.issues if i.explained)
@@ -120,12 +115,24 @@ def _queries(n: int) -> str:
 
 def plain_receipt(h) -> str:
     """A receipt that needs no template: for a file whose fault broke the receipt template itself."""
-    from markupsafe import escape
-
     return (f"<!DOCTYPE html><html lang=\"en-GB\"><head><meta charset=\"utf-8\"><title>Receipt</title></head>"
             f"<body><main><h1>Receipt for your return</h1><p>File: {escape(h.record.name)}</p>"
             f"<p>Receipt number: {h.record.number}</p>"
             + "".join(f"<p>{escape(i.message)}</p>" for i in h.issues) + "</main></body></html>\n")
+
+
+def with_rendered(h, rules_page: Path, due_days: int, programme: str, officer_folder: str = "",
+                  fallback: bool = False):
+    """The handling with its receipt's HTML (``rendered``), made before its file's rows are committed
+    so that a receipt that cannot be made faults its file. ``fallback`` (a file already faulted):
+    a receipt that needs no template when the template itself fails."""
+    try:
+        html = render_receipt(h, rules_page, due_days, programme, officer_folder)
+    except Exception:
+        if not fallback:
+            raise
+        html = plain_receipt(h)
+    return dataclasses.replace(h, rendered=html)
 
 
 def write_receipt(h, rules_page: Path, due_days: int, programme: str, officer_folder: str = "") -> None:

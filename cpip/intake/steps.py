@@ -1,9 +1,10 @@
 """Intake, step by step: archive records -> read -> check -> load (:mod:`cpip.intake.load`) -> receipt.
 
-Each function is one step with one I/O boundary; ``tasks/intake.py`` wraps them as
-Prefect tasks and ``flows/intake.py`` lists them in order; :func:`handle_records` is the
-sequence read -> check -> load that both the intake flow and ``cpip rebuild`` run. They can
-be called (and are tested) without Prefect. The archive move is :mod:`cpip.intake.move`.
+Each function is one step with one I/O boundary; ``tasks/intake.py`` wraps them as Prefect
+tasks, ``flows/intake.py`` calls them in order (read, check, load, then the receipts, which it
+also queues for email) and :mod:`cpip.intake.rebuild` calls read, check and load plainly (its
+replay emails nothing). They can be called (and are tested) without Prefect. The archive move
+is :mod:`cpip.intake.move`.
 
 Each step returns new values: a :class:`Handling` is frozen, and a step that adds to it
 returns a new one (``dataclasses.replace``).
@@ -17,21 +18,31 @@ import os
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
 
+from cpip.intake import readers
 from cpip.intake.archive import Archive, Record
 from cpip.intake.checks import Checked, FileContext, Plan, cross_check, plan
 from cpip.intake.checks.columns import ColumnFailure, run_column_rules
 from cpip.core.faults import STEP_WORDS, fault
-from cpip.intake.load import load_files
 from cpip.intake.model import FAULT_ISSUE, FileRejected, Issue, ReturnFile
 from cpip.core.periods import iso
-from cpip.intake.receipts import receipt_paths
+from cpip.intake.receipts import receipt_paths, write_receipt, write_rule_catalogue
 from cpip.reference.tables import Reference
 from cpip.core.settings import Settings
 from cpip.warehouse import db as wh
 
 log = logging.getLogger("cpip.intake.steps")
+
+LOADED_NUMBERS = "SELECT submission_id FROM submissions"  # archive records already in the warehouse
+RECEIPT_PATHS = "SELECT submission_id, receipt_json FROM submissions ORDER BY submission_id"  # where each should be
+# Which of these contents have been received before, and the first file that brought each.
+KNOWN_SHAS = "SELECT sha256, first_received FROM files WHERE sha256 IN (SELECT unnest($shas))"
+# Files still faulted, in the order taken, with what the operator needs to find them.
+FAULTED_FILES = """SELECT f.submission_id, s.inbox_path, s.folder, s.received_at, f.step, f.place, f.faulted_at, f.attempts
+FROM faulted_files AS f
+JOIN submissions AS s USING (submission_id)
+WHERE f.resolved_at IS NULL
+ORDER BY f.submission_id"""
 
 
 @dataclass(frozen=True)
@@ -85,26 +96,6 @@ class Handling:
         return dataclasses.replace(self, receipt_html=html, receipt_json=js)
 
 
-@dataclass(frozen=True)
-class Steps:
-    """The steps every archived file goes through, as called: plainly (``cpip rebuild``) or as
-    Prefect tasks (the intake flows, :data:`cpip.tasks.intake.AS_TASKS`)."""
-
-    read: Callable  # (settings, records) -> handlings
-    check: Callable  # (reference, handlings) -> handlings
-    load: Callable  # (settings, reference, handlings, retrying) -> handlings
-
-
-def handle_records(settings: Settings, ref: Reference, records: list[Record], retrying: bool = False,
-                   steps: Steps | None = None) -> list[Handling]:
-    """What every archived file goes through, in this order, wherever it comes from (a run of
-    intake, `cpip retry`, `cpip rebuild`): read, check, load. Receipts are written after."""
-    steps = steps or PLAIN
-    handled = steps.read(settings, records)
-    handled = steps.check(ref, handled)
-    return steps.load(settings, ref, handled, retrying)
-
-
 def new_run_id(now: datetime) -> str:
     return f"{now.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
 
@@ -118,7 +109,7 @@ def pending_records(settings: Settings) -> list[Record]:
     if not settings.warehouse.exists():
         return archive.all_records()
     with wh.session(settings.warehouse) as con:
-        loaded = {r[0] for r in con.execute(wh.sql("queries/loaded_numbers")).fetchall()}
+        loaded = {r[0] for r in con.execute(LOADED_NUMBERS).fetchall()}
     # Loaded numbers are contiguous from 1 unless a run died part-way: only read what may be pending.
     start = max(loaded, default=0) if len(loaded) == max(loaded, default=0) else 0
     return archive.records_after(start, skip=loaded)
@@ -129,7 +120,7 @@ def unwritten_receipts(settings: Settings) -> list[Handling]:
     if not settings.warehouse.exists():
         return []
     with wh.session(settings.warehouse) as con:
-        ids = [n for n, path in con.execute(wh.sql("queries/receipt_paths")).fetchall()
+        ids = [n for n, path in con.execute(RECEIPT_PATHS).fetchall()
                if path and not os.path.exists(path)]
         rows = con.execute(wh.sql("queries/receipts_of"), {"ids": ids}).fetchall() if ids else []
     return _receipts_from_rows(settings, rows)
@@ -146,6 +137,25 @@ def receipt_emails_owed(settings: Settings) -> list[tuple[str, list[str], Handli
         rows = con.execute(wh.sql("queries/receipts_of"), {"ids": ids}).fetchall() if ids else []
     by_number = {h.record.number: h for h in _receipts_from_rows(settings, rows)}
     return [(key, list(to), by_number[n]) for key, n, to in owed if n in by_number]
+
+
+def write_receipts(settings: Settings, handled: list[Handling]) -> None:
+    """A receipt (HTML and JSON) for each file handled, then for any file a crashed run loaded
+    without one (after this run's are on disk). One receipt that cannot be written never stops
+    the others: the next run writes it."""
+    rules_page = write_rule_catalogue(settings.outbox, settings.briefing.programme)
+    _write_each(settings, rules_page, handled)
+    _write_each(settings, rules_page, unwritten_receipts(settings))
+
+
+def _write_each(settings: Settings, rules_page, handled: list[Handling]) -> None:
+    for h in handled:
+        try:
+            write_receipt(h, rules_page, settings.cycle.due_days, settings.briefing.programme,
+                          settings.intake.officer_folder)
+        except Exception as exc:
+            log.error("could not write the receipt for file %d (%s): %s; the next run writes it",
+                      h.record.number, h.record.inbox_path, fault(exc))
 
 
 def _receipts_from_rows(settings: Settings, rows: list) -> list[Handling]:
@@ -172,8 +182,6 @@ def read_files(settings: Settings, records: list[Record]) -> list[Handling]:
     file is left pending for the next run: it is the system's fault, not the partner's. Any other
     fault while reading is confined to the file (:meth:`Handling.faulted`).
     """
-    from cpip.intake.readers import read_return, refuse_by_size
-
     archive = Archive(settings.archive)
     known = _known_shas(settings, {r.sha256 for r in records if r.sha256})
     out: list[Handling] = []
@@ -187,7 +195,7 @@ def read_files(settings: Settings, records: list[Record]) -> list[Handling]:
             continue
         known[rec.sha256] = rec.number
         try:
-            refuse_by_size(rec.size)
+            readers.refuse_by_size(rec.size)
             data = archive.read(rec.sha256)
         except FileRejected as exc:
             out.append(dataclasses.replace(h, read_issues=exc.issues))
@@ -198,7 +206,7 @@ def read_files(settings: Settings, records: list[Record]) -> list[Handling]:
             del known[rec.sha256]
             continue
         try:
-            h = dataclasses.replace(h, rf=read_return(rec.name, data))
+            h = dataclasses.replace(h, rf=readers.read_return(rec.name, data))
         except FileRejected as exc:
             h = dataclasses.replace(h, read_issues=exc.issues)
         except Exception as exc:  # a reader bug must not lose the file or stop the run
@@ -211,7 +219,7 @@ def _known_shas(settings: Settings, shas: set[str]) -> dict[str, int]:
     if not shas or not settings.warehouse.exists():
         return {}
     with wh.session(settings.warehouse) as con:
-        return dict(con.execute(wh.sql("queries/known_shas"), {"shas": sorted(shas)}).fetchall())
+        return dict(con.execute(KNOWN_SHAS, {"shas": sorted(shas)}).fetchall())
 
 
 # --- check -----------------------------------------------------------------------------
@@ -267,9 +275,6 @@ def _column_failures(ref: Reference, handled: list[Handling], batch: list) -> li
     return failures
 
 
-PLAIN = Steps(read_files, check_files, load_files)  # a rebuild's replay: no receipt is emailed
-
-
 # --- faulted files ---------------------------------------------------------------------
 
 
@@ -281,7 +286,7 @@ def faulted_files(settings: Settings) -> list[dict]:
         return []
     with wh.session(settings.warehouse, read_only=True) as con:
         try:
-            rows = con.execute(wh.sql("queries/faulted_files")).fetchall()
+            rows = con.execute(FAULTED_FILES).fetchall()
         except duckdb.CatalogException:  # a read-only look at a warehouse not yet upgraded: it has none
             return []
     return [{"file_number": n, "file": path, "folder": folder, "received_at": iso(received), "step": step,

@@ -1,20 +1,23 @@
--- The returns picture for a period, one row per expected partner (returns.md §9, interfaces.md status).
+-- The returns picture for a period, one row per expected partner (returns.md §9, interfaces.md status):
+-- the one home of a partner's state for the period (accepted, late, rejected_only, missing).
 -- sent: files from the partner (§2: its folder, else the partner the file names) naming the period,
--- whatever their outcome, duplicates included. late: first accepted progress part received after the due date.
-CREATE OR REPLACE MACRO mart_returns(p_period, p_due_date) AS TABLE
+-- whatever their outcome, duplicates included. late: the partner's first accepted progress part is a
+-- late file (submissions.late, decided once when the file is loaded: cpip/intake/decide.py).
+CREATE OR REPLACE MACRO mart_returns(p_period) AS TABLE
 WITH sent AS (
     SELECT from_partner AS partner_code, count(*) AS files
     FROM submissions WHERE period = p_period AND from_partner IS NOT NULL
     GROUP BY from_partner
 ),
 first_accepted AS (
-    SELECT partner_code, arg_min(received_at, submission_id) AS first_accepted_at,
-           arg_min(submission_id, submission_id) AS first_submission
-    FROM stg_accepted_parts WHERE period = p_period AND part = 'progress'
-    GROUP BY partner_code
+    SELECT a.partner_code, arg_min(a.received_at, a.submission_id) AS first_accepted_at,
+           arg_min(s.late, a.submission_id) AS first_accepted_late
+    FROM stg_accepted_parts AS a JOIN submissions AS s USING (submission_id)
+    WHERE a.period = p_period AND a.part = 'progress'
+    GROUP BY a.partner_code
 )
 SELECT p.partner_code, p.name, coalesce(s.files, 0) AS files, f.first_accepted_at,
-       CASE WHEN f.partner_code IS NOT NULL AND CAST(f.first_accepted_at AS DATE) > p_due_date THEN 'late'
+       CASE WHEN f.partner_code IS NOT NULL AND f.first_accepted_late THEN 'late'
             WHEN f.partner_code IS NOT NULL THEN 'accepted'
             WHEN coalesce(s.files, 0) > 0 THEN 'rejected_only'
             ELSE 'missing' END AS state

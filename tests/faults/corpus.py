@@ -340,7 +340,7 @@ CASES: list[Case] = [
     Case("saving.tmp", C, _write(b"partial"), "ignored"),
     Case("wrong-partner-folder.csv", "SSSC", _csv(lambda t: t, seed=24), ("rejected", {"C03"})),
     Case("not-a-partner-folder.xlsx", "Shared Documents", _xlsx(seed=25), ("rejected", {"C03"})),
-    # Extreme values (issue 10): the officer's mistake under the ordinary rule, never a fault.
+    # Extreme values: the officer's mistake under the ordinary rule, never a fault.
     Case("percent-5000-digits.csv", P, _cell("percent_complete", "9" * 5000, seed=40), ("rejected", {"P06"})),
     Case("percent-negative-300-digits.csv", P, _cell("percent_complete", "-" + "9" * 300, seed=41), ("rejected", {"P06"})),
     Case("percent-1e400.csv", P, _cell("percent_complete", "1e400", seed=42), ("rejected", {"P06"})),
@@ -360,11 +360,11 @@ CASES: list[Case] = [
     # The workbook reader sees an Excel error value as an empty cell: the rule for a blank applies.
     Case("error-cell-in-indicator.xlsx", C, _error_cell_in("B", "Indicators", "#VALUE!", C, seed=55),
          ("rejected", {"I03"})),
-    # Hazardous names (issue 10), each shown safely; the content has one ordinary error.
+    # Hazardous names, each shown safely; the content has one ordinary error.
     Case(os.fsdecode(b"not-utf8-\xff\xfe.csv"), P, _status_sort_of(60), ("rejected", {"P05"})),
     Case("control-\x1b[31m-\x07-chars\nname.csv", P, _status_sort_of(61), ("rejected", {"P05"})),
     Case("very-long-" + "n" * 235 + ".csv", P, _status_sort_of(62), ("rejected", {"P05"})),
-    # A file-system fault (issue 10): archived and handled once, reported, left in place.
+    # A file-system fault: archived and handled once, reported, left in place.
     Case("cannot-be-deleted.csv", P, _undeletable, ("rejected", {"P05"}), stays=True),
 ]
 

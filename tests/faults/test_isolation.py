@@ -1,4 +1,4 @@
-"""Issue 10: one bad file never stops intake for everyone, and nothing is lost on any fault.
+"""One bad file never stops intake for everyone, and nothing is lost on any fault.
 
 Real homes, real files and real file-system faults (an immutable file root cannot delete, an
 archive object replaced by a folder). Faults "nobody foresaw" in our own code are injected by
@@ -84,7 +84,7 @@ def faulty_world(home, monkeypatch):
 
     # Faults in our own code, each for one file only, at every step.
     from cpip.intake import steps
-    from cpip.intake import load
+    from cpip.intake import decide, load
     from cpip.intake import readers
     from cpip.intake import receipts
 
@@ -98,7 +98,7 @@ def faulty_world(home, monkeypatch):
     monkeypatch.setattr(readers, "read_return", only_for("fault-read", readers.read_return, lambda name, data: name))
     monkeypatch.setattr(steps, "cross_check", only_for("CPC-SHETLAND", steps.cross_check,
                                                        lambda rf, *a: rf.cover_value("partner_code")))
-    monkeypatch.setattr(load, "progress_warnings", only_for("CPC-WEST-LOTHIAN", load.progress_warnings,
+    monkeypatch.setattr(decide, "progress_warnings", only_for("CPC-WEST-LOTHIAN", decide.progress_warnings,
                                                             lambda rf, *a: rf.cover_value("partner_code")))
     monkeypatch.setattr(load, "_data_rows", only_for("CPC-SOUTH-AYRSHIRE", load._data_rows,
                                                      lambda rows, h: h.partner_code))

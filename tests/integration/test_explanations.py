@@ -141,7 +141,7 @@ def test_an_unexplained_p11_is_raised_again_next_quarter(home):
 
 
 def test_a_confirmation_counts_only_for_later_periods_and_survives_a_rebuild(home):
-    from cpip.app.home import rebuild_warehouse
+    from cpip.intake.rebuild import rebuild_warehouse
     from cpip.core.settings import load_settings
 
     _p11_only(home, Q3, date(2027, 3, 31), explanation="Agreed with the board.")

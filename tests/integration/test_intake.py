@@ -343,7 +343,7 @@ def test_a_crash_after_archiving_loses_nothing_and_takes_nothing_twice(home):
 
 
 def test_rebuild_from_the_archive_gives_the_same_warehouse(home):
-    from cpip.app.home import rebuild_warehouse
+    from cpip.intake.rebuild import rebuild_warehouse
     from cpip.core.settings import load_settings
 
     q2 = home.sample(CPC, period=Q3.previous(), signed_off=date(2026, 7, 2))

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from cpip.warehouse import carryover, migrations
 from cpip.warehouse import db as wh
+from cpip.warehouse.migrations import SCHEMA_VERSION
 from cpip.core.periods import iso
 from tests.conftest import NOW, Q3, cpip_cli
 
@@ -105,9 +107,9 @@ def test_a_rebuild_keeps_deliveries_lineage_and_sent_email_and_remakes_the_rest(
     rebuilt = home.query("SELECT detail FROM audit_log WHERE event = 'warehouse rebuilt'")
     assert len(rebuilt) == 1
     detail = json.loads(rebuilt[0][0])
-    assert detail["records"] == len(derived[0]) and detail["schema_version"] == wh.SCHEMA_VERSION
+    assert detail["records"] == len(derived[0]) and detail["schema_version"] == SCHEMA_VERSION
     assert detail["kept"]["audit_log"] == 2 and detail["kept"]["briefing_lineage"] == len(lineage)
-    assert home.query("SELECT max(version) FROM schema_migrations") == [(wh.SCHEMA_VERSION,)]
+    assert home.query("SELECT max(version) FROM schema_migrations") == [(SCHEMA_VERSION,)]
     assert _no_leftovers(home) == []
     for row in derived[0]:  # receipts written again
         assert Path(row[-1]).is_file()
@@ -126,7 +128,7 @@ def _fail_loading_the_second_file(monkeypatch):
     real = load._write
 
     def write(con, batch):  # whether the run's files are written together or, after that fails, one by one
-        if 2 in batch.numbers():
+        if 2 in batch.tables["submissions"]["submission_id"]:
             raise OSError("disk went away")
         return real(con, batch)
 
@@ -134,18 +136,18 @@ def _fail_loading_the_second_file(monkeypatch):
 
 
 def _fail_after_carrying_over(monkeypatch):
-    real = wh.carry_over
+    real = carryover.carry_over
 
     def carry_over(con, old):
         real(con, old)
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr(wh, "carry_over", carry_over)
+    monkeypatch.setattr(carryover, "carry_over", carry_over)
 
 
 @pytest.mark.parametrize("fault", [_fail_loading_the_second_file, _fail_after_carrying_over])
 def test_a_rebuild_that_fails_part_way_leaves_the_old_warehouse_in_use(home, monkeypatch, fault):
-    from cpip.app.home import rebuild_warehouse
+    from cpip.intake.rebuild import rebuild_warehouse
 
     _home_with_history(home)
     before = _everything(home)
@@ -184,7 +186,7 @@ def test_a_rebuild_upgrades_a_previous_release_warehouse_and_keeps_its_history(h
     history = _history(home)
     con = wh.connect(home.path / "warehouse.duckdb")
     try:  # as the previous release left it: no record of versions, none of the tables added since
-        added = [t for t in wh.rebuild_roles() if t not in {"files", "submissions", "issues", "progress_rows",
+        added = [t for t in carryover.rebuild_roles() if t not in {"files", "submissions", "issues", "progress_rows",
                                                               "indicator_values", "audit_log", "ref_register",
                                                               "ref_partners", "ref_assignments", "ref_indicators",
                                                               "briefing_lineage"}]
@@ -193,7 +195,7 @@ def test_a_rebuild_upgrades_a_previous_release_warehouse_and_keeps_its_history(h
         con.execute("DROP TABLE schema_migrations")
     finally:
         con.close()
-    wh._ENSURED.clear()
+    migrations._ENSURED.clear()
     r = cpip_cli("rebuild", "--home", str(home.path), env={"CPIP_NOW": "2027-05-01T10:00"})
     assert r.returncode == 0, r.stderr
     kept = _history(home)
@@ -207,7 +209,7 @@ def test_a_warehouse_that_cannot_be_opened_is_not_replaced_without_being_told(ho
     home.one()
     path = home.path / "warehouse.duckdb"
     path.write_bytes(b"not a database" * 100)
-    wh._ENSURED.clear()
+    migrations._ENSURED.clear()
     r = cpip_cli("rebuild", "--home", str(home.path), env={"CPIP_NOW": "2027-05-01T10:00"})
     assert r.returncode == 1 and "cannot be opened" in r.stderr and "move it out of the home" in r.stderr
     assert path.read_bytes() == b"not a database" * 100

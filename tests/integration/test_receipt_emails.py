@@ -177,13 +177,13 @@ def test_a_retried_file_gets_its_new_receipt_by_email(home, server, monkeypatch)
     port, handler = server
     _configure(home, port)
     home.drop_xlsx(home.sample("CELCIS"), name="celcis.xlsx")
-    real = steps._decide
+    real = steps.decide
 
     def broken(settings, ref, known, h):
         raise RuntimeError("a bug in the system")
-    monkeypatch.setattr(steps, "_decide", broken)
+    monkeypatch.setattr(steps, "decide", broken)
     home.intake()
-    monkeypatch.setattr(steps, "_decide", real)
+    monkeypatch.setattr(steps, "decide", real)
     retry_faulted.fn(home=str(home.path))
     assert list(handler.by_subject()) == [
         "CPIP return kept, not processed yet: celcis.xlsx", "CPIP return accepted: celcis.xlsx"]

@@ -6,8 +6,11 @@ from __future__ import annotations
 import duckdb
 import pytest
 
+from cpip.warehouse import carryover
 from cpip.warehouse import db as wh
-from cpip.warehouse.db import MIGRATIONS, PREVIOUS_RELEASE_VERSION, SCHEMA_VERSION, Migration, WarehouseError
+from cpip.warehouse import migrations
+from cpip.warehouse.migrations import MIGRATIONS, PREVIOUS_RELEASE_VERSION, SCHEMA_VERSION, Migration
+from cpip.warehouse.statements import WarehouseError
 
 PREVIOUS = [m for m in MIGRATIONS if m.version <= PREVIOUS_RELEASE_VERSION]
 
@@ -68,16 +71,16 @@ def test_a_warehouse_from_the_previous_release_is_upgraded_in_place_without_loss
 
     con = wh.connect(path)
     try:
-        assert wh.schema_version(con) == PREVIOUS_RELEASE_VERSION
-        wh.ensure_schema(con)
-        assert wh.schema_version(con) == SCHEMA_VERSION > PREVIOUS_RELEASE_VERSION
+        assert migrations.schema_version(con) == PREVIOUS_RELEASE_VERSION
+        migrations.ensure_schema(con)
+        assert migrations.schema_version(con) == SCHEMA_VERSION > PREVIOUS_RELEASE_VERSION
         assert _everything(con, columns) == before
         recorded = con.execute("SELECT version, name, how FROM schema_migrations ORDER BY version").fetchall()
         assert recorded == [(m.version, m.name, "previous release" if m.version <= PREVIOUS_RELEASE_VERSION
                              else "applied") for m in MIGRATIONS]
         # The tables later migrations add are there, and the audit log's numbering carries on.
         tables = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-        assert set(wh.rebuild_roles()) <= tables
+        assert set(carryover.rebuild_roles()) <= tables
         con.execute(wh.sql("load/insert_audit"), {"at": ["2026-11-01T09:00:00+00:00"], "event": ["briefing written"],
                                                   "sha256": None, "submission_id": None, "detail": ["{}"]})
         assert con.execute("SELECT max(event_id), count(*) FROM audit_log").fetchone() == (4, 4)
@@ -88,7 +91,7 @@ def test_a_warehouse_from_the_previous_release_is_upgraded_in_place_without_loss
 
     con = wh.connect(path)  # opened again: nothing more to apply, nothing changed
     try:
-        assert wh.migrate(con) == []
+        assert migrations.migrate(con) == []
         assert con.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == len(MIGRATIONS)
         assert {t: rows for t, rows in _everything(con, columns).items() if t != "audit_log"} == \
                {t: rows for t, rows in before.items() if t != "audit_log"}
@@ -99,9 +102,9 @@ def test_a_warehouse_from_the_previous_release_is_upgraded_in_place_without_loss
 def test_a_new_warehouse_is_made_at_the_latest_version(tmp_path):
     con = wh.connect(tmp_path / "warehouse.duckdb")
     try:
-        assert wh.schema_version(con) == 0
-        wh.ensure_schema(con)
-        assert wh.schema_version(con) == SCHEMA_VERSION
+        assert migrations.schema_version(con) == 0
+        migrations.ensure_schema(con)
+        assert migrations.schema_version(con) == SCHEMA_VERSION
         assert {h for (h,) in con.execute("SELECT DISTINCT how FROM schema_migrations").fetchall()} == {"applied"}
     finally:
         con.close()
@@ -112,14 +115,14 @@ def test_a_migration_can_add_columns_to_tables_that_hold_rows(tmp_path):
     _previous_release_warehouse(path)
     con = wh.connect(path)
     try:
-        wh.ensure_schema(con)
+        migrations.ensure_schema(con)
         before = _everything(con)
         alter = Migration(SCHEMA_VERSION + 1, "test_add_columns",
                           "ALTER TABLE submissions ADD COLUMN reviewed BOOLEAN NOT NULL DEFAULT false;\n"
                           "ALTER TABLE audit_log ADD COLUMN actor VARCHAR DEFAULT 'system';")
-        assert wh.migrate(con, MIGRATIONS + (alter,)) == [SCHEMA_VERSION + 1]
-        assert wh.migrate(con, MIGRATIONS + (alter,)) == []  # applied once
-        assert wh.schema_version(con) == SCHEMA_VERSION + 1
+        assert migrations.migrate(con, MIGRATIONS + (alter,)) == [SCHEMA_VERSION + 1]
+        assert migrations.migrate(con, MIGRATIONS + (alter,)) == []  # applied once
+        assert migrations.schema_version(con) == SCHEMA_VERSION + 1
         assert con.execute("SELECT submission_id, reviewed FROM submissions ORDER BY 1").fetchall() == \
                [(1, False), (2, False)]
         assert {a for (a,) in con.execute("SELECT DISTINCT actor FROM audit_log").fetchall()} == {"system"}
@@ -127,9 +130,9 @@ def test_a_migration_can_add_columns_to_tables_that_hold_rows(tmp_path):
                  for t, c in (("submissions", "reviewed"), ("audit_log", "actor"))}
         assert after == {t: before[t] for t in after}
         # This cpip does not know version SCHEMA_VERSION + 1: it refuses to write to the warehouse.
-        wh._ENSURED.clear()
+        migrations._ENSURED.clear()
         with pytest.raises(WarehouseError, match="newer than this cpip knows"):
-            wh.ensure_schema(con)
+            migrations.ensure_schema(con)
     finally:
         con.close()
 
@@ -137,15 +140,15 @@ def test_a_migration_can_add_columns_to_tables_that_hold_rows(tmp_path):
 def test_a_migration_that_fails_is_rolled_back_whole(tmp_path):
     con = wh.connect(tmp_path / "warehouse.duckdb")
     try:
-        wh.ensure_schema(con)
+        migrations.ensure_schema(con)
         con.execute(ROWS["files"])
         bad = Migration(SCHEMA_VERSION + 1, "test_half_done",
                         "ALTER TABLE files ADD COLUMN checked BOOLEAN DEFAULT true;\n"
                         "CREATE TABLE test_new (x INTEGER);\n"
                         "SELECT * FROM no_such_table;")
         with pytest.raises(WarehouseError, match=f"{SCHEMA_VERSION + 1:03d}_test_half_done.sql could not be applied"):
-            wh.migrate(con, MIGRATIONS + (bad,))
-        assert wh.schema_version(con) == SCHEMA_VERSION
+            migrations.migrate(con, MIGRATIONS + (bad,))
+        assert migrations.schema_version(con) == SCHEMA_VERSION
         assert "checked" not in [d[0] for d in con.execute("SELECT * FROM files").description]
         assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'test_new'").fetchone() == (0,)
         assert con.execute("SELECT count(*) FROM files").fetchone() == (2,)
@@ -170,17 +173,17 @@ def test_ensure_schema_costs_one_query_once_a_warehouse_is_current(tmp_path):
     con = wh.connect(path)
     try:
         counting = _Counting(con)
-        wh.ensure_schema(counting)
+        migrations.ensure_schema(counting)
         assert counting.n > len(MIGRATIONS)  # upgraded, views and macros made
         counting.n = 0
-        wh.ensure_schema(counting)
+        migrations.ensure_schema(counting)
         assert counting.n == 1
     finally:
         con.close()
     con = wh.connect(path)  # a new connection to the same file in this process: still one query
     try:
         counting = _Counting(con)
-        wh.ensure_schema(counting)
+        migrations.ensure_schema(counting)
         assert counting.n == 1
     finally:
         con.close()
@@ -189,7 +192,7 @@ def test_ensure_schema_costs_one_query_once_a_warehouse_is_current(tmp_path):
 def test_migrations_are_the_numbered_files_and_every_table_says_what_a_rebuild_does():
     assert [m.version for m in MIGRATIONS] == sorted({m.version for m in MIGRATIONS})
     assert SCHEMA_VERSION == MIGRATIONS[-1].version >= 9  # 009 and later are picked up by their number
-    roles = wh.rebuild_roles()
+    roles = carryover.rebuild_roles()
     assert roles["audit_log"] == roles["briefing_lineage"] == "keeps"
     assert roles.get("email_sent", "keeps") == "keeps"
     assert {roles[t] for t in ("files", "submissions", "issues", "progress_rows", "indicator_values",
@@ -201,17 +204,17 @@ def test_a_rebuild_stops_rather_than_count_rows_twice(tmp_path):
     old, new = tmp_path / "old.duckdb", tmp_path / "new.duckdb"
     for p in (old, new):
         con = wh.connect(p)
-        wh.ensure_schema(con)
+        migrations.ensure_schema(con)
         con.execute(ROWS["briefing_lineage"])  # as if the replay of the archive had written lineage
         con.close()
     con = wh.connect(new)
     try:
         with pytest.raises(WarehouseError, match="Replaying the archive filled table briefing_lineage"):
-            wh.carry_over(con, old)
+            carryover.carry_over(con, old)
         assert con.execute("SELECT count(*) FROM briefing_lineage").fetchone() == (1,)
         con.execute(wh.sql("load/insert_audit"), {"at": ["2026-11-01T09:00:00+00:00"], "event": ["invented"],
                                                   "sha256": None, "submission_id": 1, "detail": [None]})
         with pytest.raises(WarehouseError, match=r"audit events \(invented\)"):
-            wh.carry_over(con, old)
+            carryover.carry_over(con, old)
     finally:
         con.close()

@@ -201,10 +201,11 @@ def test_a_stale_suite_is_found(tmp_path, monkeypatch):
 def test_the_warehouse_reads_the_statuses_from_the_vocabulary(tmp_path):
     from cpip.core import vocabulary
     from cpip.warehouse import db as wh
+    from cpip.warehouse.migrations import ensure_schema
     from cpip.reference.tables import load_reference
 
     con = wh.connect(tmp_path / "w.duckdb")
-    wh.ensure_schema(con)
+    ensure_schema(con)
     wh.load_reference_tables(con, load_reference())
     rows = con.execute("SELECT status, scale, rag FROM ref_statuses ORDER BY status_order").fetchall()
     assert [r[0] for r in rows] == [*vocabulary.STATUSES, vocabulary.NO_RETURN]

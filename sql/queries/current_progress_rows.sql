@@ -1,6 +1,0 @@
--- Every partner's current (latest accepted) progress rows for a period: what templates pre-fill.
-SELECT c.partner_code, r.item_id, r.status, r.percent_complete, r.forecast_completion
-FROM stg_current_parts AS c
-JOIN progress_rows AS r USING (submission_id)
-WHERE c.part = 'progress' AND c.period = $period
-ORDER BY c.partner_code, r."row";

@@ -1,2 +1,0 @@
--- Archive records already in the warehouse.
-SELECT submission_id FROM submissions;

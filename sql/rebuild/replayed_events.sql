@@ -1,2 +1,0 @@
--- The kinds of event the replay of the archive wrote.
-SELECT DISTINCT event FROM audit_log ORDER BY event;
