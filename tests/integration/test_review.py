@@ -1,4 +1,4 @@
-"""Review, approval and versions (interfaces.md, issue 12) on a real home, with a real SMTP server
+"""Review, approval and versions (interfaces.md) on a real home, with a real SMTP server
 on 127.0.0.1: drafts, approval codes, approve / reject from the command line, stale drafts,
 revisions and their "What changed" annex, the DRAFT line in the PDFs' text."""
 
@@ -138,13 +138,14 @@ def test_a_wrong_or_missing_code_is_refused_and_recorded_and_reject_keeps_the_dr
 
 def test_five_wrong_codes_and_the_draft_takes_no_code_until_a_new_cycle(drafted):
     from cpip.review import decisions as review
+    from cpip.review.codes import MAX_WRONG_CODES
     from cpip.core.periods import Period
     from cpip.core.settings import load_settings
 
     home, handler, _ = drafted
     code = _code(_to(handler, REVIEWERS[0])[0])
     settings = load_settings(home.path, {"CPIP_NOW": "2026-11-10T10:00"})
-    for _ in range(review.MAX_WRONG_CODES):
+    for _ in range(MAX_WRONG_CODES):
         with pytest.raises(review.WrongCode):
             review.approve(settings, Period(2026, 3), "Guesser", "2222-3333-4444-5555")
     with pytest.raises(review.ReviewRefused, match="takes no more codes"):
@@ -224,7 +225,7 @@ def test_a_file_accepted_after_the_draft_makes_it_stale(drafted):
 
 
 def _figures(b: dict) -> dict:
-    """The compared figures, flattened here independently of cpip.review.decisions."""
+    """The compared figures, flattened here independently of cpip.review.changes."""
     out = {}
     for i in b["items"]:
         for f in ("status", "rag", "percent_complete", "movement"):
