@@ -172,6 +172,19 @@ def test_approval_renders_the_final_forms_records_it_and_delivers_exactly_once(d
     assert [a.get_filename() for a in delivered[0].iter_attachments()] == ["cpip-briefing-2026-Q3-publication.pdf"]
     assert Path(got["outputs"]["publication"]["pdf"]).read_bytes() == \
         delivered[0].iter_attachments().__next__().get_content()
+    # The reviewers and the private office read one status sentence, its counts briefing.json's totals.
+    from cpip.core.vocabulary import AT_RISK, COMPLETE, NO_RETURN, NOT_STARTED, OFF_TRACK, ON_TRACK
+
+    def sentences(msg) -> list[str]:
+        return [ln for ln in msg.get_body(preferencelist=("plain",)).get_content().splitlines()
+                if ln.endswith(" without a return.")]
+
+    totals = json.loads(Path(got["outputs"]["briefing_json"]).read_text())["totals"]
+    told = sentences(_to(handler, REVIEWERS[0])[0])
+    assert told == sentences(delivered[0]) and len(told) == len(totals)
+    for line, t in zip(told, totals.values()):
+        assert [int(n) for n in re.findall(r"\b(\d+) ", line)] == [
+            sum(t.values()), t[COMPLETE], t[ON_TRACK], t[AT_RISK], t[OFF_TRACK], t[NOT_STARTED], t[NO_RETURN]]
 
     # The record: who, when, version, the OS account, and the SHA-256 of every output.
     row = home.query("SELECT state, approved_by, approved_account, outputs FROM briefing_versions")[0]
