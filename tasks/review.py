@@ -10,7 +10,7 @@ from the top. Every step before the wait is therefore ``resumable`` (its result 
 the run, see :mod:`cpip.orchestration.steps`), so the resumed run reads the draft it made rather
 than making another. The timeout is always given (Prefect's default for a pause is one
 hour). The decision itself is checked by :func:`take_decision` against the draft's approval
-code; a wrong code leaves the run waiting again (a new suspension, up to five), so a typing
+code; a wrong code leaves the run waiting again (a new suspension, up to ``MAX_WRONG_CODES``), so a typing
 slip in the form does not end the wait.
 """
 
