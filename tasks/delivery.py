@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from cpip.orchestration import artifacts
-from cpip.mail import delivery
-from cpip.review import decisions as review
 from cpip.briefing.cycle import Documents
-from cpip.orchestration.steps import step
-from cpip.core.periods import Period
-from cpip.reference.tables import Reference
+from cpip.collection.picture import not_submitted, status
 from cpip.collection.schedules import reminder_period
+from cpip.core.periods import Period
 from cpip.core.settings import Settings
+from cpip.mail import delivery
+from cpip.orchestration import artifacts
+from cpip.orchestration.steps import step
+from cpip.reference.tables import Reference
 
 
 @step(name="choose-reminder-period")
@@ -21,7 +21,7 @@ def choose_reminder_period(settings: Settings, kind: str, period: str | None) ->
 @step(name="partners-to-remind")
 def partners_to_remind(settings: Settings, reference: Reference, period: Period) -> list[str]:
     """Partners from whom no file for the period has arrived at all (the status page's "Nothing received")."""
-    return delivery.partners_to_remind(settings, reference, period)
+    return not_submitted(status(settings, reference, period))
 
 
 @step(name="send-reminders", retries=3, retry_delay_seconds=[5, 30, 120])
@@ -33,14 +33,14 @@ def send_reminders(settings: Settings, reference: Reference, period: Period, kin
 @step(name="deliver-briefing", retries=3, retry_delay_seconds=[5, 30, 120])
 def deliver_briefing(settings: Settings, outputs: dict) -> dict:
     """Email the briefing to the private office (when [email] is set): an approved version, or
-    with ``[review] required = false`` the cycle's briefing; never a draft. See :func:`cpip.review.decisions.deliver`.
+    with ``[review] required = false`` the cycle's briefing; never a draft. See :func:`cpip.mail.delivery.deliver`.
 
-    Each recipient gets a briefing once (:mod:`cpip.mail.delivery`): a retry of this step, or the
+    Each recipient gets a briefing once (:mod:`cpip.mail.ledger`): a retry of this step, or the
     same approval reaching it twice (the Prefect form and ``cpip approve``), sends only to those
     who do not have it yet. ``emailed`` lists the recipients who now have it, ``emailed_before``
     those of them who already had it.
     """
-    return review.deliver(settings, outputs)
+    return delivery.deliver(settings, outputs)
 
 
 @step(name="intake-artifact")

@@ -1,4 +1,5 @@
-"""Review tasks (issue 12): each one step of :mod:`cpip.review.decisions`; and the wait for a decision.
+"""Review tasks: each one step of :mod:`cpip.review` (or of :mod:`cpip.mail.delivery` for the reviewers'
+email); and the wait for a decision.
 
 **Why the cycle run is suspended, not paused.** A reviewer has ``[review] wait_days`` (a week
 by default) to decide. A *paused* flow run keeps its process (a worker slot, or a ``cpip
@@ -9,7 +10,7 @@ from the top. Every step before the wait is therefore ``resumable`` (its result 
 the run, see :mod:`cpip.orchestration.steps`), so the resumed run reads the draft it made rather
 than making another. The timeout is always given (Prefect's default for a pause is one
 hour). The decision itself is checked by :func:`take_decision` against the draft's approval
-code; a wrong code leaves the run waiting again (a new suspension, up to five), so a typing
+code; a wrong code leaves the run waiting again (a new suspension, up to ``MAX_WRONG_CODES``), so a typing
 slip in the form does not end the wait.
 """
 
@@ -20,12 +21,14 @@ from typing import Literal
 
 from pydantic import Field
 
-from cpip.review import decisions as review
 from cpip.briefing.cycle import Documents
-from cpip.orchestration.steps import in_deployment_run, step
 from cpip.core.periods import Period
-from cpip.review.decisions import APPROVE, FROM_CLI, RETURN  # noqa: F401  (the CLI reads them from here)
 from cpip.core.settings import Settings
+from cpip.mail import delivery
+from cpip.orchestration.steps import in_deployment_run, step
+from cpip.review import decisions, versions
+from cpip.review.codes import MAX_WRONG_CODES
+from cpip.review.decisions import APPROVE, RETURN
 
 
 @functools.cache
@@ -52,14 +55,14 @@ def decision_form() -> type:
 
 @step(name="plan-version", resumable=True)
 def plan_version(settings: Settings, period: Period, docs: Documents) -> Documents:
-    return review.plan_version(settings, period, docs)
+    return versions.plan_version(settings, period, docs)
 
 
 @step(name="record-version", resumable=True, retries=2, retry_delay_seconds=2)
 def record_version(settings: Settings, period: Period, docs: Documents, outputs: dict) -> dict:
     """Record version N and keep its files under versions/N/; the flow run that made it is kept
     with it, so ``cpip approve`` can resume that run if it waits for a decision."""
-    return review.record_version(settings, period, docs, outputs, flow_run_id=_deployment_run_id())
+    return versions.record_version(settings, period, docs, outputs, flow_run_id=_deployment_run_id())
 
 
 def _deployment_run_id() -> str | None:
@@ -74,14 +77,14 @@ def _deployment_run_id() -> str | None:
 @step(name="tell-reviewers", resumable=True, retries=3, retry_delay_seconds=[5, 30, 120])
 def tell_reviewers(settings: Settings, outputs: dict) -> dict:
     """A draft: email the reviewers once, with its one-time approval code."""
-    return review.tell_reviewers(settings, outputs)
+    return delivery.tell_reviewers(settings, outputs)
 
 
 @step(name="take-decision", resumable=True)
 def take_decision(settings: Settings, outputs: dict, decision: dict, attempt: int) -> dict:
     """Apply the decision typed in the Prefect form (:func:`cpip.review.decisions.take_decision`); ``attempt``
     tells apart the decisions of one run (a wrong code leaves it waiting again)."""
-    return review.take_decision(settings, outputs, decision)
+    return decisions.take_decision(settings, outputs, decision)
 
 
 def wait_for_decision(settings: Settings, outputs: dict) -> dict:
@@ -92,9 +95,9 @@ def wait_for_decision(settings: Settings, outputs: dict) -> dict:
         return outputs
     from prefect.flow_runs import suspend_flow_run
 
-    description = review.decision_request(outputs)
+    description = decisions.decision_request(outputs)
     form = decision_form().with_initial_data(description=description, decision=APPROVE)
-    for attempt in range(1, review.MAX_WRONG_CODES + 1):
+    for attempt in range(1, MAX_WRONG_CODES + 1):
         given = suspend_flow_run(wait_for_input=form, timeout=settings.review.wait_days * 86400,
                                  key=f"decision-{outputs['period'].lower()}-v{outputs['version']}-{attempt}")
         taken = take_decision(settings, outputs, given.model_dump(), attempt=attempt)

@@ -43,7 +43,7 @@ def _clear_failures():
     reference data or arguments, 3 when another run holds the home's writer lock, 1 when the
     warehouse cannot be used or changed (a failed rebuild, a warehouse from a newer release)."""
     from cpip.core.errors import NotAsAsked
-    from cpip.mail.delivery import DeliveryError
+    from cpip.mail.transport import DeliveryError
     from cpip.core.lock import Busy
     from cpip.reference.tables import ReferenceDataError
     from cpip.warehouse.db import WarehouseError
@@ -216,9 +216,11 @@ def approve(period: str = typer.Option(..., "--period", help="The quarter whose 
             home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
     """Approve the latest draft of P: render the final forms, record it, deliver it once."""
     _logging()
-    from cpip.review import decisions as review
     from cpip.core.periods import parse_period
-    from cpip.tasks.review import APPROVE, FROM_CLI
+    from cpip.mail import delivery
+    from cpip.orchestration import prefect_api
+    from cpip.review import decisions as review
+    from cpip.review.decisions import APPROVE, FROM_CLI
 
     settings = _settings(home)
     with _clear_failures():
@@ -226,15 +228,15 @@ def approve(period: str = typer.Option(..., "--period", help="The quarter whose 
         text = review.read_note(note)
         result = review.approve(settings, quarter, by, _decision_code(code), text)
         run = result.pop("flow_run_id", None)
-        handed = review.resume_waiting_run(settings, run, {
+        handed = prefect_api.resume_waiting_run(settings, run, {
             "approver": result["approved_by"], "decision": APPROVE, "approval_code": FROM_CLI["approve"],
             "covering_note": ""})
         if handed:
-            finished = review.wait_for_run(settings, run)
-            result = {**result, "emailed": review.emailed(settings, result), "delivered_by": f"Prefect flow run {run}",
+            finished = prefect_api.wait_for_run(settings, run)
+            result = {**result, "emailed": delivery.emailed(settings, result), "delivered_by": f"Prefect flow run {run}",
                       "run_state": finished}
         else:
-            result = review.deliver(settings, result)
+            result = delivery.deliver(settings, result)
     human = [f"Version {result['version']} of the {period} briefing approved by {result['approved_by']} at "
              f"{result['approved_at']}.",
              f"  restricted:  {result['outputs']['restricted']['pdf']}",
@@ -253,17 +255,18 @@ def reject(period: str = typer.Option(..., "--period", help="The quarter whose l
            home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
     """Record that changes were asked for: the draft stays a draft and nothing is delivered."""
     _logging()
-    from cpip.review import decisions as review
     from cpip.core.periods import parse_period
-    from cpip.tasks.review import FROM_CLI, RETURN
+    from cpip.orchestration import prefect_api
+    from cpip.review import decisions as review
+    from cpip.review.decisions import FROM_CLI, RETURN
 
     settings = _settings(home)
     with _clear_failures():
         quarter = parse_period(period)
         result = review.reject(settings, quarter, by, _decision_code(code), reason)
         run = result.pop("flow_run_id", None)
-        review.resume_waiting_run(settings, run, {"approver": result["returned_by"], "decision": RETURN,
-                                                  "approval_code": FROM_CLI["reject"], "covering_note": reason})
+        prefect_api.resume_waiting_run(settings, run, {"approver": result["returned_by"], "decision": RETURN,
+                                                       "approval_code": FROM_CLI["reject"], "covering_note": reason})
     _emit(result, as_json, f"Version {result['version']} of the {period} briefing returned for changes by "
                            f"{result['returned_by']}; it stays a draft and nothing was sent.")
 
@@ -278,7 +281,7 @@ def status(period: str = typer.Option(..., "--period", help="The quarter, e.g. 2
     from cpip.intake.steps import faulted_files
     from cpip.core.lock import writer_lock
     from cpip.reference.tables import load_reference
-    from cpip.review.decisions import history
+    from cpip.review.versions import history
 
     settings = _settings(home)
     with _clear_failures():

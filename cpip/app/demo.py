@@ -169,6 +169,7 @@ def build_demo(target: Path) -> str:
             outcomes.update(r["outcome"] for r in res)
     from cpip.flows.cycle import cycle
 
+    from cpip.mail.delivery import deliver
     from cpip.review import decisions as review
 
     decided = datetime.combine(QUARTERS[-1].due_date(settings.cycle.due_days) + timedelta(days=14), time(9, 0))
@@ -178,7 +179,7 @@ def build_demo(target: Path) -> str:
     with _clock((decided + timedelta(hours=2)).replace(tzinfo=UK)):
         approved = review.approve(load_settings(target), QUARTERS[-1], "Demo reviewer", draft["approval_code"],
                                   DEMO_NOTE, account=review.os_account())
-        approved = review.deliver(load_settings(target), approved)
+        approved = deliver(load_settings(target), approved)
     written = approved["outputs"]
     receipts = target / "outbox" / "receipts"
     lines = [

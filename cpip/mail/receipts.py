@@ -3,7 +3,7 @@
 **Who.** :func:`cpip.intake.recipients.recipients`, chosen when the file is loaded.
 
 **Once.** Each receipt is a message with key ``receipt/<file number>`` (``…/<n>`` for a later
-receipt of a file ``cpip retry`` ran again) sent by :func:`cpip.mail.delivery.send`, which records
+receipt of a file ``cpip retry`` ran again) sent by :func:`cpip.mail.ledger.send`, which records
 each recipient the server accepted in ``email_sent`` and skips those already there. Every intake
 run, after it lets go of the home's writer lock, sends every receipt still owed, so a crash or a
 refused send is made good by the next run (even one with an empty inbox). A failure to send is
@@ -18,18 +18,20 @@ rendered with autoescape, and control characters are dropped from both forms.
 from __future__ import annotations
 
 import logging
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
 
-from cpip.mail.delivery import DeliveryError, Outgoing, keep_copy, send
+from cpip.core.periods import UK, Period
 from cpip.core.settings import Settings
 from cpip.core.text import day_in_words, one_line, time_in_words
+from cpip.intake import receipts as intake_receipts
+from cpip.intake.model import FAULT_ISSUE
+from cpip.mail.ledger import Outgoing, keep_copy, send
+from cpip.mail.messages import headed
+from cpip.mail.transport import DeliveryError
 
-log = logging.getLogger("cpip.intake.receipts")
+log = logging.getLogger("cpip.mail.receipts")
+
 
 def _words(h) -> str:
-    from cpip.intake.model import FAULT_ISSUE
-
     if h.issues == [FAULT_ISSUE]:
         return "kept, not processed yet"
     return {"accepted": "accepted", "accepted_with_warnings": "accepted with queries",
@@ -47,14 +49,10 @@ def subject(h) -> str:
 
 def plain_text(settings: Settings, h) -> str:
     """The receipt as plain text, for the officer: what happened, the facts, each issue, what to do."""
-    from cpip.intake.model import FAULT_ISSUE
-    from cpip.core.periods import Period, UK
-    from cpip.intake.receipts import drop_folder, summary_of
-
     rec = h.record
-    folder = drop_folder(h, settings.intake.officer_folder)
+    folder = intake_receipts.drop_folder(h, settings.intake.officer_folder)
     received = rec.received.astimezone(UK)
-    headline, summary = summary_of(h)
+    headline, summary = intake_receipts.summary_of(h)
     lines = ["Dear colleague,", "", f"{headline}. {summary}".strip(), "",
              f"File: {_clean(rec.name)}", f"Dropped into: {folder}",
              f"Received: {time_in_words(received)} (UK time)",
@@ -93,18 +91,11 @@ def plain_text(settings: Settings, h) -> str:
 
 def message(settings: Settings, key: str, to: list[str], h) -> Outgoing:
     """The email of one receipt: plain text and HTML, no attachment."""
-    from cpip.intake.receipts import render_receipt
-
-    email = settings.email
-    msg = EmailMessage()
-    msg["Subject"] = subject(h)
-    msg["From"] = email.sender
-    msg["To"] = ", ".join(to)
-    msg["Date"] = formatdate(localtime=True)
-    msg["Message-ID"] = make_msgid(domain=email.sender.split("@")[-1] or "cpip.local")
+    msg = headed(settings.email, subject(h), ", ".join(to))
     msg.set_content(plain_text(settings, h))
-    msg.add_alternative(render_receipt(h, None, settings.cycle.due_days, settings.briefing.programme,
-                                       settings.intake.officer_folder), subtype="html")
+    html = intake_receipts.render_receipt(h, None, settings.cycle.due_days, settings.briefing.programme,
+                                          settings.intake.officer_folder)
+    msg.add_alternative(html, subtype="html")
     return Outgoing(key, msg)
 
 

@@ -1,4 +1,4 @@
-"""Review on a real Prefect server with a worker (issue 12): the cycle run written from prefect.yaml
+"""Review on a real Prefect server with a worker: the cycle run written from prefect.yaml
 waits, suspended, for a typed decision; resumed through Prefect's API with the input (a wrong code
 first, which leaves it waiting again) it approves and delivers once; and `cpip approve` on a waiting
 run resumes it instead of delivering beside it."""

@@ -19,7 +19,7 @@ from tests.conftest import NOW
 def drafted(home):
     """Documents of a 2026-Q3 cycle (a draft: the DRAFT line on every page) and the settings."""
     from cpip.briefing import cycle
-    from cpip.review import decisions as review
+    from cpip.review import versions
     from cpip.reference.tables import load_reference
     from cpip.core.settings import load_settings
 
@@ -29,7 +29,7 @@ def drafted(home):
     settings = load_settings(home.path, {"CPIP_NOW": NOW})
     ref = load_reference(settings)
     period = Period(2026, 3)
-    docs = review.plan_version(settings, period, cycle.compose(settings, ref, cycle.read_marts(settings, ref, period)))
+    docs = versions.plan_version(settings, period, cycle.compose(settings, ref, cycle.read_marts(settings, ref, period)))
     return settings, period, docs
 
 

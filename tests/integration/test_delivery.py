@@ -148,7 +148,8 @@ def test_without_email_settings_nothing_is_sent_but_copies_are_kept(home, smtp, 
 
 
 def test_an_unreachable_mail_server_fails_clearly_without_the_password(home, monkeypatch):
-    from cpip.mail.delivery import DeliveryError, Outgoing, send
+    from cpip.mail.ledger import Outgoing, send
+    from cpip.mail.transport import DeliveryError
     from cpip.core.settings import load_settings
 
     with socket.socket() as s:
@@ -224,7 +225,7 @@ BOTH = ["private-office@example.org", "deputy@example.org"]
 
 
 def test_after_a_refused_recipient_the_next_attempt_sends_only_to_that_recipient(home, flaky, monkeypatch):
-    from cpip.mail.delivery import DeliveryError
+    from cpip.mail.transport import DeliveryError
     from cpip.flows.cycle import cycle
 
     handler = Flaky(refuse_once={"deputy@example.org"})
@@ -297,7 +298,7 @@ def test_a_late_return_changes_the_figures_and_the_revised_briefing_is_delivered
 
 
 def test_reminders_cut_off_part_way_are_each_sent_once_when_retried(home, flaky, monkeypatch, ref):
-    from cpip.mail.delivery import DeliveryError
+    from cpip.mail.transport import DeliveryError
     from cpip.flows.reminders import reminders
 
     handler = Flaky(close_after=5)

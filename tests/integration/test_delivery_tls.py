@@ -146,7 +146,7 @@ def _settings(home, port: int, extra: str = ""):
 
 
 def _message(to: str = "private-office@example.org"):
-    from cpip.mail.delivery import Outgoing
+    from cpip.mail.ledger import Outgoing
 
     m = EmailMessage()
     m["From"], m["To"], m["Subject"] = "cpip-returns@example.org", to, "TLS test"
@@ -166,7 +166,8 @@ def ca(tmp_path):
 
 
 def test_starttls_to_a_server_whose_ca_is_not_trusted_is_refused_and_nothing_is_sent(home, mail_server, ca, tmp_path):
-    from cpip.mail.delivery import DeliveryError, send
+    from cpip.mail.ledger import send
+    from cpip.mail.transport import DeliveryError
 
     port, handler, auth = mail_server("starttls", make_server_cert(tmp_path / "pki", ca))
     settings = _settings(home, port, 'tls = "starttls"\n')
@@ -180,7 +181,7 @@ def test_starttls_to_a_server_whose_ca_is_not_trusted_is_refused_and_nothing_is_
 
 
 def test_starttls_with_the_private_ca_in_ca_file_delivers_over_tls(home, mail_server, ca, tmp_path):
-    from cpip.mail.delivery import send
+    from cpip.mail.ledger import send
 
     port, handler, auth = mail_server("starttls", make_server_cert(tmp_path / "pki", ca))
     (home.path / "private-ca.pem").write_bytes(ca[2].read_bytes())
@@ -195,7 +196,7 @@ def test_starttls_with_the_private_ca_in_ca_file_delivers_over_tls(home, mail_se
 
 
 def test_the_older_starttls_key_still_means_starttls(home, mail_server, ca, tmp_path):
-    from cpip.mail.delivery import send
+    from cpip.mail.ledger import send
 
     port, handler, _ = mail_server("starttls", make_server_cert(tmp_path / "pki", ca))
     settings = _settings(home, port, f'starttls = true\nca_file = "{ca[2]}"\n')
@@ -205,7 +206,8 @@ def test_the_older_starttls_key_still_means_starttls(home, mail_server, ca, tmp_
 
 
 def test_smtps_with_the_private_ca_delivers_and_without_it_is_refused(home, mail_server, ca, tmp_path):
-    from cpip.mail.delivery import DeliveryError, send
+    from cpip.mail.ledger import send
+    from cpip.mail.transport import DeliveryError
 
     port, handler, auth = mail_server("ssl", make_server_cert(tmp_path / "pki", ca))
     with pytest.raises(DeliveryError, match="certificate could not be verified"):
@@ -217,7 +219,8 @@ def test_smtps_with_the_private_ca_delivers_and_without_it_is_refused(home, mail
 
 
 def test_the_host_name_is_checked_even_when_the_ca_is_trusted(home, mail_server, ca, tmp_path):
-    from cpip.mail.delivery import DeliveryError, send
+    from cpip.mail.ledger import send
+    from cpip.mail.transport import DeliveryError
 
     context = make_server_cert(tmp_path / "pki", ca, dns=("mail.example.org",), ips=())
     port, handler, _ = mail_server("starttls", context)
@@ -229,7 +232,8 @@ def test_the_host_name_is_checked_even_when_the_ca_is_trusted(home, mail_server,
 
 
 def test_a_certificate_from_another_ca_is_refused(home, mail_server, ca, tmp_path):
-    from cpip.mail.delivery import DeliveryError, send
+    from cpip.mail.ledger import send
+    from cpip.mail.transport import DeliveryError
 
     other = tmp_path / "other"
     other.mkdir()
@@ -241,7 +245,8 @@ def test_a_certificate_from_another_ca_is_refused(home, mail_server, ca, tmp_pat
 
 
 def test_a_server_without_starttls_is_refused_when_starttls_is_asked_for(home, mail_server):
-    from cpip.mail.delivery import DeliveryError, send
+    from cpip.mail.ledger import send
+    from cpip.mail.transport import DeliveryError
 
     port, handler, auth = mail_server("plain")
     with pytest.raises(DeliveryError, match="does not offer STARTTLS"):
@@ -250,7 +255,8 @@ def test_a_server_without_starttls_is_refused_when_starttls_is_asked_for(home, m
 
 
 def test_a_missing_or_unreadable_ca_file_is_a_clear_error(home, mail_server, tmp_path):
-    from cpip.mail.delivery import DeliveryError, send
+    from cpip.mail.ledger import send
+    from cpip.mail.transport import DeliveryError
 
     port, handler, _ = mail_server("plain")
     with pytest.raises(DeliveryError, match="ca_file .*missing.pem does not exist"):
@@ -262,7 +268,8 @@ def test_a_missing_or_unreadable_ca_file_is_a_clear_error(home, mail_server, tmp
 
 
 def test_the_password_is_never_sent_unencrypted_to_another_machine(home):
-    from cpip.mail.delivery import DeliveryError, send
+    from cpip.mail.ledger import send
+    from cpip.mail.transport import DeliveryError
     from cpip.core.settings import load_settings
 
     (home.path / "cpip.toml").write_text('[email]\nhost = "mail.example.invalid"\nport = 25\nusername = "cpip"\n'

@@ -1,4 +1,4 @@
-"""Review, approval and versions (interfaces.md, issue 12) on a real home, with a real SMTP server
+"""Review, approval and versions (interfaces.md) on a real home, with a real SMTP server
 on 127.0.0.1: drafts, approval codes, approve / reject from the command line, stale drafts,
 revisions and their "What changed" annex, the DRAFT line in the PDFs' text."""
 
@@ -138,13 +138,14 @@ def test_a_wrong_or_missing_code_is_refused_and_recorded_and_reject_keeps_the_dr
 
 def test_five_wrong_codes_and_the_draft_takes_no_code_until_a_new_cycle(drafted):
     from cpip.review import decisions as review
+    from cpip.review.codes import MAX_WRONG_CODES
     from cpip.core.periods import Period
     from cpip.core.settings import load_settings
 
     home, handler, _ = drafted
     code = _code(_to(handler, REVIEWERS[0])[0])
     settings = load_settings(home.path, {"CPIP_NOW": "2026-11-10T10:00"})
-    for _ in range(review.MAX_WRONG_CODES):
+    for _ in range(MAX_WRONG_CODES):
         with pytest.raises(review.WrongCode):
             review.approve(settings, Period(2026, 3), "Guesser", "2222-3333-4444-5555")
     with pytest.raises(review.ReviewRefused, match="takes no more codes"):
@@ -171,6 +172,19 @@ def test_approval_renders_the_final_forms_records_it_and_delivers_exactly_once(d
     assert [a.get_filename() for a in delivered[0].iter_attachments()] == ["cpip-briefing-2026-Q3-publication.pdf"]
     assert Path(got["outputs"]["publication"]["pdf"]).read_bytes() == \
         delivered[0].iter_attachments().__next__().get_content()
+    # The reviewers and the private office read one status sentence, its counts briefing.json's totals.
+    from cpip.core.vocabulary import AT_RISK, COMPLETE, NO_RETURN, NOT_STARTED, OFF_TRACK, ON_TRACK
+
+    def sentences(msg) -> list[str]:
+        return [ln for ln in msg.get_body(preferencelist=("plain",)).get_content().splitlines()
+                if ln.endswith(" without a return.")]
+
+    totals = json.loads(Path(got["outputs"]["briefing_json"]).read_text())["totals"]
+    told = sentences(_to(handler, REVIEWERS[0])[0])
+    assert told == sentences(delivered[0]) and len(told) == len(totals)
+    for line, t in zip(told, totals.values()):
+        assert [int(n) for n in re.findall(r"\b(\d+) ", line)] == [
+            sum(t.values()), t[COMPLETE], t[ON_TRACK], t[AT_RISK], t[OFF_TRACK], t[NOT_STARTED], t[NO_RETURN]]
 
     # The record: who, when, version, the OS account, and the SHA-256 of every output.
     row = home.query("SELECT state, approved_by, approved_account, outputs FROM briefing_versions")[0]
@@ -224,7 +238,7 @@ def test_a_file_accepted_after_the_draft_makes_it_stale(drafted):
 
 
 def _figures(b: dict) -> dict:
-    """The compared figures, flattened here independently of cpip.review.decisions."""
+    """The compared figures, flattened here independently of cpip.review.changes."""
     out = {}
     for i in b["items"]:
         for f in ("status", "rag", "percent_complete", "movement"):

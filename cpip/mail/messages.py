@@ -1,0 +1,205 @@
+"""The messages cpip emails, built as plain ``email.message.EmailMessage`` objects (pure, tested
+without a server): the briefing to the private office, the draft to the reviewers, the
+reminders to partners. Each is an :class:`~cpip.mail.ledger.Outgoing` with the key that makes it
+reach each recipient once (:mod:`cpip.mail.ledger`); the receipts' are in :mod:`cpip.mail.receipts`.
+
+Keys: a reminder is ``reminder/<period>/<kind>/<partner>``, so each partner gets each
+reminder for a period at most once however often the flow runs. A briefing is
+``briefing/<period>/<digest>``, the digest being over the figures of both forms (not the
+run id or the time it was made) and the forms attached: a retry of the delivery step, a
+re-run of the cycle after a crash, or a second cycle run with no new data sends nothing
+new, while a cycle run after a late return changes the figures and so delivers the
+revised briefing. A recipient added to ``briefing_to`` gets the current briefing on the
+next run. An approved version is ``briefing/<period>/version-<N>`` (see :mod:`cpip.mail.delivery`).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+from cpip.core.periods import Period
+from cpip.core.settings import EmailSettings, Settings
+from cpip.core.text import day_in_words
+from cpip.core.vocabulary import AT_RISK, COMPLETE, NO_RETURN, NOT_STARTED, OFF_TRACK, ON_TRACK
+from cpip.mail.ledger import Outgoing
+from cpip.reference.tables import Reference
+from cpip.review.versions import read_json
+
+# The statuses the status sentence counts, in the order it names them (then "without a return").
+SENTENCE_STATUSES = (COMPLETE, ON_TRACK, AT_RISK, OFF_TRACK, NOT_STARTED)
+
+# The PDF forms attached for each ``[email] briefing_attach``.
+ATTACHED_FORMS = {"publication": ["publication"], "restricted": ["restricted"], "both": ["restricted", "publication"],
+                  "none": []}
+
+# The line of the reviewers' email that carries the approval code, and what the kept copy says instead.
+CODE_LINE = "Approval code: "
+CODE_KEPT = "Approval code: (sent only in the email)"
+
+
+def headed(email: EmailSettings, subject: str, to: str) -> EmailMessage:
+    """A new message with its headers: subject, sender, recipients, date and a Message-ID."""
+    msg = EmailMessage()
+    msg["Subject"] = subject
+    msg["From"] = email.sender
+    msg["To"] = to
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = make_msgid(domain=email.sender.split("@")[-1] or "cpip.local")
+    return msg
+
+
+def status_sentences(briefing: dict) -> list[str]:
+    """The status sentence of each kind of thing counted (items, ...), from ``briefing.json``'s
+    totals (the marts' counts, never recounted): one line of both the reviewers' and the private
+    office's email."""
+    lines = []
+    for kind, t in briefing["totals"].items():
+        total = sum(t.values())
+        counts = ", ".join(f"{t[s]} {s.lower()}" for s in SENTENCE_STATUSES)
+        lines.append(f"- {total} {kind}{'s' if total != 1 else ''}: {counts}, {t[NO_RETURN]} without a return.")
+    return lines
+
+
+def attach_forms(msg: EmailMessage, outputs: dict, attach: str) -> None:
+    """Attach the PDF of each form ``[email] briefing_attach`` allows."""
+    for form in ATTACHED_FORMS[attach]:
+        pdf = Path(outputs[form]["pdf"])
+        msg.add_attachment(pdf.read_bytes(), maintype="application", subtype="pdf", filename=pdf.name)
+
+
+# --- the briefing, to the private office --------------------------------------------------------
+
+def briefing_key(briefing: dict, publication: dict, annex: dict, attach: str) -> str:
+    """``briefing/<period>/<digest>``: the same figures, forms and attachments give the same key."""
+    def figures(doc: dict) -> dict:
+        return {k: v for k, v in doc.items() if k != "generated_at"}
+
+    content = {"briefing": figures(briefing), "publication": figures(publication),
+               "provisional": annex.get("provisional"), "attach": attach}
+    digest = hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return f"briefing/{briefing['period']}/{digest}"
+
+
+def version_key(period: str, version: int) -> str:
+    """``briefing/<period>/version-<N>``: an approved version reaches each recipient once."""
+    return f"briefing/{period}/version-{version}"
+
+
+def briefing_message(settings: Settings, outputs: dict, briefing: dict, annex: dict) -> EmailMessage:
+    """The message to the private office: the headline in the body, and the form(s) the settings allow."""
+    email = settings.email or EmailSettings()
+    period = briefing["period"]
+    marking = settings.briefing.marking
+    attach = email.briefing_attach
+    restricted_attached = attach in ("restricted", "both")
+    prefix = f"{marking}: " if restricted_attached else ""
+    msg = headed(email, f"{prefix}{settings.briefing.programme} quarterly briefing, {period}",
+                 ", ".join(email.briefing_to))
+    lines = [f"The {settings.briefing.programme} briefing for {period} is ready.", ""]
+    lines += status_sentences(briefing)
+    m = briefing["movement"]
+    lines.append(f"- Since last quarter: {m['improved']} improved, {m['worsened']} worsened, "
+                 f"{m['unchanged']} unchanged, {m['new']} new.")
+    r = briefing["returns"]
+    lines.append(f"- Returns: {r['accepted']} of {r['expected']} partners accepted ({len(r['late'])} late); "
+                 f"missing: {', '.join(r['missing']) or 'none'}; only rejected files: {', '.join(r['rejected_only']) or 'none'}.")
+    lines.append(f"- Open data-quality queries: {briefing['data_quality']['open_warnings']}.")
+    lines.append("")
+    if attach == "none":
+        lines.append("No form is attached to this message.")
+    else:
+        names = {"publication": "the publication version", "restricted": f"the restricted version ({marking})",
+                 "both": f"the restricted version ({marking}) and the publication version"}
+        lines.append(f"Attached: {names[attach]}.")
+    if not restricted_attached:
+        where = email.briefing_link or outputs["restricted"]["pdf"]
+        lines.append(f"The restricted version ({marking}) is held in controlled storage: {where}")
+    lines += ["", f"Run {annex['run_id']}; data received up to {annex['data_cutoff'] or 'no files'}."]
+    msg.set_content("\n".join(lines))
+    attach_forms(msg, outputs, attach)
+    return msg
+
+
+# --- the draft, to the reviewers -----------------------------------------------------------------
+
+def reviewer_message(settings: Settings, outputs: dict, code: str, replaces_code: bool) -> Outgoing:
+    """The email to the reviewers: what the draft says, where it is, and the approval code."""
+    email = settings.email or EmailSettings()
+    period, number = outputs["period"], outputs["version"]
+    b = read_json(Path(outputs["briefing_json"]))
+    annex = read_json(Path(outputs["annex_json"]))
+    marking = settings.briefing.marking
+    msg = headed(email, f"For approval: {settings.briefing.programme} briefing, {period}, version {number} (draft)",
+                 ", ".join(settings.review.reviewers))
+    r = annex["review"]
+    lines = [f"Version {number} of the {period} briefing is ready for your approval. It has not been sent to "
+             "the Minister's private office: it goes there only when one of you approves it.", ""]
+    if r.get("replaces"):
+        changes = r.get("changes") or []
+        lines += [f"It revises version {r['replaces']['version']}, approved on {day_in_words(r['replaces']['approved_at'])}: "
+                  f"{len(changes)} figure{'s' if len(changes) != 1 else ''} changed (see the annex "
+                  f"\"What changed since version {r['replaces']['version']}\").", ""]
+    lines += status_sentences(b)
+    ret = b["returns"]
+    lines += [f"- Returns: {ret['accepted']} of {ret['expected']} partners accepted ({len(ret['late'])} late).", "",
+              f"The draft (restricted, {marking}): {email.briefing_link or outputs['restricted']['pdf']}",
+              f"The draft (publication version): {outputs['publication']['pdf']}", ""]
+    lines += ["To approve it, with a covering note of the points the Minister should take from it (optional):",
+              f'  cpip approve --period {period} --by "YOUR NAME, ROLE" --note note.md --code CODE',
+              f'To ask for changes:  cpip reject --period {period} --by "YOUR NAME" --reason "..." --code CODE',
+              "Or use the form on the waiting cycle run in the Prefect UI, if the cycle ran there.", ""]
+    if replaces_code:
+        lines.append("This code replaces any approval code sent before for this draft.")
+    lines += [f"{CODE_LINE}{code}", "",
+              "The code works for this draft only, and only once. Do not forward this email. If you did not "
+              "expect it, tell the programme office.", "", f"Run {annex['run_id']}."]
+    msg.set_content("\n".join(lines))
+    attach_forms(msg, outputs, email.briefing_attach)
+    return Outgoing(f"review/{period}/version-{number}/{hashlib.sha256(code.encode()).hexdigest()[:12]}", msg)
+
+
+def redacted(item: Outgoing) -> Outgoing:
+    """The same message with the approval code blanked: the copy kept in the outbox never holds it."""
+    msg = copy.deepcopy(item.msg)
+    body = msg.get_body(preferencelist=("plain",))
+    text = "\n".join(CODE_KEPT if ln.startswith(CODE_LINE) else ln for ln in body.get_content().splitlines())
+    body.set_content(text)
+    return Outgoing(item.key, msg)
+
+
+# --- reminders, to partners ----------------------------------------------------------------------
+
+def reminder_key(period: Period, kind: str, partner_code: str) -> str:
+    return f"reminder/{period}/{kind}/{partner_code}"
+
+
+def reminder_messages(settings: Settings, ref: Reference, period: Period, kind: str,
+                      partners: list[str]) -> list[Outgoing]:
+    """One reminder per partner: ``before`` the due date (nothing sent yet) or ``after`` it (still missing)."""
+    email = settings.email or EmailSettings()
+    due = period.due_date(settings.cycle.due_days)
+    out = []
+    for code in partners:
+        p = ref.partners[code]
+        if kind == "before":
+            subject = f"Reminder: your {period} return is due on {day_in_words(due)}"
+            body = (f"Dear colleague,\n\nWe have not yet received {p.name}'s quarterly return for {period}. "
+                    f"It is due on {day_in_words(due)}.\n\n")
+        else:
+            subject = f"Overdue: your {period} return was due on {day_in_words(due)}"
+            body = (f"Dear colleague,\n\n{p.name}'s quarterly return for {period} was due on {day_in_words(due)} "
+                    "and we have not received it. Please send it as soon as you can; the briefing to the "
+                    "Minister will show it as missing until it arrives.\n\n")
+        body += (f"Drop your completed return (an .xlsx workbook or CSV files) into your folder "
+                 f"{settings.intake.folder_for(code)}. "
+                 "You will get a receipt within a minute saying whether it was accepted or what to fix.\n\n"
+                 f"{settings.briefing.programme} returns team\n")
+        msg = headed(email, subject, p.contact_email)
+        msg.set_content(body)
+        out.append(Outgoing(reminder_key(period, kind, code), msg))
+    return out
