@@ -19,7 +19,7 @@ from cpip.briefing.disclosure import publication
 from cpip.briefing.render import render_html, render_pdf
 from cpip.core.errors import NotAsAsked
 from cpip.core.files import write_atomically
-from cpip.core.periods import Period, iso
+from cpip.core.periods import Period
 from cpip.core.settings import Settings
 from cpip.reference.tables import Reference
 from cpip.warehouse import db as wh
@@ -169,9 +169,8 @@ def record_briefing(settings: Settings, ref: Reference, period: Period, docs: Do
     """The audit log: a briefing was written, from which files (and the lineage of its figures)."""
     pairs = [(fig, sid) for fig, sids in docs.lineage["figures"].items() for sid in sids]
     with wh.home_session(settings, ref) as con, wh.transaction(con):
-        con.execute(wh.sql("load/insert_audit"), {
-            "at": [iso(settings.now)], "event": ["briefing written"], "sha256": None, "submission_id": None,
-            "detail": [json.dumps({"period": str(period), "run_id": docs.run_id, "outputs": written})]})
+        wh.audit(con, settings.now, "briefing written", {"period": str(period), "run_id": docs.run_id,
+                                                         "outputs": written})
         if pairs:
             con.execute(INSERT_LINEAGE, {"run_id": docs.run_id, "period": str(period),
                                          "figure": [p[0] for p in pairs], "submission_id": [p[1] for p in pairs]})

@@ -8,14 +8,12 @@ place, in one atomic rename.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from pathlib import Path
 
 from cpip.core.faults import fault
 from cpip.core.lock import writer_lock
-from cpip.core.periods import iso
 from cpip.core.settings import Settings
 from cpip.intake import steps
 from cpip.intake.archive import Archive
@@ -99,9 +97,8 @@ def _carry_over(settings: Settings, new: Path, old: Path | None, records: int) -
     """Copy the old warehouse's history into the new one, and record the rebuild in its audit log."""
     with wh.session(new) as con:
         kept = carryover.carry_over(con, old) if old is not None else {}
-        con.execute(wh.sql("load/insert_audit"), {
-            "at": [iso(settings.now)], "event": ["warehouse rebuilt"], "sha256": None, "submission_id": None,
-            "detail": [json.dumps({"records": records, "kept": kept, "schema_version": SCHEMA_VERSION})]})
+        wh.audit(con, settings.now, "warehouse rebuilt", {"records": records, "kept": kept,
+                                                          "schema_version": SCHEMA_VERSION})
         con.execute("CHECKPOINT")
 
 

@@ -130,9 +130,8 @@ def read_json(path: Path) -> dict:
 
 
 def audit(con, settings: Settings, event: str, detail: dict) -> None:
-    """One line in the audit log (e.g. ``briefing version made``)."""
-    con.execute(wh.sql("load/insert_audit"), {"at": [iso(settings.now)], "event": [event], "sha256": None,
-                                              "submission_id": None, "detail": [json.dumps(detail)]})
+    """One line in the audit log (e.g. ``briefing version made``), at this run's time."""
+    wh.audit(con, settings.now, event, detail)
 
 
 # --- a new version (inside the cycle, under the writer lock) --------------------------------

@@ -8,11 +8,14 @@ keeps is :mod:`cpip.warehouse.carryover`.
 
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 from cpip.core import vocabulary
 from cpip.core.errors import NotAsAsked
+from cpip.core.periods import iso
 from cpip.reference.tables import Reference
 from cpip.warehouse.migrations import ensure_schema
 from cpip.warehouse.statements import WarehouseError, sql, transaction
@@ -92,3 +95,15 @@ def load_reference_tables(con, ref: Reference) -> None:
             con.register("ref_frame", df)
             con.execute(REPLACE_REFERENCE_TABLE.format(table=table))
             con.unregister("ref_frame")
+
+
+INSERT_AUDIT = """
+INSERT INTO audit_log (occurred_at, event, sha256, submission_id, detail)
+VALUES (CAST($at AS TIMESTAMPTZ), $event, NULL, NULL, $detail)
+"""
+
+
+def audit(con, at: datetime, event: str, detail: dict) -> None:
+    """One line in the audit log that is not a file's intake event (a briefing written, a version
+    approved, a warehouse rebuilt): what happened, when, and its details as JSON."""
+    con.execute(INSERT_AUDIT, {"at": iso(at), "event": event, "detail": json.dumps(detail)})

@@ -19,7 +19,7 @@ class WarehouseError(Exception):
 
 @lru_cache(maxsize=None)
 def sql(name: str) -> str:
-    """The text of ``sql/<name>.sql`` from the installed package, e.g. ``sql("load/insert_audit")``."""
+    """The text of ``sql/<name>.sql`` from the installed package, e.g. ``sql("load/batch_audit")``."""
     return resources.files("cpip.sql").joinpath(f"{name}.sql").read_text(encoding="utf-8")
 
 

@@ -11,8 +11,7 @@ import pytest
 from cpip.warehouse import carryover, migrations
 from cpip.warehouse import db as wh
 from cpip.warehouse.migrations import SCHEMA_VERSION
-from cpip.core.periods import iso
-from tests.conftest import NOW, Q3, cpip_cli
+from tests.conftest import Q3, cpip_cli
 
 CPC, NATIONAL = "CPC-FIFE", "SG-CPIP"
 INTAKE_EVENTS = "event IN ('received', 'archived', 'validated', 'accepted', 'rejected', 'duplicate', 'superseded')"
@@ -50,9 +49,7 @@ def _home_with_history(home) -> None:
     cycle.record_briefing(settings, ref, Q3, docs, {"briefing_json": "outbox/briefings/2026-Q3/briefing.json"})
     con = wh.connect(settings.warehouse)
     try:  # what delivery records when the mail server accepts the briefing
-        con.execute(wh.sql("load/insert_audit"), {
-            "at": [iso(settings.now)], "event": ["briefing delivered"], "sha256": None, "submission_id": None,
-            "detail": [json.dumps({"run_id": docs.run_id, "to": ["minister@example.gov.scot"]})]})
+        wh.audit(con, settings.now, "briefing delivered", {"run_id": docs.run_id, "to": ["minister@example.gov.scot"]})
         con.execute("INSERT INTO email_sent (message_key, recipient, sent_at, subject, message_id) "
                     "VALUES ($k, 'minister@example.gov.scot', now(), 'CPIP briefing 2026-Q3', '<m1@example.org>')",
                     {"k": f"briefing/2026-Q3/{docs.run_id}"})

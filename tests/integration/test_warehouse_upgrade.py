@@ -3,6 +3,8 @@ migrations apply once, in order, each in a transaction; a migration may alter a 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import duckdb
 import pytest
 
@@ -81,8 +83,7 @@ def test_a_warehouse_from_the_previous_release_is_upgraded_in_place_without_loss
         # The tables later migrations add are there, and the audit log's numbering carries on.
         tables = {t for (t,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
         assert set(carryover.rebuild_roles()) <= tables
-        con.execute(wh.sql("load/insert_audit"), {"at": ["2026-11-01T09:00:00+00:00"], "event": ["briefing written"],
-                                                  "sha256": None, "submission_id": None, "detail": ["{}"]})
+        wh.audit(con, datetime.fromisoformat("2026-11-01T09:00:00+00:00"), "briefing written", {})
         assert con.execute("SELECT max(event_id), count(*) FROM audit_log").fetchone() == (4, 4)
         # The views and macros work over the upgraded tables.
         assert con.execute("SELECT count(*) FROM stg_accepted_parts").fetchone()[0] == 2
@@ -212,8 +213,8 @@ def test_a_rebuild_stops_rather_than_count_rows_twice(tmp_path):
         with pytest.raises(WarehouseError, match="Replaying the archive filled table briefing_lineage"):
             carryover.carry_over(con, old)
         assert con.execute("SELECT count(*) FROM briefing_lineage").fetchone() == (1,)
-        con.execute(wh.sql("load/insert_audit"), {"at": ["2026-11-01T09:00:00+00:00"], "event": ["invented"],
-                                                  "sha256": None, "submission_id": 1, "detail": [None]})
+        con.execute("INSERT INTO audit_log (occurred_at, event, submission_id) "
+                    "VALUES ('2026-11-01T09:00:00+00:00', 'invented', 1)")
         with pytest.raises(WarehouseError, match=r"audit events \(invented\)"):
             carryover.carry_over(con, old)
     finally:
