@@ -1,0 +1,3 @@
+"""Clearing a briefing: versions, approval codes, a named person's decision, and what changed
+between versions.
+"""
