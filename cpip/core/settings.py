@@ -29,7 +29,7 @@ otherwise leave the password unset without a word). Any other ``CPIP_*`` variabl
 **Secrets.** The SMTP password comes only from ``CPIP_EMAIL_PASSWORD`` (or a Prefect Secret block
 named in ``[email] password_block``), never from the file. It is a pydantic ``SecretStr``: repr,
 str, f-strings, ``model_dump(mode="json")`` and logs show ``**********``; only
-``get_secret_value()``, in :func:`cpip.mail.delivery.smtp_password`, reads it. A pickle keeps it (a
+``get_secret_value()``, in :func:`cpip.mail.transport.smtp_password`, reads it. A pickle keeps it (a
 Prefect task in another process needs it); nothing persists settings.
 
 ``[email]`` is absent (``settings.email is None``, no email is sent) unless ``cpip.toml`` has an
