@@ -11,7 +11,8 @@ from cpip.core.faults import fault
 from cpip.core.lock import writer_lock
 from cpip.core.periods import iso
 from cpip.reference.tables import load_reference
-from cpip.core.settings import DEFAULT_TOML, Settings
+from cpip.core.settings import Settings
+from cpip.core.settings_toml import DEFAULT_TOML
 
 log = logging.getLogger("cpip.app.home")
 
