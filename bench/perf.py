@@ -220,7 +220,7 @@ def main() -> None:
         samples.write_progress_csv(big / "inbox" / code / f"warm-{i}_progress.csv",
                                    samples.make_return(ref, code, nxt, seed=80 + i))
         t = time.perf_counter()
-        done = intake_flow.fn(home=str(big))
+        done = intake_flow(home=str(big))
         warm.append(time.perf_counter() - t)
         assert len(done) == 1
     w = statistics.median(warm[1:])

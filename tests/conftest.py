@@ -79,7 +79,7 @@ class Home:
         from cpip.flows.intake import intake
 
         self.mp.setenv("CPIP_NOW", now)
-        return intake.fn(home=str(self.path))
+        return intake(home=str(self.path))
 
     def one(self, now: str = NOW) -> dict:
         results = self.intake(now)

@@ -62,19 +62,19 @@ def _clear_failures():
 
 
 def _run_flow(settings, flow, **params):
-    """Run a flow: tracked on the Prefect server when PREFECT_API_URL names one, else in-process."""
+    """Run a flow (the plain function of ``cpip.flows``): as a Prefect flow, tracked on the Prefect server,
+    when PREFECT_API_URL names one; else in-process, importing no Prefect."""
     with _clear_failures():
         if settings.prefect_api_url:
-            return flow(**params)
-        return flow.fn(**params)
+            from cpip.flows.prefect_flows import prefect_flow
+
+            return prefect_flow(flow)(**params)
+        return flow(**params)
 
 
-def _run_period_flow(name: str, period: str, home: Optional[Path]) -> dict:
-    """Run the flow ``cpip.flows.<name>`` (a flow named like its module) for one period of the home."""
-    import importlib
-
+def _run_period_flow(flow, period: str, home: Optional[Path]) -> dict:
+    """Run a flow taking a period (the cycle, the templates) for one period of the home."""
     _logging()
-    flow = importlib.import_module(f"cpip.flows.{name}").LAZY[name]  # no Prefect unless it runs as a flow
     settings = _settings(home)
     return _run_flow(settings, flow, period=period, home=str(settings.home))
 
@@ -118,9 +118,9 @@ def intake(home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
 
 
 def _run_intake(settings) -> list[dict]:
-    from cpip.flows.intake import LAZY  # the flow, with no Prefect imported unless it runs as one
+    from cpip.flows.intake import intake
 
-    return _run_flow(settings, LAZY["intake"], home=str(settings.home))
+    return _run_flow(settings, intake, home=str(settings.home))
 
 
 def _faulted(settings) -> list[dict]:
@@ -148,9 +148,9 @@ def retry(home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt,
             lines.append("Fix the fault (see the log lines that name these files), then run: cpip retry")
         _emit({"faulted": faulted}, as_json, "\n".join(lines))
         return
-    from cpip.flows.intake import LAZY
+    from cpip.flows.intake import retry_faulted
 
-    results = _run_flow(settings, LAZY["retry_faulted"], home=str(settings.home), files=files or None)
+    results = _run_flow(settings, retry_faulted, home=str(settings.home), files=files or None)
     still = {f["file_number"] for f in _faulted(settings)}
     human = [f"{r['outcome']:<24} {r['file']}\n{'':<24} receipt: {r['receipt']}" for r in results]
     human.append(f"{len(still)} file{'s' if len(still) != 1 else ''} still faulted.")
@@ -177,7 +177,9 @@ def expectations(write: bool = typer.Option(False, "--write", help="Write the su
 def cycle(period: str = typer.Option(..., "--period", help="The quarter to close, e.g. 2026-Q3."),
           home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
     """Close period P: build the marts and write the briefing in both forms (HTML and PDF)."""
-    out = _run_period_flow("cycle", period, home)
+    from cpip.flows.cycle import cycle as cycle_flow
+
+    out = _run_period_flow(cycle_flow, period, home)
     human = [f"Briefing for {period}, version {out.get('version')} ({out.get('state')}), written:",
              f"  restricted:  {out['restricted']['pdf']}", f"               {out['restricted']['html']}",
              f"  publication: {out['publication']['pdf']}", f"               {out['publication']['html']}",
@@ -306,7 +308,9 @@ def status(period: str = typer.Option(..., "--period", help="The quarter, e.g. 2
 def templates(period: str = typer.Option(..., "--period", help="The quarter the returns are for, e.g. 2026-Q4."),
               home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
     """Write each partner's pre-filled return workbook (and CSV template pair) for period P."""
-    out = _run_period_flow("templates", period, home)
+    from cpip.flows.templates import templates as templates_flow
+
+    out = _run_period_flow(templates_flow, period, home)
     _emit(out, as_json, f"Templates for {out['period']} for {len(out['partners'])} partners in {out['folder']}")
 
 

@@ -164,7 +164,7 @@ def build_demo(target: Path) -> str:
                     shutil.copy(f, src / f"copy_of_{f.name}")
             moment = times[batch].replace(tzinfo=UK)
             with _clock(moment):
-                res = intake.fn(home=str(target))
+                res = intake(home=str(target))
             results_all += res
             outcomes.update(r["outcome"] for r in res)
     from cpip.flows.cycle import cycle
@@ -173,7 +173,7 @@ def build_demo(target: Path) -> str:
 
     decided = datetime.combine(QUARTERS[-1].due_date(settings.cycle.due_days) + timedelta(days=14), time(9, 0))
     with _clock(decided.replace(tzinfo=UK)):
-        draft = cycle.fn(period=str(QUARTERS[-1]), home=str(target))
+        draft = cycle(period=str(QUARTERS[-1]), home=str(target))
     # The programme office clears it (no [email] in the demo home, so the cycle handed back the code).
     with _clock((decided + timedelta(hours=2)).replace(tzinfo=UK)):
         approved = review.approve(load_settings(target), QUARTERS[-1], "Demo reviewer", draft["approval_code"],

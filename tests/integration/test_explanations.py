@@ -98,7 +98,7 @@ def test_explanations_are_in_the_restricted_form_only(home, monkeypatch):
 
     _q3_with_every_query(home, explain=True)
     monkeypatch.setenv("CPIP_NOW", "2026-11-10T09:00")
-    out = cycle.fn(period="2026-Q3", home=str(home.path))
+    out = cycle(period="2026-Q3", home=str(home.path))
     read = lambda p: Path(p).read_text(encoding="utf-8")  # noqa: E731
     restricted, public = read(out["restricted"]["html"]), read(out["publication"]["html"])
     assert "Queries answered by the partner" in restricted

@@ -184,7 +184,7 @@ def test_a_retried_file_gets_its_new_receipt_by_email(home, server, monkeypatch)
     monkeypatch.setattr(steps, "_decide", broken)
     home.intake()
     monkeypatch.setattr(steps, "_decide", real)
-    retry_faulted.fn(home=str(home.path))
+    retry_faulted(home=str(home.path))
     assert list(handler.by_subject()) == [
         "CPIP return kept, not processed yet: celcis.xlsx", "CPIP return accepted: celcis.xlsx"]
     assert json.loads(json.dumps(home.query("SELECT message_key FROM receipt_emails ORDER BY 1"))) == [

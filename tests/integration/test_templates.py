@@ -28,7 +28,7 @@ def made(home, monkeypatch):
     home.drop_progress_csv(home.sample("CELCIS"))
     assert [r["outcome"] for r in home.intake()] == ["accepted", "accepted"]
     monkeypatch.setenv("CPIP_NOW", "2027-01-01T07:00")
-    out = templates.fn(home=str(home.path))  # scheduled: the quarter just ended
+    out = templates(home=str(home.path))  # scheduled: the quarter just ended
     assert out["period"] == "2026-Q4"
     return home, out, glasgow
 

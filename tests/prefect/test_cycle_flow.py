@@ -8,8 +8,8 @@ from tests.conftest import NOW
 
 
 def test_cycle_flow_runs_under_prefect(home, monkeypatch, prefect_harness):
-    from cpip.flows.cycle import cycle
-    from cpip.flows.intake import intake
+    from cpip.flows.prefect_flows import cycle
+    from cpip.flows.prefect_flows import intake
 
     home.drop_xlsx(home.sample("CPC-MORAY"))
     home.drop_progress_csv(home.sample("SSSC"))
@@ -36,8 +36,8 @@ def test_flows_publish_artifacts(home, monkeypatch, prefect_harness):
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
-    from cpip.flows.cycle import cycle
-    from cpip.flows.intake import intake
+    from cpip.flows.prefect_flows import cycle
+    from cpip.flows.prefect_flows import intake
 
     home.drop_xlsx(home.sample("CPC-FALKIRK"))
     monkeypatch.setenv("CPIP_NOW", NOW)

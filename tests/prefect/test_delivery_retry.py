@@ -16,7 +16,7 @@ def test_a_retried_delivery_task_sends_once_and_never_holds_the_writer_lock_whil
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
-    from cpip.flows.cycle import cycle
+    from cpip.flows.prefect_flows import cycle
     from cpip.core.lock import Busy, writer_lock
 
     refused = threading.Event()

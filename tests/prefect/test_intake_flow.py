@@ -12,7 +12,7 @@ def test_intake_flow_runs_under_prefect_with_named_tasks(home, monkeypatch, pref
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
-    from cpip.flows.intake import intake
+    from cpip.flows.prefect_flows import intake
 
     good = home.sample("CPC-HIGHLAND")
     home.drop_xlsx(good)
