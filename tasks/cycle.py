@@ -5,7 +5,7 @@ from __future__ import annotations
 from cpip.briefing import cycle as steps
 from cpip.briefing.compose import CycleData
 from cpip.orchestration.steps import step
-from cpip.core.periods import Period
+from cpip.core.periods import Period, parse_period
 from cpip.reference.tables import Reference
 from cpip.collection.schedules import cycle_period
 from cpip.core.settings import Settings
@@ -19,7 +19,7 @@ def choose_period(settings: Settings, period: str | None) -> str:
 
 @step(name="check-period", resumable=True)
 def check_period(period: str) -> Period:
-    return steps.parse_period(period)
+    return parse_period(period)
 
 
 @step(name="build-marts", resumable=True, retries=2, retry_delay_seconds=2)
