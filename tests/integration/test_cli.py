@@ -8,11 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from cpip.app import samples
 from cpip.core.periods import Period
 from tests.conftest import NOW, cpip_cli
 
 
+@pytest.mark.slow
 def test_init_is_safe_twice_and_intake_json(tmp_path, ref):
     home = tmp_path / "home"
     for _ in range(2):
@@ -47,6 +50,7 @@ def test_home_from_environment(tmp_path):
     assert r.returncode == 0 and (home / "cpip.toml").exists()
 
 
+@pytest.mark.slow
 def test_system_failures_exit_non_zero_with_a_clear_message(tmp_path):
     home = tmp_path / "h"
     assert cpip_cli("init", "--home", str(home)).returncode == 0
@@ -84,6 +88,7 @@ sys.stderr.write("imported: " + " ".join(m for m in heavy if m in sys.modules) +
 """
 
 
+@pytest.mark.slow
 def test_an_intake_without_a_prefect_server_imports_no_prefect(tmp_path, ref):
     home = tmp_path / "home"
     assert cpip_cli("init", "--home", str(home)).returncode == 0

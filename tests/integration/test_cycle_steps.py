@@ -14,6 +14,8 @@ from cpip.core.errors import NotAsAsked
 from cpip.core.periods import UK, Period
 from tests.conftest import NOW
 
+pytestmark = pytest.mark.slow  # cycles with both forms rendered to PDF
+
 
 @pytest.fixture
 def drafted(home):

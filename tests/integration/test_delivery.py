@@ -12,6 +12,8 @@ import pytest
 
 from tests.conftest import NOW, Q3
 
+pytestmark = pytest.mark.slow  # cycles with both forms rendered to PDF
+
 
 class Collector:
     def __init__(self):
@@ -65,6 +67,7 @@ def _returns(home):
     assert len(home.intake()) == 2
 
 
+@pytest.mark.server
 def test_briefing_is_emailed_with_the_publication_form_only_by_default(home, smtp, monkeypatch):
     from cpip.flows.cycle import cycle
 
@@ -96,6 +99,7 @@ def test_briefing_is_emailed_with_the_publication_form_only_by_default(home, smt
     assert home.query("SELECT count(*) FROM audit_log WHERE event = 'briefing delivered'") == [(1,)]
 
 
+@pytest.mark.server
 def test_restricted_attachment_is_a_setting_and_marks_the_subject(home, smtp, monkeypatch):
     from cpip.flows.cycle import cycle
 
@@ -115,6 +119,7 @@ def test_restricted_attachment_is_a_setting_and_marks_the_subject(home, smtp, mo
     ("before", "2026-10-21T09:00", "Reminder: your 2026-Q3 return is due on 28 October 2026"),
     ("after", "2026-10-29T09:00", "Overdue: your 2026-Q3 return was due on 28 October 2026"),
 ])
+@pytest.mark.server
 def test_reminders_go_to_partners_who_have_sent_nothing(home, smtp, monkeypatch, ref, kind, now, subject):
     from cpip.flows.reminders import reminders
 
@@ -138,6 +143,7 @@ def test_reminders_go_to_partners_who_have_sent_nothing(home, smtp, monkeypatch,
     assert "Orkney Child Protection Committee" in body and "inbox/CPC-ORKNEY/" in body
 
 
+@pytest.mark.server
 def test_without_email_settings_nothing_is_sent_but_copies_are_kept(home, smtp, monkeypatch):
     from cpip.flows.reminders import reminders
 

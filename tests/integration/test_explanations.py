@@ -9,6 +9,8 @@ import pytest
 
 from tests.conftest import Q3, rules_of
 
+pytestmark = pytest.mark.slow  # cycles with both forms rendered to PDF
+
 PARTNER = "CELCIS"  # four items, one of them (A-NEG-3) with a target date
 SLIPPING = "A-NEG-3"
 ISSUE_KEYS = {"rule", "severity", "sheet", "row", "column", "value", "message"}  # interfaces.md, unchanged

@@ -7,7 +7,11 @@ import socket
 import threading
 import time
 
+import pytest
+
 from tests.integration.test_delivery import BOTH, Flaky, _configure, _per_recipient, _returns
+
+pytestmark = [pytest.mark.server, pytest.mark.slow]  # a Prefect server or test harness, tens of seconds
 
 
 def test_a_retried_delivery_task_sends_once_and_never_holds_the_writer_lock_while_waiting(home, monkeypatch,

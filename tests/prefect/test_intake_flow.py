@@ -5,7 +5,11 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
+
 from tests.conftest import NOW
+
+pytestmark = [pytest.mark.server, pytest.mark.slow]  # a Prefect server or test harness, tens of seconds
 
 
 def test_intake_flow_runs_under_prefect_with_named_tasks(home, monkeypatch, prefect_harness):
