@@ -1,6 +1,7 @@
 """The product as its users feel it: intake of a history of CSV returns, one new file, the cycle.
 
 Usage:  python bench/perf.py [--quarters 35] [--half 18] [--out bench/out/perf] [--no-serve]
+        python bench/perf.py --one-new-file [--tries 3]    (that figure alone, in a minute or two)
 
 The history is 35 quarters x the 40 partners of the shipped reference data = 1,400 returns,
 made by the product's own sample generator (:mod:`cpip.app.samples`) as CSV: every partner's
@@ -24,6 +25,11 @@ printed beside its target, as met or missed:
 * drop to receipt under a running ``cpip serve`` (bench/serve_latency.py, with its 1 s settle;
   ``--no-serve`` skips it).
 
+``--one-new-file`` prints only the one-new-file figure (each try a new file, a new process; the
+best and the median, wall and CPU time), beside plain pandas reading the same file in a new
+process. Its history's home is kept in ``<out>/one-new-file`` and reused by the next run, so
+only the first run waits for the history to be made and taken in (delete it to start again).
+
 The bench homes set ``settle_seconds = 0``: settling is a wait (1 s by default, once per run),
 not work, and would hide the cost being measured. Figures vary by 10-20 % between runs on a
 shared machine. Runs in about 6 minutes on 2 cores (``make bench``).
@@ -34,6 +40,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -47,6 +54,7 @@ sys.path.insert(0, str(ROOT))
 
 from cpip.app import samples  # noqa: E402
 from cpip.core.periods import Period  # noqa: E402
+from cpip.flows import intake as intake_flows  # noqa: E402
 from cpip.reference.tables import load_reference  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -69,6 +77,17 @@ def timed(cmd: list[str]) -> tuple[float, str]:
     if r.returncode != 0:
         raise SystemExit(f"{cmd} failed:\n{r.stderr[-3000:]}")
     return elapsed, r.stdout
+
+
+def cpu_of(fn) -> tuple[float, float, object]:
+    """Wall time and the CPU time (user + system) of the processes ``fn`` runs, and its result: the
+    CPU time is the steadier figure on a shared machine, where waiting for a core adds to the wall."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    out = fn()
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, out
 
 
 def history(staged: Path, quarters: int) -> list[list[Path]]:
@@ -133,14 +152,51 @@ def best(n: int, fn) -> float:
     return min(fn() for _ in range(n))
 
 
+def drop_new_file(home: Path, name: str, seed: int) -> Path:
+    """A return from the first partner for the quarter after the history, dropped in its inbox folder."""
+    ref = load_reference()
+    code = sorted(ref.partners)[0]
+    nxt = Period.containing(date(2026, 10, 1))
+    return samples.write_progress_csv(home / "inbox" / code / f"{name}_progress.csv",
+                                      samples.make_return(ref, code, nxt, seed=seed))
+
+
+def one_new_file(out: Path, quarters: int, tries: int) -> None:
+    """The one-new-file figure alone, beside plain pandas reading that file (each a new process)."""
+    home, staged = out / "one-new-file", out / "one-new-file-staged"
+    if not (home / "warehouse.duckdb").is_file():
+        files = [f for q in history(staged, quarters) for f in q]
+        t, results = intake(new_home(home, files, staged))
+        assert len(results) == len(files), (len(results), len(files))
+        print(f"history of {len(files):,} files taken in, {t:.0f} s")
+    cpip, plain = [], []
+    for i in range(tries):
+        f = drop_new_file(home, f"new-{time.time_ns()}", seed=100 + i)
+        plain.append(cpu_of(lambda: timed([sys.executable, "-c", f"import pandas as pd; pd.read_csv({str(f)!r})"]))[:2])
+        wall, cpu, (_, results) = cpu_of(lambda: intake(home))
+        assert len(results) == 1, results
+        cpip.append((wall, cpu))
+    for label, runs, target in ((f"one new file on the {quarters}-quarter history, new process", cpip, "<= 3 s"),
+                                ("plain pandas read_csv of that file, new process", plain, "")):
+        walls, cpus = sorted(w for w, _ in runs), sorted(c for _, c in runs)
+        line(label, f"{walls[0]:.2f} s", target, walls[0] <= 3 if target else None)
+        print(f"    wall best {walls[0]:.2f} s, median {statistics.median(walls):.2f} s; "
+              f"CPU best {cpus[0]:.2f} s, median {statistics.median(cpus):.2f} s")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quarters", type=int, default=35)
     ap.add_argument("--half", type=int, default=18, help="the smaller history, for the slope")
     ap.add_argument("--out", default=str(ROOT / "bench" / "out" / "perf"))
     ap.add_argument("--no-serve", action="store_true", help="skip the drop-to-receipt under cpip serve")
+    ap.add_argument("--one-new-file", action="store_true", help="only the one-new-file figure (its home is kept)")
+    ap.add_argument("--tries", type=int, default=3, help="with --one-new-file: how many new files")
     args = ap.parse_args()
     out = Path(args.out)
+    if args.one_new_file:
+        one_new_file(out.parent / "one", args.quarters, args.tries)
+        return
     if out.exists():
         shutil.rmtree(out)
     staged = out / "staged"
@@ -202,10 +258,7 @@ def main() -> None:
     line("start-up: cpip --help (best of 3)", f"{best(3, lambda: timed([CPIP, '--help'])[0]):.2f} s")
 
     # One new file on the whole history: a new process, then a warm one.
-    ref = load_reference()
-    code = sorted(ref.partners)[0]
-    nxt = Period.containing(date(2026, 10, 1))
-    samples.write_progress_csv(big / "inbox" / code / "new_progress.csv", samples.make_return(ref, code, nxt, seed=77))
+    drop_new_file(big, "new", seed=77)
     cold = intake(big)
     assert len(cold[1]) == 1
     line(f"one new file on the {n_returns:,}-return history, new process", f"{cold[0]:.2f} s", "<= 3 s",
@@ -213,14 +266,11 @@ def main() -> None:
     os.environ.update(env())
     os.environ.pop("PREFECT_API_URL", None)
     os.environ["CPIP_NOW"] = NOW
-    from cpip.flows.intake import intake as intake_flow
-
     warm = []
     for i in range(4):
-        samples.write_progress_csv(big / "inbox" / code / f"warm-{i}_progress.csv",
-                                   samples.make_return(ref, code, nxt, seed=80 + i))
+        drop_new_file(big, f"warm-{i}", seed=80 + i)
         t = time.perf_counter()
-        done = intake_flow.fn(home=str(big))
+        done = intake_flows.intake(home=str(big))
         warm.append(time.perf_counter() - t)
         assert len(done) == 1
     w = statistics.median(warm[1:])

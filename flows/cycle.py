@@ -1,9 +1,11 @@
-"""The quarterly cycle flow: close a period, write the briefing in both forms, have it approved, deliver it."""
+"""The quarterly cycle flow: close a period, write the briefing in both forms, have it approved, deliver it.
+
+A plain function (the CLI calls it with no Prefect server); flows/prefect_flows.py makes it a
+Prefect flow."""
 
 from __future__ import annotations
 
 from cpip.core.lock import writer_lock
-from cpip.orchestration.steps import lazy_flow as flow, lazy_flows
 from cpip.tasks.common import read_reference, read_settings, write_status_pages
 from cpip.tasks.cycle import (check_period, choose_period, compose_briefing, read_marts, record_briefing, render_forms,
                               write_json)
@@ -11,13 +13,6 @@ from cpip.tasks.delivery import deliver_briefing, publish_cycle_artifact
 from cpip.tasks.review import plan_version, record_version, tell_reviewers, wait_for_decision
 
 
-def _run_name() -> str:
-    from prefect.runtime import flow_run
-
-    return f"cycle-{flow_run.parameters.get('period') or 'latest-due'}"
-
-
-@flow(name="cycle", flow_run_name=_run_name)
 def cycle(period: str | None = None, home: str | None = None) -> dict:
     """Read the marts for the period (default: the latest one due), compose briefing.json and
     publication.json, render both forms as HTML and PDF as version N of the period's briefing
@@ -40,7 +35,3 @@ def cycle(period: str | None = None, home: str | None = None) -> dict:
     outputs = wait_for_decision(settings, outputs)
     outputs = deliver_briefing(settings, outputs)
     return publish_cycle_artifact(docs, outputs)
-
-
-# Prefect is imported only when the flow is used as one (cpip.orchestration.steps.lazy_flows).
-__getattr__ = lazy_flows(globals(), "cycle")

@@ -1,9 +1,11 @@
-"""The intake flow: from dropped files to receipts, nothing lost."""
+"""The intake flow: from dropped files to receipts, nothing lost.
+
+A plain function (the CLI calls it with no Prefect server); flows/prefect_flows.py makes it a
+Prefect flow."""
 
 from __future__ import annotations
 
 from cpip.core.lock import writer_lock
-from cpip.orchestration.steps import lazy_flow as flow, lazy_flows
 from cpip.tasks.common import read_reference, read_settings, write_status_pages
 from cpip.tasks.delivery import publish_intake_artifact
 from cpip.tasks.intake import (archive_files, email_receipts, faulted_records, load_files, parse_files, prepare_checks,
@@ -11,13 +13,6 @@ from cpip.tasks.intake import (archive_files, email_receipts, faulted_records, l
                               write_receipts)
 
 
-def _run_name() -> str:
-    from prefect.runtime import flow_run
-
-    return f"intake-{flow_run.scheduled_start_time:%Y%m%d-%H%M%S}"
-
-
-@flow(name="intake", flow_run_name=_run_name)
 def intake(home: str | None = None) -> list[dict]:
     """Take every settled file from the inbox once: archive, parse, validate, load, receipt."""
     settings = read_settings(home)
@@ -33,7 +28,6 @@ def intake(home: str | None = None) -> list[dict]:
     return publish_intake_artifact(results)
 
 
-@flow(name="retry-faulted")
 def retry_faulted(home: str | None = None, files: list[int] | None = None) -> list[dict]:
     """Run again the files a fault in the system stopped (all, or the numbered ones), once it is fixed."""
     settings = read_settings(home)
@@ -54,7 +48,3 @@ def _handle(settings, reference, records, retrying: bool) -> tuple[list[dict], l
     results = write_receipts(settings, handled)
     write_status_pages(settings, reference)
     return results, receipts_owed_email(settings)
-
-
-# Prefect is imported only when a flow is used as one (cpip.orchestration.steps.lazy_flows).
-__getattr__ = lazy_flows(globals(), "intake", "retry_faulted")

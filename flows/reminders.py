@@ -1,14 +1,15 @@
-"""The reminders flow: a week before the due date, and the day after it, to partners who have sent nothing."""
+"""The reminders flow: a week before the due date, and the day after it, to partners who have sent nothing.
+
+A plain function (the CLI calls it with no Prefect server); flows/prefect_flows.py makes it a
+Prefect flow."""
 
 from __future__ import annotations
 
 from cpip.core.lock import writer_lock
-from cpip.orchestration.steps import lazy_flow as flow, lazy_flows
 from cpip.tasks.common import read_reference, read_settings
 from cpip.tasks.delivery import choose_reminder_period, partners_to_remind, send_reminders
 
 
-@flow(name="reminders", flow_run_name="reminders-{kind}")
 def reminders(kind: str = "before", period: str | None = None, home: str | None = None) -> dict:
     """Remind every partner with no file for the period (``before`` or ``after`` its due date)."""
     settings = read_settings(home)
@@ -17,7 +18,3 @@ def reminders(kind: str = "before", period: str | None = None, home: str | None 
     with writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
         partners = partners_to_remind(settings, reference, quarter)
     return send_reminders(settings, reference, quarter, kind, partners)
-
-
-# Prefect is imported only when the flow is used as one (cpip.orchestration.steps.lazy_flows).
-__getattr__ = lazy_flows(globals(), "reminders")

@@ -83,7 +83,7 @@ def _pictures(out: Path, tmp: Path, port: int, catch: _Catch) -> None:
 
     def run(now):
         os.environ["CPIP_NOW"] = now
-        return intake.fn(home=str(home))
+        return intake(home=str(home))
 
     for n, code in enumerate(("CPC-FIFE", "CPC-DUNDEE", "SCRA", "CPC-ORKNEY", "CARE-INSPECTORATE")):
         r = samples.make_return(ref, code, q3, seed=n)

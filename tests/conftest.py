@@ -9,7 +9,6 @@ import socket
 import subprocess
 import sys
 from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -79,7 +78,7 @@ class Home:
         from cpip.flows.intake import intake
 
         self.mp.setenv("CPIP_NOW", now)
-        return intake.fn(home=str(self.path))
+        return intake(home=str(self.path))
 
     def one(self, now: str = NOW) -> dict:
         results = self.intake(now)

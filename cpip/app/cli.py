@@ -9,12 +9,35 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
 import typer
+
+from cpip.app.demo import build_demo
+from cpip.app.home import init_home
+from cpip.app.serve import serve_forever, start_local_server
+from cpip.collection.picture import status as read_status
+from cpip.collection.status_page import status_lines
+from cpip.core.errors import NotAsAsked
+from cpip.core.lock import Busy, writer_lock
+from cpip.core.periods import parse_period
+from cpip.core.settings import SettingsError, load_settings
+from cpip.flows import cycle as cycle_flow, intake as intake_flow, templates as templates_flow
+from cpip.intake.checks import suites
+from cpip.intake.rebuild import rebuild_warehouse
+from cpip.intake.steps import faulted_files
+from cpip.mail import delivery
+from cpip.mail.transport import DeliveryError
+from cpip.orchestration import prefect_api
+from cpip.reference.tables import ReferenceDataError, load_reference
+from cpip.review import decisions as review
+from cpip.review.decisions import APPROVE, FROM_CLI, RETURN
+from cpip.review.versions import history
+from cpip.warehouse.db import WarehouseError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Quarterly returns for the Child Protection Improvement Programme.")
@@ -29,8 +52,6 @@ def _fail(message: str, code: int = 2) -> None:
 
 
 def _settings(home: Optional[Path]):
-    from cpip.core.settings import SettingsError, load_settings
-
     try:
         return load_settings(home)
     except SettingsError as exc:
@@ -42,12 +63,6 @@ def _clear_failures():
     """Known failures become one clear line on standard error and an exit status: 2 for settings,
     reference data or arguments, 3 when another run holds the home's writer lock, 1 when the
     warehouse cannot be used or changed (a failed rebuild, a warehouse from a newer release)."""
-    from cpip.core.errors import NotAsAsked
-    from cpip.mail.transport import DeliveryError
-    from cpip.core.lock import Busy
-    from cpip.reference.tables import ReferenceDataError
-    from cpip.warehouse.db import WarehouseError
-
     try:
         yield
     except (NotAsAsked, ReferenceDataError) as exc:
@@ -62,19 +77,19 @@ def _clear_failures():
 
 
 def _run_flow(settings, flow, **params):
-    """Run a flow: tracked on the Prefect server when PREFECT_API_URL names one, else in-process."""
+    """Run a flow (the plain function of ``cpip.flows``): as a Prefect flow, tracked on the Prefect server,
+    when PREFECT_API_URL names one; else in-process, importing no Prefect."""
     with _clear_failures():
         if settings.prefect_api_url:
-            return flow(**params)
-        return flow.fn(**params)
+            from cpip.flows.prefect_flows import prefect_flow
+
+            return prefect_flow(flow)(**params)
+        return flow(**params)
 
 
-def _run_period_flow(name: str, period: str, home: Optional[Path]) -> dict:
-    """Run the flow ``cpip.flows.<name>`` (a flow named like its module) for one period of the home."""
-    import importlib
-
+def _run_period_flow(flow, period: str, home: Optional[Path]) -> dict:
+    """Run a flow taking a period (the cycle, the templates) for one period of the home."""
     _logging()
-    flow = importlib.import_module(f"cpip.flows.{name}").LAZY[name]  # no Prefect unless it runs as a flow
     settings = _settings(home)
     return _run_flow(settings, flow, period=period, home=str(settings.home))
 
@@ -91,8 +106,6 @@ def _logging() -> None:
 @app.command()
 def init(home: Optional[Path] = HomeOpt) -> None:
     """Create the home: inbox folders for every partner, archive, outbox, warehouse and cpip.toml."""
-    from cpip.app.home import init_home
-
     settings = _settings(home)
     with _clear_failures():
         made = init_home(settings)
@@ -118,16 +131,11 @@ def intake(home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
 
 
 def _run_intake(settings) -> list[dict]:
-    from cpip.flows.intake import LAZY  # the flow, with no Prefect imported unless it runs as one
-
-    return _run_flow(settings, LAZY["intake"], home=str(settings.home))
+    return _run_flow(settings, intake_flow.intake, home=str(settings.home))
 
 
 def _faulted(settings) -> list[dict]:
     """The faulted files, read under the writer lock (another process may be writing the warehouse)."""
-    from cpip.intake.steps import faulted_files
-    from cpip.core.lock import writer_lock
-
     with _clear_failures(), writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
         return faulted_files(settings)
 
@@ -148,9 +156,7 @@ def retry(home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt,
             lines.append("Fix the fault (see the log lines that name these files), then run: cpip retry")
         _emit({"faulted": faulted}, as_json, "\n".join(lines))
         return
-    from cpip.flows.intake import LAZY
-
-    results = _run_flow(settings, LAZY["retry_faulted"], home=str(settings.home), files=files or None)
+    results = _run_flow(settings, intake_flow.retry_faulted, home=str(settings.home), files=files or None)
     still = {f["file_number"] for f in _faulted(settings)}
     human = [f"{r['outcome']:<24} {r['file']}\n{'':<24} receipt: {r['receipt']}" for r in results]
     human.append(f"{len(still)} file{'s' if len(still) != 1 else ''} still faulted.")
@@ -161,8 +167,6 @@ def retry(home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt,
 def expectations(write: bool = typer.Option(False, "--write", help="Write the suites that are out of date.")) -> None:
     """Check (or, with --write, regenerate) the Great Expectations suites in expectations/ against
     the vocabulary and bounds they are generated from; exit 1 when a committed suite is stale."""
-    from cpip.intake.checks import suites
-
     if write:
         names = suites.write()
         typer.echo(f"Wrote {', '.join(names)}." if names else "Every suite was already up to date.")
@@ -177,7 +181,7 @@ def expectations(write: bool = typer.Option(False, "--write", help="Write the su
 def cycle(period: str = typer.Option(..., "--period", help="The quarter to close, e.g. 2026-Q3."),
           home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
     """Close period P: build the marts and write the briefing in both forms (HTML and PDF)."""
-    out = _run_period_flow("cycle", period, home)
+    out = _run_period_flow(cycle_flow.cycle, period, home)
     human = [f"Briefing for {period}, version {out.get('version')} ({out.get('state')}), written:",
              f"  restricted:  {out['restricted']['pdf']}", f"               {out['restricted']['html']}",
              f"  publication: {out['publication']['pdf']}", f"               {out['publication']['html']}",
@@ -216,12 +220,6 @@ def approve(period: str = typer.Option(..., "--period", help="The quarter whose 
             home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
     """Approve the latest draft of P: render the final forms, record it, deliver it once."""
     _logging()
-    from cpip.core.periods import parse_period
-    from cpip.mail import delivery
-    from cpip.orchestration import prefect_api
-    from cpip.review import decisions as review
-    from cpip.review.decisions import APPROVE, FROM_CLI
-
     settings = _settings(home)
     with _clear_failures():
         quarter = parse_period(period)
@@ -255,11 +253,6 @@ def reject(period: str = typer.Option(..., "--period", help="The quarter whose l
            home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
     """Record that changes were asked for: the draft stays a draft and nothing is delivered."""
     _logging()
-    from cpip.core.periods import parse_period
-    from cpip.orchestration import prefect_api
-    from cpip.review import decisions as review
-    from cpip.review.decisions import FROM_CLI, RETURN
-
     settings = _settings(home)
     with _clear_failures():
         quarter = parse_period(period)
@@ -276,13 +269,6 @@ def status(period: str = typer.Option(..., "--period", help="The quarter, e.g. 2
            home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
     """Who has submitted for period P, who is late, who is missing."""
     _logging()
-    from cpip.collection.picture import status as read_status
-    from cpip.core.periods import parse_period
-    from cpip.intake.steps import faulted_files
-    from cpip.core.lock import writer_lock
-    from cpip.reference.tables import load_reference
-    from cpip.review.versions import history
-
     settings = _settings(home)
     with _clear_failures():
         quarter = parse_period(period)
@@ -292,8 +278,6 @@ def status(period: str = typer.Option(..., "--period", help="The quarter, e.g. 2
             versions = history(settings, quarter)
             faulted = len(faulted_files(settings))
     out["faulted_files"] = faulted  # beyond interfaces.md: files a fault stopped (all periods); see `cpip retry`
-    from cpip.collection.status_page import status_lines
-
     lines = status_lines(out, ref, settings.now)  # names, states and UK times in words, as the status page
     lines.append(f"Faulted files (kept, not yet processed; any period): {faulted}"
                  + (" — run `cpip retry --list`" if faulted else ""))
@@ -309,7 +293,7 @@ def status(period: str = typer.Option(..., "--period", help="The quarter, e.g. 2
 def templates(period: str = typer.Option(..., "--period", help="The quarter the returns are for, e.g. 2026-Q4."),
               home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
     """Write each partner's pre-filled return workbook (and CSV template pair) for period P."""
-    out = _run_period_flow("templates", period, home)
+    out = _run_period_flow(templates_flow.templates, period, home)
     _emit(out, as_json, f"Templates for {out['period']} for {len(out['partners'])} partners in {out['folder']}")
 
 
@@ -317,8 +301,6 @@ def templates(period: str = typer.Option(..., "--period", help="The quarter the 
 def rebuild(home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
     """Rebuild the warehouse from the archive alone (the inbox is not touched)."""
     _logging()
-    from cpip.intake.rebuild import rebuild_warehouse
-
     settings = _settings(home)
     with _clear_failures():
         results = rebuild_warehouse(settings)
@@ -330,12 +312,8 @@ def serve(home: Optional[Path] = HomeOpt,
           polling: bool = typer.Option(False, "--polling", help="Watch the inbox by polling (network shares).")) -> None:
     """Serve the flows on their schedules, and run intake as soon as a file lands (runs until stopped)."""
     _logging()
-    import os
-
     settings = _settings(home)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    from cpip.app.serve import serve_forever, start_local_server
-
     server = start_local_server(settings)
     try:
         serve_forever(settings, polling=polling)
@@ -349,8 +327,6 @@ def serve(home: Optional[Path] = HomeOpt,
 def demo(home: Optional[Path] = typer.Option(None, "--home", help="Where to build the demo home (default ./cpip-demo).")) -> None:
     """Make a demonstration home with sample returns, run intake, and say where the results are."""
     _logging()
-    from cpip.app.demo import build_demo
-
     target = (home or Path("cpip-demo")).resolve()
     summary = build_demo(target)
     typer.echo(summary)

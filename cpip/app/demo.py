@@ -21,8 +21,15 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from cpip.app import samples
+from cpip.app.home import init_home
 from cpip.core.periods import UK, Period
+from cpip.core.settings import load_settings
 from cpip.core.vocabulary import AT_RISK, COMPLETE, ON_TRACK, RAG
+from cpip.flows.cycle import cycle
+from cpip.flows.intake import intake
+from cpip.reference.tables import load_reference
+from cpip.mail.delivery import deliver
+from cpip.review import decisions as review
 
 QUARTERS = [Period(2025, 4), Period(2026, 1), Period(2026, 2), Period(2026, 3)]
 DEMO_NOTE = ("Most partners reported on time. Points for the Minister:\n\n"
@@ -94,11 +101,6 @@ def _add_queries(ref, ret: samples.SampleReturn, rng: random.Random) -> None:
 
 
 def build_demo(target: Path) -> str:
-    from cpip.flows.intake import intake
-    from cpip.app.home import init_home
-    from cpip.reference.tables import load_reference
-    from cpip.core.settings import load_settings
-
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
@@ -164,17 +166,12 @@ def build_demo(target: Path) -> str:
                     shutil.copy(f, src / f"copy_of_{f.name}")
             moment = times[batch].replace(tzinfo=UK)
             with _clock(moment):
-                res = intake.fn(home=str(target))
+                res = intake(home=str(target))
             results_all += res
             outcomes.update(r["outcome"] for r in res)
-    from cpip.flows.cycle import cycle
-
-    from cpip.mail.delivery import deliver
-    from cpip.review import decisions as review
-
     decided = datetime.combine(QUARTERS[-1].due_date(settings.cycle.due_days) + timedelta(days=14), time(9, 0))
     with _clock(decided.replace(tzinfo=UK)):
-        draft = cycle.fn(period=str(QUARTERS[-1]), home=str(target))
+        draft = cycle(period=str(QUARTERS[-1]), home=str(target))
     # The programme office clears it (no [email] in the demo home, so the cycle handed back the code).
     with _clock((decided + timedelta(hours=2)).replace(tzinfo=UK)):
         approved = review.approve(load_settings(target), QUARTERS[-1], "Demo reviewer", draft["approval_code"],

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from cpip.core.lock import writer_lock
-from cpip.core.settings import DEFAULT_TOML, Settings
+from cpip.core.settings import Settings
+from cpip.core.settings_toml import DEFAULT_TOML
 from cpip.intake.archive import Archive
 from cpip.intake.receipts import write_rule_catalogue
 from cpip.reference.tables import load_reference

@@ -65,10 +65,7 @@ def deployments(settings: Settings) -> list:
     """The deployments ``cpip serve`` serves, with their schedules from the settings."""
     from prefect.schedules import Cron, Interval
 
-    from cpip.flows.cycle import cycle
-    from cpip.flows.intake import intake
-    from cpip.flows.reminders import reminders
-    from cpip.flows.templates import templates
+    from cpip.flows.prefect_flows import cycle, intake, reminders, templates
 
     home = str(settings.home)
     sch = settings.schedule
@@ -147,7 +144,7 @@ class InboxWatcher:
             self._observer.stop()
 
     def _loop(self) -> None:
-        from cpip.flows.intake import intake
+        from cpip.flows.prefect_flows import intake
 
         while not self._stop.is_set():
             self._event.wait()

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import traceback
 from pathlib import Path
 
 
 def fault(exc: BaseException) -> str:
     """Where a fault happened (type, file and line), never its message: a message may quote a
     partner's file, and logs must not carry more of a file than a receipt does."""
-    import traceback
-
     frames = traceback.extract_tb(exc.__traceback__)
     where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
     return f"{type(exc).__name__}{where}"

@@ -3,8 +3,8 @@
 Each ``[section]`` of ``cpip.toml`` is one frozen pydantic model below (:class:`IntakeSettings`
 is ``[intake]``, and so on); :class:`Settings` holds them, with the home and the clock. The
 models are the one home of every setting: its name, type, bounds, default and the words that
-explain it. ``cpip init`` writes ``cpip.toml`` from them (:func:`commented_toml`), and the
-error messages name what they list.
+explain it. ``cpip init`` writes ``cpip.toml`` from them (:mod:`cpip.core.settings_toml`), and the
+error messages (:mod:`cpip.core.settings_errors`) name what they list.
 
 **Where a value comes from**, highest first:
 
@@ -38,28 +38,21 @@ Prefect task in another process needs it); nothing persists settings.
 
 from __future__ import annotations
 
-import json
 import os
-import textwrap
 import warnings
 from datetime import datetime
 from pathlib import Path
-from types import UnionType
-from typing import Annotated, Any, Literal, Mapping, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Mapping
 
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError,
                       field_validator, model_validator)
-from pydantic.fields import FieldInfo
 from pydantic_settings import (BaseSettings, EnvSettingsSource, InitSettingsSource, NoDecode, SettingsConfigDict,
                                TomlConfigSettingsSource)
 from pydantic_settings import SettingsError as SourceError
 from pydantic_settings.sources.utils import parse_env_vars
 
 from cpip.core.periods import parse_now
-
-
-class SettingsError(Exception):
-    """cpip.toml or a CPIP_* variable is wrong; the message says which and how to fix it."""
+from cpip.core.settings_errors import SettingsError, explain, is_secret, sections_listed, unwrap_optional
 
 
 def _number(value: Any) -> Any:
@@ -176,7 +169,7 @@ class ScheduleSettings(_Section):
 class ReviewSettings(_Section):
     """A named person in the programme office approves every briefing before it is delivered."""
 
-    required: bool = Field(True, description="false: a cycle delivers at once, as in the first release.")
+    required: bool = Field(True, description="false: a cycle delivers the briefing at once, with no approval.")
     reviewers: Addresses = Field(("programme-office@example.org",),
                                  description="Told by email (with the approval code) when a draft is ready.")
     wait_days: Whole = Field(7, ge=1, description="How long a Prefect cycle run waits for a decision.")
@@ -292,17 +285,10 @@ class Settings(BaseSettings):
         return p if p.is_absolute() else self.home / p
 
 
-def _inner(kind: Any) -> Any:
-    """``X`` for ``X | None``."""
-    if get_origin(kind) in (Union, UnionType):
-        return next(a for a in get_args(kind) if a is not type(None))
-    return kind
-
-
 # The sections of cpip.toml, in the order of Settings' fields.
-_SECTIONS: dict[str, type[_Section]] = {
-    name: _inner(f.annotation) for name, f in Settings.model_fields.items()
-    if isinstance(_inner(f.annotation), type) and issubclass(_inner(f.annotation), _Section)}
+SECTIONS: dict[str, type[_Section]] = {
+    name: unwrap_optional(f.annotation) for name, f in Settings.model_fields.items()
+    if isinstance(unwrap_optional(f.annotation), type) and issubclass(unwrap_optional(f.annotation), _Section)}
 
 
 def resolve_home(home: str | os.PathLike | None, env: Mapping[str, str] | None = None) -> Path:
@@ -334,10 +320,6 @@ class _Environment(EnvSettingsSource):
         return values
 
 
-def _sections_listed() -> str:
-    return ", ".join(f"[{s}]" for s in _SECTIONS)
-
-
 def _read_file(path: Path) -> TomlConfigSettingsSource:
     """pydantic-settings' TOML source for ``path``, once its top level is known to hold only sections."""
     try:
@@ -345,18 +327,18 @@ def _read_file(path: Path) -> TomlConfigSettingsSource:
     except (ValueError, UnicodeDecodeError) as exc:  # tomllib.TOMLDecodeError is a ValueError
         raise SettingsError(f"{path} cannot be read: {exc}. Fix the file or delete it and run `cpip init`.") from None
     for key, value in source.toml_data.items():
-        if key in _SECTIONS and not isinstance(value, dict):
+        if key in SECTIONS and not isinstance(value, dict):
             raise SettingsError(f"{path}: {key} must be a section: write [{key}] on a line of its own, with its "
                                 "settings on the lines below it.")
-        if key not in _SECTIONS and isinstance(value, dict):
-            raise SettingsError(f"{path}: there is no section [{key}]. The sections are {_sections_listed()}. "
-                                "Correct the section's name, or remove it.")
-        if key not in _SECTIONS:
+        if key not in SECTIONS and isinstance(value, dict):
+            raise SettingsError(f"{path}: there is no section [{key}]. The sections are "
+                                f"{sections_listed(SECTIONS)}. Correct the section's name, or remove it.")
+        if key not in SECTIONS:
             raise SettingsError(f"{path}: {key} is not in a section. Every setting goes under its section, one of "
-                                f"{_sections_listed()}: move it there, or remove it.")
-    for section, model in _SECTIONS.items():
+                                f"{sections_listed(SECTIONS)}: move it there, or remove it.")
+    for section, model in SECTIONS.items():
         for key in source.toml_data.get(section, {}):
-            if key in model.model_fields and _secret(model.model_fields[key]):
+            if key in model.model_fields and is_secret(model.model_fields[key]):
                 raise SettingsError(f"{path}: secrets never go in cpip.toml; remove [{section}] {key} and set "
                                     f"CPIP_{section.upper()}_{key.upper()}.")
     return source
@@ -373,7 +355,7 @@ def load_settings(home: str | os.PathLike | None = None, env: Mapping[str, str] 
     try:
         settings = Settings(_build_sources=((chosen, environment, file), {}))
     except ValidationError as exc:
-        raise SettingsError(_explain(exc, toml_path, file.toml_data, env)) from None
+        raise SettingsError(explain(exc, SECTIONS, toml_path, file.toml_data, env)) from None
     except SourceError as exc:
         raise SettingsError(f"{exc}. Set one setting in each variable, as CPIP_<SECTION>_<KEY> (e.g. "
                             "CPIP_EMAIL_HOST), or unset it.") from None
@@ -383,113 +365,3 @@ def load_settings(home: str | os.PathLike | None = None, env: Mapping[str, str] 
         email = email.model_copy(update={"ca_file": str(ca if ca.is_absolute() else home_path / ca)})
         settings = settings.model_copy(update={"email": email})
     return settings
-
-
-def _explain(exc: ValidationError, toml_path: Path, file: dict, env: Mapping[str, str]) -> str:
-    """What is wrong, one line for each mistake, naming the key, its section and where it was set."""
-    upper = {k.upper(): v for k, v in env.items() if v}
-    lines = []
-    for err in exc.errors(include_url=False):
-        if err["type"] == "default_factory_not_called":  # [email] tls, when another key of [email] is wrong
-            continue
-        loc = [str(part) for part in err["loc"]]
-        head = loc[0]
-        reason = str(err.get("ctx", {}).get("error", err["msg"]))
-        model = _SECTIONS.get(head)
-        if model is None:  # a setting of no section: CPIP_NOW
-            var = f"CPIP_{head.upper()}"
-            lines.append(f"{var}={upper.get(var, err['input'])!r} is not valid: {reason}.")
-        elif len(loc) == 1 and f"CPIP_{head.upper()}" in upper:
-            lines.append(f"CPIP_{head.upper()} cannot set [{head}] as a whole: set one setting in each variable, "
-                         f"as CPIP_{head.upper()}_<KEY>, and unset CPIP_{head.upper()}.")
-        elif len(loc) == 1:  # what [section] says as a whole (a contradiction)
-            where = toml_path if head in file else f"CPIP_{head.upper()}_*"
-            lines.append(f"{where}: [{head}] {reason}")
-        else:
-            lines.append(_explain_key(err, model, head, loc[1], toml_path, file, upper))
-    return "\n".join(dict.fromkeys(lines))
-
-
-def _explain_key(err: dict, model: type[_Section], section: str, key: str, toml_path: Path, file: dict,
-                 upper: Mapping[str, str]) -> str:
-    var = f"CPIP_{section.upper()}_{key.upper()}"
-    from_env = var in upper
-    where = var if from_env else str(toml_path)
-    if err["type"] == "extra_forbidden":
-        keys = [k for k, f in model.model_fields.items() if from_env or not _secret(f)]
-        fix = "Correct the variable's name, or unset it." if from_env else "Correct the spelling, or remove the line."
-        return (f"{where}: [{section}] has no setting {key!r}. The settings of [{section}] are: {', '.join(keys)}. "
-                f"{fix}")
-    field = model.model_fields[key]
-    given = upper[var] if from_env else file.get(section, {}).get(key, err["input"])
-    shown = "(hidden)" if _secret(field) else ("true" if given is True else "false" if given is False else repr(given))
-    return f"{where}: [{section}] {key} = {shown} is not valid; it must be {_expected(field)}."
-
-
-def _secret(field: FieldInfo) -> bool:
-    return bool(isinstance(field.json_schema_extra, dict) and field.json_schema_extra.get("secret"))
-
-
-def _or(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
-
-
-def _expected(field: FieldInfo) -> str:
-    """The kind of value a setting takes, in words: "a whole number of at least 1"."""
-    kind = _inner(field.annotation)
-    if get_origin(kind) is Literal:
-        return _or([str(a) for a in get_args(kind)])
-    words = {bool: "true or false", int: "a whole number", float: "a number", tuple: "a list of text values, "
-             "e.g. [\"a@example.org\"] (in a variable: a@example.org,b@example.org)"}.get(get_origin(kind) or kind,
-                                                                                            "text")
-    low = next((m.ge for m in field.metadata if hasattr(m, "ge")), None)
-    high = next((m.le for m in field.metadata if hasattr(m, "le")), None)
-    if low is not None and high is not None:
-        return f"{words} from {low:g} to {high:g}"
-    if low is not None:
-        return f"{words} of at least {low:g}"
-    return words
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, (tuple, list)):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    return json.dumps(value, ensure_ascii=False)  # a TOML basic string: JSON's escapes are TOML's
-
-
-def _comment(text: str, width: int = 96) -> list[str]:
-    return textwrap.wrap(" ".join(text.split()), width, initial_indent="# ", subsequent_indent="# ",
-                         break_on_hyphens=False, break_long_words=False)
-
-
-def commented_toml() -> str:
-    """The cpip.toml that ``cpip init`` writes: every section and setting, explained, with its default
-    (or, where it has none, an example), commented out, so the defaults stay the code's."""
-    out = _comment("Settings for this CPIP home, read by every cpip command. Every setting is optional: each "
-                   "line below shows a setting with its default (or, where it has none, an example), commented "
-                   "out. To change one, remove the \"# \" in front of it and edit the value.")
-    out += _comment("Environment variables override single settings as CPIP_<SECTION>_<KEY>, e.g. "
-                    "CPIP_CYCLE_DUE_DAYS=30. Secrets (the SMTP password) never go here: set CPIP_EMAIL_PASSWORD "
-                    "in the environment. A misspelt setting or section is refused with a message naming it.")
-    for name, model in _SECTIONS.items():
-        out += ["", f"# [{name}]" if name == "email" else f"[{name}]"]  # [email] switches email on
-        out += _comment(model.__doc__ or "")
-        for key, field in model.model_fields.items():
-            out.append("")
-            if _secret(field):
-                out += _comment(f"{key}: never here. {field.description}")
-                continue
-            out += _comment(field.description or "")
-            value = field.examples[0] if field.default is None and field.examples else field.get_default(
-                call_default_factory=True, validated_data={})
-            out.append(f"# {key} = {_toml_value(value)}")
-    return "\n".join(out) + "\n"
-
-
-DEFAULT_TOML = commented_toml()

@@ -10,6 +10,8 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib import resources
 
+from markupsafe import Markup
+
 from cpip.core.text import without_controls
 from cpip.core.vocabulary import COLOUR
 
@@ -17,8 +19,6 @@ from cpip.core.vocabulary import COLOUR
 def _printable(value):
     """Every value printed drops control characters (a partner's text may hold any byte).
     Markup the system made itself (charts, marked ``|safe``) is left as it is."""
-    from markupsafe import Markup
-
     if isinstance(value, str) and not isinstance(value, Markup):
         return without_controls(value)
     return value

@@ -14,11 +14,14 @@ and the step, so the resumed run reads it back instead of doing the step again. 
 called more than once in a run passes ``attempt=`` to tell the calls apart. Outside
 deployment runs nothing is kept (those runs are never suspended).
 
-Prefect is imported only when it is needed (its import costs about 1.2 s): a step makes its
-Prefect task the first time it is called inside a flow run, and :func:`lazy_flow` makes a flow
-whose Prefect flow is made the first time it is used as one (called, deployed, served), while
-its ``.fn`` (the CLI's in-process path) needs no Prefect at all. Prefect not yet imported means
-no flow run is under way (:func:`in_flow_run`).
+**How the flows run, with or without Prefect.** Each flow is a plain function in ``flows/``
+(``cpip.flows.intake.intake``: a table of contents of ``@step`` calls), and it imports no
+Prefect. ``flows/prefect_flows.py`` makes each of them a Prefect flow, explicitly, with its
+name and run name; ``prefect.yaml``'s entrypoints, ``cpip serve``, the CLI when
+``PREFECT_API_URL`` names a server, and the Prefect tests use those. The CLI without a server
+calls the plain function: no Prefect is imported (its import costs about 1.2 s), and every step
+is a plain call. Inside a Prefect flow run, a step makes its Prefect task the first time it is
+called. Prefect not yet imported means no flow run is under way (:func:`in_flow_run`).
 """
 
 from __future__ import annotations
@@ -82,54 +85,3 @@ def step(resumable: bool = False, **task_kwargs: Any) -> Callable:
         return call
 
     return decorate
-
-
-class _LazyFlow:
-    """A flow whose Prefect flow is made on first use as one; ``.fn`` is the plain function."""
-
-    def __init__(self, fn: Callable, flow_kwargs: dict):
-        functools.update_wrapper(self, fn)
-        self.fn = fn
-        self._kwargs = flow_kwargs
-        self._flow = None
-
-    def prefect_flow(self):
-        if self._flow is None:
-            from prefect import flow
-
-            self._flow = flow(**self._kwargs)(self.fn)
-        return self._flow
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.prefect_flow()(*args, **kwargs)
-
-    def __getattr__(self, name: str) -> Any:  # to_deployment, serve, with_options, name, ...
-        if name.startswith("__") or name in ("fn", "_kwargs", "_flow"):
-            raise AttributeError(name)
-        return getattr(self.prefect_flow(), name)
-
-
-def lazy_flow(**flow_kwargs: Any) -> Callable[[Callable], _LazyFlow]:
-    """``@lazy_flow(name=...)``: as ``@prefect.flow(name=...)``, but Prefect is imported on first use."""
-    return lambda fn: _LazyFlow(fn, flow_kwargs)
-
-
-def lazy_flows(namespace: dict, *names: str) -> Callable[[str], Any]:
-    """Make a flow module's ``@lazy_flow`` flows Prefect flows to every user, made on first use.
-
-    Called at the end of the module as ``__getattr__ = lazy_flows(globals(), "name", ...)``: the
-    flows move to the module's ``LAZY`` table, and ``from cpip.flows.x import name`` (a
-    deployment's entrypoint, ``cpip serve``, the tests) gets the Prefect flow itself. Only the
-    CLI's in-process runs read ``LAZY[name].fn``, so ``cpip intake`` or ``cpip cycle`` without a
-    Prefect server never imports Prefect (about a second of start-up).
-    """
-    lazy = {name: namespace.pop(name) for name in names}
-    namespace["LAZY"] = lazy
-    module = namespace["__name__"]
-
-    def __getattr__(name: str) -> Any:
-        if name in lazy:
-            return lazy[name].prefect_flow()
-        raise AttributeError(f"module {module!r} has no attribute {name!r}")
-
-    return __getattr__

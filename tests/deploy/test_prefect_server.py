@@ -21,6 +21,8 @@ from cpip.core.periods import Period
 from cpip.reference.tables import load_reference
 from cpip.collection.schedules import cycle_crons, reminder_crons, templates_crons
 
+pytestmark = [pytest.mark.server, pytest.mark.slow]  # a Prefect server or test harness, tens of seconds
+
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 NOW = "2026-11-10T09:00"

@@ -17,6 +17,8 @@ import pytest
 from tests.deploy.test_prefect_server import BIN, REPO, _env, _make_home, _run, _stop, server  # noqa: F401
 from tests.integration.test_delivery import Collector
 
+pytestmark = [pytest.mark.server, pytest.mark.slow]  # a Prefect server or test harness, tens of seconds
+
 OFFICE = "private-office@example.org"
 REVIEWER = "programme-office@example.org"
 

@@ -114,7 +114,7 @@ def test_hostile_text_in_a_valid_return_is_accepted_and_shown_only_as_text(home)
     assert r["outcome"] == "accepted"
     from cpip.flows.cycle import cycle
 
-    out = cycle.fn(period="2026-Q3", home=str(home.path))
+    out = cycle(period="2026-Q3", home=str(home.path))
     html = Path(out["restricted"]["html"]).read_text()
     assert "<script>alert" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html and "\x1b" not in html and "\x01" not in html

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import fcntl
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
-import pytest
 
 from tests.conftest import cpip_cli
 
@@ -57,16 +59,39 @@ def test_an_intake_during_a_cycle_waits_for_it(home):
     home.drop_progress_csv(home.sample("CELCIS"))
     env = {"CPIP_NOW": "2026-11-10T09:00"}
     exe = Path(sys.executable).parent / "cpip"
-    import os
-
+    lock = home.path / ".cpip.lock"
     cycle = subprocess.Popen([str(exe), "cycle", "--period", "2026-Q3", "--home", str(home.path), "--json"],
                              env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    intake = cpip_cli("intake", "--home", str(home.path), "--json", env=env)
+    deadline = time.monotonic() + 120
+    while _lock_holder(lock) != cycle.pid:  # the intake starts only once the cycle is writing
+        assert cycle.poll() is None and time.monotonic() < deadline, "the cycle never took the writer lock"
+        time.sleep(0.02)
+    intake = subprocess.Popen([str(exe), "intake", "--home", str(home.path), "--json"],
+                              env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    while _lock_holder(lock) == cycle.pid:
+        assert intake.poll() is None, "the intake finished while the cycle held the writer lock"
+        time.sleep(0.02)
+    i_out, i_err = intake.communicate(timeout=300)
     c_out, c_err = cycle.communicate(timeout=300)
     assert cycle.returncode == 0, c_err
-    assert intake.returncode == 0, intake.stderr
-    assert [x["outcome"] for x in json.loads(intake.stdout)] == ["accepted"]
+    assert intake.returncode == 0, i_err
+    assert lock.read_text().strip() == str(intake.pid)  # it took the lock after the cycle let it go
+    assert [x["outcome"] for x in json.loads(i_out)] == ["accepted"]
     assert Path(json.loads(c_out)["briefing_json"]).is_file()
+
+
+def _lock_holder(lock: Path) -> int | None:
+    """The process id written in the home's writer lock while one holds it (0 before it is written); None when free."""
+    fd = os.open(lock, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return int(lock.read_text().strip() or 0)
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
 
 
 def test_rebuild_from_the_archive_gives_the_same_briefing(home):

@@ -17,6 +17,8 @@ import pytest
 
 from tests.conftest import cpip_cli, libreoffice_convert
 
+pytestmark = pytest.mark.slow  # a demo home and its cycle (about 15 s) for the module
+
 MARKING = "OFFICIAL-SENSITIVE"
 PAGES_MAX, CORE_PAGES_MAX = 14, 4
 
@@ -168,6 +170,7 @@ def test_the_pdf_ua_checker_does_find_failures(tmp_path):
 
 
 @pytest.mark.parametrize("form", ["restricted", "publication"])
+@pytest.mark.browser
 def test_briefing_html_has_no_accessibility_violations(demo, form):
     from tests.integration.test_cycle import _axe
 
@@ -185,6 +188,7 @@ def _sheet_values(path: Path, sheet: str) -> list[list]:
         wb.close()
 
 
+@pytest.mark.libreoffice
 def test_the_figures_spreadsheets_open_in_libreoffice_and_hold_every_figure(demo, tmp_path):
     _, out, docs = demo
     b = docs["briefing"]

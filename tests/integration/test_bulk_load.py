@@ -19,6 +19,8 @@ import pytest
 from cpip.app import samples
 from tests.conftest import Home, Q3
 
+pytestmark = pytest.mark.slow  # runs of many files
+
 NOW = "2027-01-20T09:00"  # 2026-Q2, Q3 and Q4 have all ended
 NATIONAL = "CELCIS"  # four items, one of them (A-NEG-3) with a target date
 SLIPPING = "A-NEG-3"

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from cpip.app import samples
 from cpip.core.periods import Period
 from tests.conftest import NOW, cpip_cli
 
 
+@pytest.mark.slow
 def test_init_is_safe_twice_and_intake_json(tmp_path, ref):
     home = tmp_path / "home"
     for _ in range(2):
@@ -44,6 +50,7 @@ def test_home_from_environment(tmp_path):
     assert r.returncode == 0 and (home / "cpip.toml").exists()
 
 
+@pytest.mark.slow
 def test_system_failures_exit_non_zero_with_a_clear_message(tmp_path):
     home = tmp_path / "h"
     assert cpip_cli("init", "--home", str(home)).returncode == 0
@@ -66,3 +73,33 @@ def test_a_second_writer_waits_then_gives_up_clearly(tmp_path):
     with writer_lock(home / ".cpip.lock", 1):
         r = cpip_cli("intake", "--home", str(home), "--json")
     assert r.returncode == 3 and "Another cpip run" in r.stderr and r.stdout == ""
+
+
+# `cpip intake` as the console script runs it, then which of the heavy libraries the process imported.
+_RUN_AND_LIST_IMPORTS = """
+import sys
+from cpip.app.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+heavy = ("prefect", "great_expectations", "pandas", "duckdb", "weasyprint")
+sys.stderr.write("imported: " + " ".join(m for m in heavy if m in sys.modules) + "\\n")
+"""
+
+
+@pytest.mark.slow
+def test_an_intake_without_a_prefect_server_imports_no_prefect(tmp_path, ref):
+    home = tmp_path / "home"
+    assert cpip_cli("init", "--home", str(home)).returncode == 0
+    (home / "cpip.toml").write_text("[intake]\nsettle_seconds = 0\n")
+    samples.write_progress_csv(home / "inbox" / "CPC-GLASGOW" / "q3.csv",
+                               samples.make_return(ref, "CPC-GLASGOW", Period(2026, 3)))
+    env = {**os.environ, "CPIP_NOW": NOW}
+    env.pop("PREFECT_API_URL", None)
+    r = subprocess.run([sys.executable, "-c", _RUN_AND_LIST_IMPORTS, "intake", "--home", str(home), "--json"],
+                       capture_output=True, text=True, env=env, timeout=300)
+    assert [x["outcome"] for x in json.loads(r.stdout)] == ["accepted"], r.stderr
+    imported = r.stderr.strip().splitlines()[-1].split()[1:]
+    assert "great_expectations" in imported and "duckdb" in imported  # the file was checked and loaded
+    assert "prefect" not in imported  # every step a plain call: no Prefect for a run without a server

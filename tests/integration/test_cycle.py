@@ -19,6 +19,8 @@ from cpip.app import samples
 from cpip.core.periods import Period
 from tests.conftest import cpip_cli
 
+pytestmark = pytest.mark.slow  # cycles with both forms rendered to PDF
+
 MINI = Path(__file__).resolve().parents[1] / "fixtures" / "mini"
 Q2, Q3 = Period(2026, 2), Period(2026, 3)
 SCRIPT = "<script>alert('owned')</script>"
@@ -285,17 +287,20 @@ def _axe(url: str) -> list[dict]:
 
 
 @pytest.mark.parametrize("form", ["restricted", "publication"])
+@pytest.mark.browser
 def test_briefing_html_has_no_accessibility_violations(world, form):
     _, paths = world
     assert _axe(Path(paths[form]["html"]).as_uri()) == []
 
 
+@pytest.mark.browser
 def test_receipt_html_has_no_accessibility_violations(world):
     home, _ = world
     receipt = next((home / "outbox" / "receipts" / "CPC-Y").glob("*.html"))
     assert _axe(receipt.as_uri()) == []
 
 
+@pytest.mark.browser
 def test_the_accessibility_check_does_find_violations(tmp_path):
     bad = tmp_path / "bad.html"
     bad.write_text('<html><body><img src="x.png"><table><tr><td>1</td></tr></table>'

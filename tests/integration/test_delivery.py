@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import NOW, Q3
+
+pytestmark = pytest.mark.slow  # cycles with both forms rendered to PDF
 
 
 class Collector:
@@ -65,6 +66,7 @@ def _returns(home):
     assert len(home.intake()) == 2
 
 
+@pytest.mark.server
 def test_briefing_is_emailed_with_the_publication_form_only_by_default(home, smtp, monkeypatch):
     from cpip.flows.cycle import cycle
 
@@ -73,7 +75,7 @@ def test_briefing_is_emailed_with_the_publication_form_only_by_default(home, smt
     _returns(home)
     monkeypatch.setenv("CPIP_EMAIL_PASSWORD", "s3cret-pw")
     monkeypatch.setenv("CPIP_NOW", "2026-11-10T09:00")
-    out = cycle.fn(period="2026-Q3", home=str(home.path))
+    out = cycle(period="2026-Q3", home=str(home.path))
     assert out["emailed"] == ["private-office@example.org", "deputy@example.org"]
     # One SMTP transaction per recipient (so a retry can resume), the same message in each.
     assert [r for r, _, _ in handler.messages] == [["private-office@example.org"], ["deputy@example.org"]]
@@ -96,6 +98,7 @@ def test_briefing_is_emailed_with_the_publication_form_only_by_default(home, smt
     assert home.query("SELECT count(*) FROM audit_log WHERE event = 'briefing delivered'") == [(1,)]
 
 
+@pytest.mark.server
 def test_restricted_attachment_is_a_setting_and_marks_the_subject(home, smtp, monkeypatch):
     from cpip.flows.cycle import cycle
 
@@ -104,7 +107,7 @@ def test_restricted_attachment_is_a_setting_and_marks_the_subject(home, smtp, mo
     _returns(home)
     monkeypatch.setenv("CPIP_EMAIL_PASSWORD", "s3cret-pw")
     monkeypatch.setenv("CPIP_NOW", "2026-11-10T09:00")
-    cycle.fn(period="2026-Q3", home=str(home.path))
+    cycle(period="2026-Q3", home=str(home.path))
     _, msg, _ = handler.messages[0]
     assert msg["Subject"].startswith("OFFICIAL-SENSITIVE: ")
     assert [a.get_filename() for a in msg.iter_attachments()] == [
@@ -115,6 +118,7 @@ def test_restricted_attachment_is_a_setting_and_marks_the_subject(home, smtp, mo
     ("before", "2026-10-21T09:00", "Reminder: your 2026-Q3 return is due on 28 October 2026"),
     ("after", "2026-10-29T09:00", "Overdue: your 2026-Q3 return was due on 28 October 2026"),
 ])
+@pytest.mark.server
 def test_reminders_go_to_partners_who_have_sent_nothing(home, smtp, monkeypatch, ref, kind, now, subject):
     from cpip.flows.reminders import reminders
 
@@ -127,7 +131,7 @@ def test_reminders_go_to_partners_who_have_sent_nothing(home, smtp, monkeypatch,
     home.intake()
     monkeypatch.setenv("CPIP_EMAIL_PASSWORD", "s3cret-pw")
     monkeypatch.setenv("CPIP_NOW", now)
-    out = reminders.fn(kind=kind, home=str(home.path))  # the period is worked out from the clock
+    out = reminders(kind=kind, home=str(home.path))  # the period is worked out from the clock
     expected = sorted(set(ref.partners) - {"CPC-GLASGOW", "CELCIS", "SCRA"})
     assert out["period"] == "2026-Q3" and out["partners"] == expected and out["sent"] == len(expected)
     got = {tuple(r): m for r, m, _ in handler.messages}
@@ -138,12 +142,13 @@ def test_reminders_go_to_partners_who_have_sent_nothing(home, smtp, monkeypatch,
     assert "Orkney Child Protection Committee" in body and "inbox/CPC-ORKNEY/" in body
 
 
+@pytest.mark.server
 def test_without_email_settings_nothing_is_sent_but_copies_are_kept(home, smtp, monkeypatch):
     from cpip.flows.reminders import reminders
 
     _, handler, _ = smtp
     monkeypatch.setenv("CPIP_NOW", "2026-10-21T09:00")
-    out = reminders.fn(kind="before", home=str(home.path))
+    out = reminders(kind="before", home=str(home.path))
     assert out["sent"] == 0 and len(out["copies"]) == 40 and handler.messages == []
 
 
@@ -234,13 +239,13 @@ def test_after_a_refused_recipient_the_next_attempt_sends_only_to_that_recipient
     monkeypatch.setenv("CPIP_EMAIL_PASSWORD", "s3cret-pw")
     monkeypatch.setenv("CPIP_NOW", "2026-11-10T09:00")
     with pytest.raises(DeliveryError) as err:
-        cycle.fn(period="2026-Q3", home=str(home.path))
+        cycle(period="2026-Q3", home=str(home.path))
     assert "Sent 1 of 2" in str(err.value) and "deputy@example.org (refused with 550" in str(err.value)
     assert "s3cret-pw" not in str(err.value)
     assert _per_recipient(handler) == {"private-office@example.org": 1}
     assert [r for (r,) in home.query("SELECT recipient FROM email_sent")] == ["private-office@example.org"]
 
-    out = cycle.fn(period="2026-Q3", home=str(home.path))  # the same figures: only the missing recipient
+    out = cycle(period="2026-Q3", home=str(home.path))  # the same figures: only the missing recipient
     assert _per_recipient(handler) == {"private-office@example.org": 1, "deputy@example.org": 1}
     assert out["emailed"] == BOTH and out["emailed_before"] == ["private-office@example.org"]
     keys = home.query("SELECT DISTINCT message_key FROM email_sent")
@@ -249,7 +254,7 @@ def test_after_a_refused_recipient_the_next_attempt_sends_only_to_that_recipient
         "SELECT detail FROM audit_log WHERE event = 'briefing delivered' ORDER BY event_id")]
     assert [d["to"] for d in details] == [["deputy@example.org"]]  # recorded when the delivery completed
 
-    again = cycle.fn(period="2026-Q3", home=str(home.path))  # and then nothing more
+    again = cycle(period="2026-Q3", home=str(home.path))  # and then nothing more
     assert again["emailed_before"] == BOTH and len(handler.messages) == 2
 
 
@@ -261,7 +266,7 @@ def test_the_delivery_step_run_twice_for_one_briefing_sends_nothing_the_second_t
     (home.path / "cpip.toml").write_text("[intake]\nsettle_seconds = 0\n[review]\nrequired = false\n")
     _returns(home)
     monkeypatch.setenv("CPIP_NOW", "2026-11-10T09:00")
-    outputs = cycle.fn(period="2026-Q3", home=str(home.path))  # no [email] yet: nothing sent
+    outputs = cycle(period="2026-Q3", home=str(home.path))  # no [email] yet: nothing sent
     assert outputs["emailed"] == []
     handler = Flaky()
     _configure(home, flaky(handler))
@@ -282,13 +287,13 @@ def test_a_late_return_changes_the_figures_and_the_revised_briefing_is_delivered
     _returns(home)
     monkeypatch.setenv("CPIP_EMAIL_PASSWORD", "s3cret-pw")
     monkeypatch.setenv("CPIP_NOW", "2026-11-10T09:00")
-    cycle.fn(period="2026-Q3", home=str(home.path))
-    cycle.fn(period="2026-Q3", home=str(home.path))  # run again, no new data: not sent again
+    cycle(period="2026-Q3", home=str(home.path))
+    cycle(period="2026-Q3", home=str(home.path))  # run again, no new data: not sent again
     assert _per_recipient(handler) == {"private-office@example.org": 1, "deputy@example.org": 1}
     home.drop_xlsx(home.sample("CPC-ORKNEY"))
     assert home.one("2026-11-12T09:00")["late"] is True
     monkeypatch.setenv("CPIP_NOW", "2026-11-12T10:00")
-    out = cycle.fn(period="2026-Q3", home=str(home.path))
+    out = cycle(period="2026-Q3", home=str(home.path))
     assert out["emailed"] == BOTH and out["emailed_before"] == []
     assert _per_recipient(handler) == {"private-office@example.org": 2, "deputy@example.org": 2}
     first, revised = handler.messages[0][1], handler.messages[-1][1]
@@ -306,20 +311,20 @@ def test_reminders_cut_off_part_way_are_each_sent_once_when_retried(home, flaky,
     monkeypatch.setenv("CPIP_EMAIL_PASSWORD", "s3cret-pw")
     monkeypatch.setenv("CPIP_NOW", "2026-10-21T09:00")
     with pytest.raises(DeliveryError) as err:
-        reminders.fn(kind="before", home=str(home.path))
+        reminders(kind="before", home=str(home.path))
     assert "Sent 5 of 40" in str(err.value) and "(refused with 421" in str(err.value)
     assert "(not tried)" in str(err.value) and "and 25 more" in str(err.value)
     assert len(handler.messages) == 5
     assert home.query("SELECT count(*) FROM email_sent") == [(5,)]
 
-    out = reminders.fn(kind="before", home=str(home.path))
+    out = reminders(kind="before", home=str(home.path))
     assert out["sent"] == 35 and out["sent_before"] == 5
     contacts = sorted(ref.partners[p].contact_email for p in ref.partners)
     assert sorted(_per_recipient(handler)) == contacts and set(_per_recipient(handler).values()) == {1}
     assert home.query("SELECT message_key FROM email_sent WHERE recipient = $r",
                       {"r": ref.partners["CPC-ORKNEY"].contact_email.lower()}) == [("reminder/2026-Q3/before/CPC-ORKNEY",)]
 
-    out = reminders.fn(kind="before", home=str(home.path))  # a third run: everyone has it
+    out = reminders(kind="before", home=str(home.path))  # a third run: everyone has it
     assert out["sent"] == 0 and out["sent_before"] == 40 and len(handler.messages) == 40
     monkeypatch.setenv("CPIP_NOW", "2026-10-29T09:00")
-    assert reminders.fn(kind="after", home=str(home.path))["sent"] == 40  # a different reminder
+    assert reminders(kind="after", home=str(home.path))["sent"] == 40  # a different reminder

@@ -165,6 +165,7 @@ def ca(tmp_path):
     return make_ca(folder)
 
 
+@pytest.mark.server
 def test_starttls_to_a_server_whose_ca_is_not_trusted_is_refused_and_nothing_is_sent(home, mail_server, ca, tmp_path):
     from cpip.mail.ledger import send
     from cpip.mail.transport import DeliveryError
@@ -180,6 +181,7 @@ def test_starttls_to_a_server_whose_ca_is_not_trusted_is_refused_and_nothing_is_
     assert _sent_rows(home) == []
 
 
+@pytest.mark.server
 def test_starttls_with_the_private_ca_in_ca_file_delivers_over_tls(home, mail_server, ca, tmp_path):
     from cpip.mail.ledger import send
 
@@ -195,6 +197,7 @@ def test_starttls_with_the_private_ca_in_ca_file_delivers_over_tls(home, mail_se
     assert _sent_rows(home) == [("test/tls", "private-office@example.org")]
 
 
+@pytest.mark.server
 def test_the_older_starttls_key_still_means_starttls(home, mail_server, ca, tmp_path):
     from cpip.mail.ledger import send
 
@@ -205,6 +208,7 @@ def test_the_older_starttls_key_still_means_starttls(home, mail_server, ca, tmp_
     assert [over_tls for _, _, over_tls in handler.messages] == [True]
 
 
+@pytest.mark.server
 def test_smtps_with_the_private_ca_delivers_and_without_it_is_refused(home, mail_server, ca, tmp_path):
     from cpip.mail.ledger import send
     from cpip.mail.transport import DeliveryError
@@ -218,6 +222,7 @@ def test_smtps_with_the_private_ca_delivers_and_without_it_is_refused(home, mail
     assert auth.seen == [(b"cpip", b"s3cret-pw", True)]
 
 
+@pytest.mark.server
 def test_the_host_name_is_checked_even_when_the_ca_is_trusted(home, mail_server, ca, tmp_path):
     from cpip.mail.ledger import send
     from cpip.mail.transport import DeliveryError
@@ -231,6 +236,7 @@ def test_the_host_name_is_checked_even_when_the_ca_is_trusted(home, mail_server,
     assert handler.messages == []
 
 
+@pytest.mark.server
 def test_a_certificate_from_another_ca_is_refused(home, mail_server, ca, tmp_path):
     from cpip.mail.ledger import send
     from cpip.mail.transport import DeliveryError
@@ -244,6 +250,7 @@ def test_a_certificate_from_another_ca_is_refused(home, mail_server, ca, tmp_pat
     assert handler.messages == []
 
 
+@pytest.mark.server
 def test_a_server_without_starttls_is_refused_when_starttls_is_asked_for(home, mail_server):
     from cpip.mail.ledger import send
     from cpip.mail.transport import DeliveryError
@@ -254,6 +261,7 @@ def test_a_server_without_starttls_is_refused_when_starttls_is_asked_for(home, m
     assert handler.messages == [] and auth.seen == []
 
 
+@pytest.mark.server
 def test_a_missing_or_unreadable_ca_file_is_a_clear_error(home, mail_server, tmp_path):
     from cpip.mail.ledger import send
     from cpip.mail.transport import DeliveryError

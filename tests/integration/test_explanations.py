@@ -9,6 +9,8 @@ import pytest
 
 from tests.conftest import Q3, rules_of
 
+pytestmark = pytest.mark.slow  # cycles with both forms rendered to PDF
+
 PARTNER = "CELCIS"  # four items, one of them (A-NEG-3) with a target date
 SLIPPING = "A-NEG-3"
 ISSUE_KEYS = {"rule", "severity", "sheet", "row", "column", "value", "message"}  # interfaces.md, unchanged
@@ -98,7 +100,7 @@ def test_explanations_are_in_the_restricted_form_only(home, monkeypatch):
 
     _q3_with_every_query(home, explain=True)
     monkeypatch.setenv("CPIP_NOW", "2026-11-10T09:00")
-    out = cycle.fn(period="2026-Q3", home=str(home.path))
+    out = cycle(period="2026-Q3", home=str(home.path))
     read = lambda p: Path(p).read_text(encoding="utf-8")  # noqa: E731
     restricted, public = read(out["restricted"]["html"]), read(out["publication"]["html"])
     assert "Queries answered by the partner" in restricted

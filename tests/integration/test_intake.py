@@ -64,6 +64,7 @@ def test_csv_headers_match_ignoring_case_spaces_underscores_and_order(home):
     assert home.one()["outcome"] == "accepted"
 
 
+@pytest.mark.slow
 def test_workbook_with_text_dates_and_renamed_sheets(home):
     import openpyxl
 
@@ -78,6 +79,7 @@ def test_workbook_with_text_dates_and_renamed_sheets(home):
     assert r["outcome"] == "accepted", r["issues"]
 
 
+@pytest.mark.slow
 def test_issue_names_the_sheet_canonically_whatever_the_file_calls_it(home):
     import openpyxl
 
@@ -93,6 +95,7 @@ def test_issue_names_the_sheet_canonically_whatever_the_file_calls_it(home):
 
 
 @pytest.mark.libreoffice
+@pytest.mark.slow
 def test_workbooks_saved_by_libreoffice(home, tmp_path):
     if soffice() is None:
         pytest.skip("LibreOffice not installed")
@@ -115,6 +118,7 @@ def test_workbooks_saved_by_libreoffice(home, tmp_path):
 
 
 @pytest.mark.libreoffice
+@pytest.mark.slow
 def test_csv_converted_to_xlsx_by_libreoffice_is_not_a_return_but_gets_a_clear_receipt(home, tmp_path):
     if soffice() is None:
         pytest.skip("LibreOffice not installed")
@@ -176,6 +180,7 @@ def test_symlink_is_rejected_once_and_removed_and_target_untouched(home, tmp_pat
     assert home.intake() == []  # reported once
 
 
+@pytest.mark.slow
 def test_file_still_being_written_is_left_for_the_next_run(home, monkeypatch):
     (home.path / "cpip.toml").write_text("[intake]\nsettle_seconds = 1.0\n")
     ret = home.sample(NATIONAL)
@@ -242,6 +247,7 @@ def test_duplicates_from_any_folder_change_nothing(home):
     assert home.query("SELECT count(*) FROM progress_rows") == [(len(ret.progress),)]
 
 
+@pytest.mark.slow
 def test_resubmission_after_rejection_and_superseded_acceptance(home):
     ret = home.sample(CPC)
     ret.progress[0]["status"] = "Fine"
@@ -342,6 +348,7 @@ def test_a_crash_after_archiving_loses_nothing_and_takes_nothing_twice(home):
     assert len(list((home.path / "archive" / "records").glob("*.json"))) == 2
 
 
+@pytest.mark.slow
 def test_rebuild_from_the_archive_gives_the_same_warehouse(home):
     from cpip.intake.rebuild import rebuild_warehouse
     from cpip.core.settings import load_settings

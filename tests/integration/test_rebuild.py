@@ -13,6 +13,8 @@ from cpip.warehouse import db as wh
 from cpip.warehouse.migrations import SCHEMA_VERSION
 from tests.conftest import Q3, cpip_cli
 
+pytestmark = pytest.mark.slow  # intakes and cycles, then a rebuild of the warehouse
+
 CPC, NATIONAL = "CPC-FIFE", "SG-CPIP"
 INTAKE_EVENTS = "event IN ('received', 'archived', 'validated', 'accepted', 'rejected', 'duplicate', 'superseded')"
 

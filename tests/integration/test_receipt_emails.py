@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections import defaultdict
 from email import policy
 from pathlib import Path
@@ -92,6 +91,7 @@ def _expected(home) -> dict[str, list[str]]:
     return out
 
 
+@pytest.mark.server
 def test_a_batch_gives_one_email_per_receipt_to_the_right_addresses(home, server):
     port, handler = server
     _configure(home, port)
@@ -125,6 +125,7 @@ def _next_runs_send_each_receipt_once(home, handler):
     assert len(handler.messages) == 6
 
 
+@pytest.mark.server
 def test_a_refused_send_never_fails_intake_and_the_next_run_sends_each_receipt_once(home, server):
     port, handler = server
     _configure(home, port)
@@ -138,6 +139,7 @@ def test_a_refused_send_never_fails_intake_and_the_next_run_sends_each_receipt_o
     _next_runs_send_each_receipt_once(home, handler)
 
 
+@pytest.mark.server
 def test_a_crash_between_load_and_send_ends_with_exactly_one_email_per_receipt(home, server):
     port, handler = server
     _configure(home, port)
@@ -156,6 +158,7 @@ def test_a_crash_between_load_and_send_ends_with_exactly_one_email_per_receipt(h
     _next_runs_send_each_receipt_once(home, handler)
 
 
+@pytest.mark.server
 def test_receipts_are_not_emailed_when_switched_off_or_without_email(home, server):
     port, handler = server
     _configure(home, port, "receipts = false\n")
@@ -170,6 +173,7 @@ def test_receipts_are_not_emailed_when_switched_off_or_without_email(home, serve
     assert home.query("SELECT count(*) FROM receipt_emails") == [(0,)]
 
 
+@pytest.mark.server
 def test_a_retried_file_gets_its_new_receipt_by_email(home, server, monkeypatch):
     from cpip.intake import load as steps
     from cpip.flows.intake import retry_faulted
@@ -184,7 +188,7 @@ def test_a_retried_file_gets_its_new_receipt_by_email(home, server, monkeypatch)
     monkeypatch.setattr(steps, "decide", broken)
     home.intake()
     monkeypatch.setattr(steps, "decide", real)
-    retry_faulted.fn(home=str(home.path))
+    retry_faulted(home=str(home.path))
     assert list(handler.by_subject()) == [
         "CPIP return kept, not processed yet: celcis.xlsx", "CPIP return accepted: celcis.xlsx"]
     assert json.loads(json.dumps(home.query("SELECT message_key FROM receipt_emails ORDER BY 1"))) == [

@@ -16,6 +16,8 @@ import pytest
 from tests.conftest import cpip_cli
 from tests.integration.test_delivery import smtp  # noqa: F401  (the real SMTP server fixture)
 
+pytestmark = pytest.mark.slow  # cycles, approvals and revisions, each rendered to PDF
+
 REVIEWERS = ["programme-office@example.org", "deputy-head@example.org"]
 OFFICE = ["private-office@example.org"]
 DRAFT = "DRAFT: not approved for circulation"
@@ -154,6 +156,7 @@ def test_five_wrong_codes_and_the_draft_takes_no_code_until_a_new_cycle(drafted)
     assert _to(handler, OFFICE[0]) == []
 
 
+@pytest.mark.browser
 def test_approval_renders_the_final_forms_records_it_and_delivers_exactly_once(drafted, tmp_path):
     home, handler, out = drafted
     code = _code(_to(handler, REVIEWERS[0])[0])
@@ -253,6 +256,7 @@ def _figures(b: dict) -> dict:
     return out
 
 
+@pytest.mark.browser
 def test_a_cycle_after_approval_makes_version_2_with_what_changed(drafted, tmp_path):
     home, handler, first = drafted
     code = _code(_to(handler, REVIEWERS[0])[0])

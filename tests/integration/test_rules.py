@@ -12,7 +12,7 @@ from datetime import date
 
 import pytest
 
-from tests.conftest import NOW, Q3, clone, rules_of
+from tests.conftest import Q3, rules_of
 
 CPC = "CPC-ANGUS"
 NATIONAL = "CELCIS"
@@ -82,6 +82,7 @@ def test_f02_file_over_ten_megabytes(home):
     assert rules_of(r) == ["F02"] and r["outcome"] == "rejected"
 
 
+@pytest.mark.slow
 def test_f02_zip_bomb_workbook(home):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:
@@ -110,6 +111,7 @@ def test_f03_missing_sheets_and_columns(home):
     assert _errors(no_status) == [("F03", "Progress", None, "status")]  # and nothing about status (P05/P07/P08)
 
 
+@pytest.mark.slow
 def test_f03_cpc_workbook_without_indicators_sheet_but_not_for_others(home):
     ret = home.sample(CPC)
     ret.indicators = None
@@ -123,6 +125,7 @@ def test_f03_cpc_workbook_without_indicators_sheet_but_not_for_others(home):
     assert home.one()["outcome"] == "accepted"
 
 
+@pytest.mark.slow
 def test_f03_csv_missing_column(home):
     ret = home.sample(NATIONAL)
     from cpip.app.samples import progress_csv_text
@@ -146,6 +149,7 @@ def test_f03_csv_missing_column(home):
 # --- C: the cover -------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_c01_unknown_partner_is_c01_alone(home):
     ret = home.sample(NATIONAL)
     ret.cover["partner_code"] = "NOT-A-PARTNER"
@@ -157,6 +161,7 @@ def test_c01_unknown_partner_is_c01_alone(home):
     assert r["issues"][0]["sheet"] == "Cover" and r["issues"][0]["row"] == 3
 
 
+@pytest.mark.slow
 def test_c01_missing_partner_code(home):
     ret = home.sample(NATIONAL)
     ret.cover["partner_code"] = None
@@ -166,6 +171,7 @@ def test_c01_missing_partner_code(home):
 
 
 @pytest.mark.parametrize("period", ["2026 Q3", "Q3 2026", "2026-Q5", None])
+@pytest.mark.slow
 def test_c02_malformed_or_missing_period(home, period):
     ret = home.sample(NATIONAL)
     ret.cover["period"] = period
@@ -174,6 +180,7 @@ def test_c02_malformed_or_missing_period(home, period):
     assert rules_of(r) == ["C02"] and r["late"] is None
 
 
+@pytest.mark.slow
 def test_c02_period_not_ended_when_received(home):
     ret = home.sample(NATIONAL, period=Q3, signed_off=date(2026, 9, 1))
     home.drop_xlsx(ret)
@@ -181,12 +188,14 @@ def test_c02_period_not_ended_when_received(home):
     assert rules_of(r) == ["C02"] and r["late"] is False  # a valid period: on time (interfaces.md)
 
 
+@pytest.mark.slow
 def test_c02_not_fired_the_day_after_the_period(home):
     ret = home.sample(NATIONAL, signed_off=date(2026, 10, 1))
     home.drop_xlsx(ret)
     assert home.one(now="2026-10-01T00:30")["outcome"] == "accepted"
 
 
+@pytest.mark.slow
 def test_c03_wrong_folder_root_and_unknown_folder(home):
     home.drop_xlsx(home.sample(NATIONAL, seed=1), folder="SSSC", name="a.xlsx")
     home.drop_xlsx(home.sample(NATIONAL, seed=2), folder="", name="b.xlsx")
@@ -201,6 +210,7 @@ def test_c03_wrong_folder_root_and_unknown_folder(home):
     ("signed_off_on", date(2026, 6, 30)),  # before the period began
     ("signed_off_on", date(2026, 10, 16)),  # after the day it was received
 ])
+@pytest.mark.slow
 def test_c04_sign_off(home, field, value):
     ret = home.sample(NATIONAL)
     ret.cover[field] = value
@@ -209,6 +219,7 @@ def test_c04_sign_off(home, field, value):
 
 
 @pytest.mark.parametrize("value", [date(2026, 7, 1), date(2026, 10, 15), "15/10/2026", "2026-07-01"])
+@pytest.mark.slow
 def test_c04_not_fired_on_boundaries(home, value):
     ret = home.sample(NATIONAL)
     ret.cover["signed_off_on"] = value
@@ -218,6 +229,7 @@ def test_c04_not_fired_on_boundaries(home, value):
 
 @pytest.mark.parametrize("field,value", [("prepared_by", None), ("contact_email", None),
                                          ("contact_email", "not an email"), ("contact_email", "a@b")])
+@pytest.mark.slow
 def test_c05_preparer_and_email(home, field, value):
     ret = home.sample(NATIONAL)
     ret.cover[field] = value
@@ -252,6 +264,7 @@ def _progress_case(home, mutate, fmt="xlsx", partner=NATIONAL):
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+@pytest.mark.slow
 def test_p01_unknown_item_is_p01_not_p02(home, fmt):
     def m(ret):
         ret.progress.append(dict(ret.progress[0], item_id="A-NOPE-9"))
@@ -260,6 +273,7 @@ def test_p01_unknown_item_is_p01_not_p02(home, fmt):
     assert _errors(r) == [("P01", "Progress" if fmt == "xlsx" else None, last_row, "item_id")]
 
 
+@pytest.mark.slow
 def test_p02_item_not_assigned(home):
     r = _progress_case(home, lambda ret: ret.progress.append(dict(ret.progress[0], item_id="A-SR-1")))
     assert rules_of(r) == ["P02"]
@@ -270,6 +284,7 @@ def test_p03_item_twice(home):
     assert rules_of(r) == ["P03"]
 
 
+@pytest.mark.slow
 def test_p04_assigned_item_missing(home):
     r = _progress_case(home, lambda ret: ret.progress.pop(0))
     assert _errors(r) == [("P04", "Progress", None, "item_id")]
@@ -336,6 +351,7 @@ def test_p10_dates(home, col, value):
     assert _errors(r) == [("P10", "Progress", 2, col)]
 
 
+@pytest.mark.slow
 def test_p10_not_fired_for_complete_without_forecast_and_uk_dates(home):
     def m(ret):
         ret.progress[0].update(status="Complete", percent_complete=100, forecast_completion=None)
@@ -357,6 +373,7 @@ def test_p11_forecast_after_target(home, ref):
     assert r["issues"][0]["severity"] == "warning"
 
 
+@pytest.mark.slow
 def test_p12_p13_p14_against_last_period(home):
     # Build deterministic previous statuses
     q2 = home.sample(NATIONAL, period=Q3.previous(), signed_off=date(2026, 7, 10))
@@ -375,6 +392,7 @@ def test_p12_p13_p14_against_last_period(home):
     assert got == [("P12", 2), ("P13", 2), ("P13", 3), ("P14", 3)]
 
 
+@pytest.mark.slow
 def test_history_warnings_not_fired_without_last_period_or_when_improving(home):
     q2 = home.sample(NATIONAL, period=Q3.previous(), signed_off=date(2026, 7, 10))
     q2.progress[0].update(status="At risk", percent_complete=40, narrative="Old words.")
@@ -434,6 +452,7 @@ def test_i04_part_larger_than_whole(home, ref):
     assert rules_of(r) == ["I04"]
 
 
+@pytest.mark.slow
 def test_i05_i06_against_last_period(home):
     q2 = home.sample(CPC, period=Q3.previous(), signed_off=date(2026, 7, 10))
     home.drop_xlsx(q2)
@@ -451,6 +470,7 @@ def test_i05_i06_against_last_period(home):
     assert [i["rule"] for i in r["issues"]] == ["I05", "I06"]
 
 
+@pytest.mark.slow
 def test_i06_not_fired_within_tolerance(home):
     q2 = home.sample(CPC, period=Q3.previous(), signed_off=date(2026, 7, 10))
     home.drop_xlsx(q2)
@@ -463,6 +483,7 @@ def test_i06_not_fired_within_tolerance(home):
     assert home.one()["outcome"] == "accepted"
 
 
+@pytest.mark.slow
 def test_errors_are_all_reported_at_once(home):
     ret = home.sample(CPC)
     ret.cover["contact_email"] = "nope"

@@ -14,6 +14,8 @@ import pytest
 
 from tests.conftest import Q3, cpip_cli
 
+pytestmark = pytest.mark.slow  # a collected period with many intakes
+
 
 @pytest.fixture
 def collected(home):
@@ -83,6 +85,7 @@ def test_every_link_opens_the_receipt_of_the_latest_file(collected):
         assert "Receipt for your return" in target.read_text(encoding="utf-8")
 
 
+@pytest.mark.browser
 def test_the_status_page_has_no_accessibility_violations(collected):
     from tests.integration.test_cycle import _axe
 

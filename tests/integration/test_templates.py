@@ -14,6 +14,8 @@ import pytest
 from cpip.core.periods import Period
 from tests.conftest import libreoffice_convert, soffice
 
+pytestmark = pytest.mark.slow  # templates for every partner, and intakes of them
+
 Q4 = Period(2026, 4)
 
 
@@ -28,7 +30,7 @@ def made(home, monkeypatch):
     home.drop_progress_csv(home.sample("CELCIS"))
     assert [r["outcome"] for r in home.intake()] == ["accepted", "accepted"]
     monkeypatch.setenv("CPIP_NOW", "2027-01-01T07:00")
-    out = templates.fn(home=str(home.path))  # scheduled: the quarter just ended
+    out = templates(home=str(home.path))  # scheduled: the quarter just ended
     assert out["period"] == "2026-Q4"
     return home, out, glasgow
 
@@ -73,6 +75,7 @@ def test_workbook_is_prefilled_locked_and_validated(made, ref):
     assert not ind["C2"].protection.locked and ind["A2"].protection.locked
 
 
+@pytest.mark.libreoffice
 def test_text_that_looks_like_a_formula_is_written_as_text(tmp_path, ref):
     from cpip.collection.templates import LastReturn, workbook
 

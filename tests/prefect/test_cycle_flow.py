@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import NOW
+
+pytestmark = [pytest.mark.server, pytest.mark.slow]  # a Prefect server or test harness, tens of seconds
 
 
 def test_cycle_flow_runs_under_prefect(home, monkeypatch, prefect_harness):
-    from cpip.flows.cycle import cycle
-    from cpip.flows.intake import intake
+    from cpip.flows.prefect_flows import cycle
+    from cpip.flows.prefect_flows import intake
 
     home.drop_xlsx(home.sample("CPC-MORAY"))
     home.drop_progress_csv(home.sample("SSSC"))
@@ -36,8 +40,8 @@ def test_flows_publish_artifacts(home, monkeypatch, prefect_harness):
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
-    from cpip.flows.cycle import cycle
-    from cpip.flows.intake import intake
+    from cpip.flows.prefect_flows import cycle
+    from cpip.flows.prefect_flows import intake
 
     home.drop_xlsx(home.sample("CPC-FALKIRK"))
     monkeypatch.setenv("CPIP_NOW", NOW)

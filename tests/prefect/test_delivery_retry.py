@@ -7,7 +7,11 @@ import socket
 import threading
 import time
 
+import pytest
+
 from tests.integration.test_delivery import BOTH, Flaky, _configure, _per_recipient, _returns
+
+pytestmark = [pytest.mark.server, pytest.mark.slow]  # a Prefect server or test harness, tens of seconds
 
 
 def test_a_retried_delivery_task_sends_once_and_never_holds_the_writer_lock_while_waiting(home, monkeypatch,
@@ -16,7 +20,7 @@ def test_a_retried_delivery_task_sends_once_and_never_holds_the_writer_lock_whil
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
-    from cpip.flows.cycle import cycle
+    from cpip.flows.prefect_flows import cycle
     from cpip.core.lock import Busy, writer_lock
 
     refused = threading.Event()

@@ -5,14 +5,18 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
+
 from tests.conftest import NOW
+
+pytestmark = [pytest.mark.server, pytest.mark.slow]  # a Prefect server or test harness, tens of seconds
 
 
 def test_intake_flow_runs_under_prefect_with_named_tasks(home, monkeypatch, prefect_harness):
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
-    from cpip.flows.intake import intake
+    from cpip.flows.prefect_flows import intake
 
     good = home.sample("CPC-HIGHLAND")
     home.drop_xlsx(good)

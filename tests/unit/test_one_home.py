@@ -361,7 +361,6 @@ def test_cpips_own_indicators_hold_the_stock_flow_that_i06_checks():
 def test_indicators_without_the_whole_stock_flow_work_unchanged_without_i06(tmp_path, caplog):
     """returns.md I06 runs only where the indicators include all three ids; holding some but not all
     (as a renamed indicator would) is logged when the reference data is loaded."""
-    import csv
     import logging
 
     from cpip.intake.checks.history import LastPeriod, indicator_warnings

@@ -14,8 +14,8 @@ import pytest
 from pydantic import SecretStr, ValidationError
 
 from cpip.core.periods import UK
-from cpip.core.settings import (DEFAULT_TOML, EmailSettings, IntakeSettings, SettingsError, _SECTIONS, commented_toml,
-                           load_settings)
+from cpip.core.settings import SECTIONS, EmailSettings, IntakeSettings, SettingsError, load_settings
+from cpip.core.settings_toml import DEFAULT_TOML, commented_toml
 
 SPEC = next((p / "shared" / "spec" / "interfaces.md" for p in Path(__file__).resolve().parents
              if (p / "shared" / "spec" / "interfaces.md").is_file()), None)
@@ -165,7 +165,7 @@ def test_the_written_file_is_the_defaults_and_names_every_setting(tmp_path):
     assert DEFAULT_TOML == commented_toml()
     defaults = _values(load_settings(tmp_path / "bare", {}))
     assert _values(load_settings(_home(tmp_path, DEFAULT_TOML), {})) == defaults
-    for section, model in _SECTIONS.items():
+    for section, model in SECTIONS.items():
         assert re.search(rf"^(# )?\[{section}\]$", DEFAULT_TOML, re.M), section
         for key, field in model.model_fields.items():
             assert re.search(rf"^# {key}( = |: )", DEFAULT_TOML, re.M), (section, key)
@@ -175,7 +175,7 @@ def test_the_written_file_is_the_defaults_and_names_every_setting(tmp_path):
 def test_every_line_of_the_written_file_uncommented_still_reads_as_the_defaults(tmp_path):
     text = re.sub(r"^# (\[email\]$|[a-z_]+ = )", r"\1", DEFAULT_TOML, flags=re.M)
     s = load_settings(_home(tmp_path, text), {})
-    for section, model in _SECTIONS.items():
+    for section, model in SECTIONS.items():
         got = getattr(s, section)
         for key, field in model.model_fields.items():
             if field.json_schema_extra and field.json_schema_extra.get("secret"):
