@@ -5,7 +5,7 @@ Prefect flow."""
 
 from __future__ import annotations
 
-from cpip.core.lock import writer_lock
+from cpip.core.lock import home_lock
 from cpip.tasks.common import read_reference, read_settings, write_status_pages
 from cpip.tasks.cycle import (check_period, choose_period, compose_briefing, read_marts, record_briefing, render_forms,
                               write_json)
@@ -21,7 +21,7 @@ def cycle(period: str | None = None, home: str | None = None) -> dict:
     settings = read_settings(home)
     reference = read_reference(settings)
     quarter = check_period(choose_period(settings, period))
-    with writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
+    with home_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
         data = read_marts(settings, reference, quarter)
         docs = plan_version(settings, quarter, compose_briefing(settings, reference, data))
         written = write_json(settings, quarter, docs)
@@ -29,7 +29,7 @@ def cycle(period: str | None = None, home: str | None = None) -> dict:
         outputs = record_briefing(settings, reference, quarter, docs, written, forms)
         outputs = record_version(settings, quarter, docs, outputs)
         write_status_pages(settings, reference)
-    # Outside the writer lock: delivery takes it only for a moment to record each send, never
+    # Outside the home's lock: delivery takes it only for a moment to record each send, never
     # while it talks to the mail server or waits to retry; a suspended run holds nothing.
     outputs = tell_reviewers(settings, outputs)
     outputs = wait_for_decision(settings, outputs)

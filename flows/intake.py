@@ -5,7 +5,7 @@ Prefect flow."""
 
 from __future__ import annotations
 
-from cpip.core.lock import writer_lock
+from cpip.core.lock import home_lock
 from cpip.tasks.common import read_reference, read_settings, write_status_pages
 from cpip.tasks.delivery import publish_intake_artifact
 from cpip.tasks.intake import (archive_files, email_receipts, faulted_records, load_files, parse_files, prepare_checks,
@@ -17,13 +17,13 @@ def intake(home: str | None = None) -> list[dict]:
     """Take every settled file from the inbox once: archive, parse, validate, load, receipt."""
     settings = read_settings(home)
     reference = read_reference(settings)
-    with writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
+    with home_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
         found = scan_inbox(settings)
         prepare_checks(found)
         settled = settle_files(settings, found)
         archive_files(settings, settled, unloaded_records(settings))
         results, owed = _handle(settings, reference, unloaded_records(settings), retrying=False)
-    # Outside the writer lock (delivery takes it only for a moment to record each send).
+    # Outside the home's lock (delivery takes it only for a moment to record each send).
     email_receipts(settings, owed)
     return publish_intake_artifact(results)
 
@@ -32,7 +32,7 @@ def retry_faulted(home: str | None = None, files: list[int] | None = None) -> li
     """Run again the files a fault in the system stopped (all, or the numbered ones), once it is fixed."""
     settings = read_settings(home)
     reference = read_reference(settings)
-    with writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
+    with home_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
         results, owed = _handle(settings, reference, faulted_records(settings, files), retrying=True)
     email_receipts(settings, owed)
     return publish_intake_artifact(results)
@@ -41,7 +41,7 @@ def retry_faulted(home: str | None = None, files: list[int] | None = None) -> li
 def _handle(settings, reference, records, retrying: bool) -> tuple[list[dict], list]:
     """What every archived file goes through, taken now or retried: parse, validate, load (each receipt
     queued for email with its file), receipt; then the status pages and the receipts owed an email
-    (both flows hold the writer lock here)."""
+    (both flows hold the home's lock here)."""
     handled = parse_files(settings, records)
     handled = validate_files(reference, handled)
     handled = load_files(settings, reference, handled, retrying, queue_emails=True)

@@ -5,7 +5,7 @@ Prefect flow."""
 
 from __future__ import annotations
 
-from cpip.core.lock import writer_lock
+from cpip.core.lock import home_lock
 from cpip.tasks.common import read_reference, read_settings
 from cpip.tasks.delivery import choose_reminder_period, partners_to_remind, send_reminders
 
@@ -15,6 +15,6 @@ def reminders(kind: str = "before", period: str | None = None, home: str | None 
     settings = read_settings(home)
     reference = read_reference(settings)
     quarter = choose_reminder_period(settings, kind, period)
-    with writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
+    with home_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
         partners = partners_to_remind(settings, reference, quarter)
     return send_reminders(settings, reference, quarter, kind, partners)

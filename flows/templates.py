@@ -5,7 +5,7 @@ Prefect flow."""
 
 from __future__ import annotations
 
-from cpip.core.lock import writer_lock
+from cpip.core.lock import home_lock
 from cpip.tasks.common import read_reference, read_settings
 from cpip.tasks.templates import choose_template_period, last_returns, write_templates
 
@@ -15,6 +15,6 @@ def templates(period: str | None = None, home: str | None = None) -> dict:
     settings = read_settings(home)
     reference = read_reference(settings)
     quarter = choose_template_period(settings, period)
-    with writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
+    with home_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
         last = last_returns(settings, quarter)
     return write_templates(settings, reference, quarter, last)

@@ -82,7 +82,7 @@ def receipts_owed_email(settings: Settings) -> list[tuple[str, list[str], steps.
 
 @step(name="email-receipts")
 def email_receipts(settings: Settings, owed: list[tuple[str, list[str], steps.Handling]]) -> dict:
-    """Email each receipt owed one, outside the writer lock. Never fails intake: what is not sent
+    """Email each receipt owed one, outside the home's lock. Never fails intake: what is not sent
     now is sent by the next run, and nothing is sent twice (:mod:`cpip.mail.receipts`)."""
     if not owed:
         return {"sent": 0, "sent_before": 0, "left": 0}

@@ -23,7 +23,7 @@ from cpip.app.serve import serve_forever, start_local_server
 from cpip.collection.picture import status as read_status
 from cpip.collection.status_page import status_lines
 from cpip.core.errors import NotAsAsked
-from cpip.core.lock import Busy, writer_lock
+from cpip.core.lock import Busy, home_lock
 from cpip.core.periods import parse_period
 from cpip.core.settings import SettingsError, load_settings
 from cpip.flows import cycle as cycle_flow, intake as intake_flow, templates as templates_flow
@@ -61,7 +61,7 @@ def _settings(home: Optional[Path]):
 @contextmanager
 def _clear_failures():
     """Known failures become one clear line on standard error and an exit status: 2 for settings,
-    reference data or arguments, 3 when another run holds the home's writer lock, 1 when the
+    reference data or arguments, 3 when another run holds the home's lock, 1 when the
     warehouse cannot be used or changed (a failed rebuild, a warehouse from a newer release)."""
     try:
         yield
@@ -135,8 +135,8 @@ def _run_intake(settings) -> list[dict]:
 
 
 def _faulted(settings) -> list[dict]:
-    """The faulted files, read under the writer lock (another process may be writing the warehouse)."""
-    with _clear_failures(), writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
+    """The faulted files, read under the home's lock (another process may be writing the warehouse)."""
+    with _clear_failures(), home_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
         return faulted_files(settings)
 
 
@@ -273,7 +273,7 @@ def status(period: str = typer.Option(..., "--period", help="The quarter, e.g. 2
     with _clear_failures():
         quarter = parse_period(period)
         ref = load_reference(settings)
-        with writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
+        with home_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
             out = read_status(settings, ref, quarter)
             versions = history(settings, quarter)
             faulted = len(faulted_files(settings))

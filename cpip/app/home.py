@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cpip.core.lock import writer_lock
+from cpip.core.lock import home_lock
 from cpip.core.settings import Settings
 from cpip.core.settings_toml import DEFAULT_TOML
 from cpip.intake.archive import Archive
@@ -24,6 +24,6 @@ def init_home(settings: Settings) -> int:
     Archive(settings.archive).ensure()
     settings.outbox.mkdir(parents=True, exist_ok=True)
     write_rule_catalogue(settings.outbox, settings.briefing.programme)
-    with writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds), wh.session(settings.warehouse) as con:
+    with home_lock(settings.lock_path, settings.intake.lock_timeout_seconds), wh.session(settings.warehouse) as con:
         wh.load_reference_tables(con, ref)
     return len(ref.partners)

@@ -1,9 +1,11 @@
-"""One writer at a time: an exclusive lock on a file in the home.
+"""The home's lock: one process changes a home at a time.
 
-DuckDB allows one writing process per database file. Every command that writes
-(intake, cycle, rebuild) holds this lock for its whole run; a second one waits up
-to ``[intake] lock_timeout_seconds`` and then stops with a clear message. The
-lock is released by the operating system if the process dies.
+It guards everything a run changes in the home, not only the warehouse (DuckDB allows one
+writing process per database file): the outbox's receipts, status pages and briefings, the
+archive's records, and the record of each email sent (delivery takes it briefly for each
+send, never while it talks to a mail server). Intake, the cycle and a rebuild hold it for
+their whole run; a second one waits up to ``[intake] lock_timeout_seconds`` and then stops
+with a clear message. The operating system releases it if the process dies.
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ from pathlib import Path
 
 
 class Busy(Exception):
-    """Another cpip process is writing to this home."""
+    """Another cpip process holds this home's lock."""
 
 
 @contextmanager
-def writer_lock(path: Path, timeout: float):
+def home_lock(path: Path, timeout: float):
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     deadline = time.monotonic() + timeout

@@ -54,7 +54,7 @@ class Archive:
             make_dirs_durably(p)
 
     def clear_partial_writes(self) -> None:
-        """Remove temporary files a killed run left half-written (called under the writer lock)."""
+        """Remove temporary files a killed run left half-written (called under the home's lock)."""
         if self.tmp.is_dir():
             for p in self.tmp.iterdir():
                 p.unlink(missing_ok=True)

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 from cpip.core.faults import fault
-from cpip.core.lock import writer_lock
+from cpip.core.lock import home_lock
 from cpip.core.settings import Settings
 from cpip.intake import steps
 from cpip.intake.archive import Archive
@@ -38,7 +38,7 @@ def rebuild_warehouse(settings: Settings) -> list[dict]:
     removed. Receipts are written again from the rebuilt outcomes.
     """
     ref = load_reference(settings)
-    with writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
+    with home_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
         path = settings.warehouse
         new = path.with_name(path.name + ".rebuild")
         _remove_warehouse(new)  # left by a rebuild that died part-way

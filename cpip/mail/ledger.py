@@ -16,7 +16,7 @@ acceptance and the record being written; then that one recipient may get the mes
 never silently none.
 
 **Locks.** The warehouse is opened only for a moment to read or record sends, under the
-home's writer lock (:mod:`cpip.core.lock`), never across an SMTP conversation or a wait before
+home's lock (:mod:`cpip.core.lock`), never across an SMTP conversation or a wait before
 a retry, so intake is never held up by a slow mail server. A second lock,
 ``<home>/.cpip-delivery.lock``, is held while one delivery talks to the server, so two
 deliveries of the same message at once cannot both send it.
@@ -33,7 +33,7 @@ from datetime import datetime, timezone
 from email.message import EmailMessage
 from email.utils import getaddresses
 
-from cpip.core.lock import Busy, writer_lock
+from cpip.core.lock import Busy, home_lock
 from cpip.core.settings import Settings
 from cpip.mail.transport import DeliveryError, connect, connection_fault, quit_quietly, refusal
 from cpip.review.versions import audit
@@ -83,7 +83,7 @@ def send(settings: Settings, msgs: list[Outgoing]) -> Sent:
     Nothing is sent when ``[email]`` is absent. A recipient the server refuses does not stop
     the others; at the end a :class:`DeliveryError` names who was not sent to (a retry then
     sends to them alone). A lost connection stops the round at once, with the same error.
-    Call it outside the home's writer lock: it takes that lock itself, briefly, for each read
+    Call it outside the home's lock: it takes that lock itself, briefly, for each read
     and record (a caller holding it would wait ``lock_timeout_seconds`` and then fail).
     """
     result = Sent()
@@ -139,7 +139,7 @@ def send(settings: Settings, msgs: list[Outgoing]) -> Sent:
 @contextmanager
 def _one_delivery_at_a_time(settings: Settings):
     try:
-        with writer_lock(settings.home / ".cpip-delivery.lock", settings.intake.lock_timeout_seconds):
+        with home_lock(settings.home / ".cpip-delivery.lock", settings.intake.lock_timeout_seconds):
             yield
     except Busy:
         raise DeliveryError(f"Another delivery from {settings.home} did not finish within "
@@ -172,9 +172,9 @@ def _slug(text: str) -> str:
 
 @contextmanager
 def _warehouse(settings: Settings):
-    """The warehouse for one short read or write, under the home's writer lock."""
+    """The warehouse for one short read or write, under the home's lock."""
     try:
-        with writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds), \
+        with home_lock(settings.lock_path, settings.intake.lock_timeout_seconds), \
                 wh.session(settings.warehouse) as con:
             yield con
     except Busy as exc:

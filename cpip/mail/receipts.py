@@ -5,7 +5,7 @@
 **Once.** Each receipt is a message with key ``receipt/<file number>`` (``…/<n>`` for a later
 receipt of a file ``cpip retry`` ran again) sent by :func:`cpip.mail.ledger.send`, which records
 each recipient the server accepted in ``email_sent`` and skips those already there. Every intake
-run, after it lets go of the home's writer lock, sends every receipt still owed, so a crash or a
+run, after it lets go of the home's lock, sends every receipt still owed, so a crash or a
 refused send is made good by the next run (even one with an empty inbox). A failure to send is
 logged and never fails intake.
 

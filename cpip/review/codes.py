@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import secrets
 
-from cpip.core.lock import writer_lock
+from cpip.core.lock import home_lock
 from cpip.core.settings import Settings
 from cpip.review.versions import versions
 from cpip.warehouse import db as wh
@@ -60,7 +60,7 @@ def issue_code(settings: Settings, period: str, version: int) -> tuple[str, bool
     if key in _ISSUED:
         return _ISSUED[key], False
     code = new_code()
-    with writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds), wh.session(settings.warehouse) as con:
+    with home_lock(settings.lock_path, settings.intake.lock_timeout_seconds), wh.session(settings.warehouse) as con:
         had = next((v.code_hash for v in versions(con, period) if v.version == version), None)
         con.execute(SET_CODE, {"period": period, "version": version, "code_hash": hash_code(code)})
     _ISSUED[key] = code

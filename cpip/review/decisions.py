@@ -24,7 +24,7 @@ import uuid
 from pathlib import Path
 
 from cpip.briefing.cycle import CycleError, Documents, render_forms, write_documents
-from cpip.core.lock import writer_lock
+from cpip.core.lock import home_lock
 from cpip.core.periods import Period, iso
 from cpip.core.settings import Settings
 from cpip.core.text import day_in_words
@@ -186,12 +186,12 @@ def approve(settings: Settings, period: Period, by: str, code: str, note: str | 
     who = _clean_name(by, "cpip approve")
     account = account or os_account()
     note = clean_note(note)
-    with writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
+    with home_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
         with wh.session(settings.warehouse) as con:
             v = _draft_for(settings, con, period, code, who, account)
             _check_fresh(con, v)
         # The final forms are rendered as the cycle renders them (cpip.briefing.cycle.render_forms), the
-        # warehouse closed meanwhile; the writer lock is held throughout.
+        # warehouse closed meanwhile; the home's lock is held throughout.
         draft = v.folder(settings, "draft")
         annex = read_json(draft / "annex.json")
         annex["review"] = {**annex["review"], "state": "approved", "approved_by": who, "approved_account": account,
@@ -224,7 +224,7 @@ def reject(settings: Settings, period: Period, by: str, code: str, reason: str, 
     reason = clean_note(reason)
     if not reason:
         raise ReviewRefused("Say what needs to change: --reason \"...\".")
-    with writer_lock(settings.lock_path, settings.intake.lock_timeout_seconds), wh.session(settings.warehouse) as con:
+    with home_lock(settings.lock_path, settings.intake.lock_timeout_seconds), wh.session(settings.warehouse) as con:
         v = _draft_for(settings, con, period, code, who, account)
         with wh.transaction(con):
             _decision(con, settings, v, "returned", who, account, reason)

@@ -134,12 +134,12 @@ def audit(con, settings: Settings, event: str, detail: dict) -> None:
     wh.audit(con, settings.now, event, detail)
 
 
-# --- a new version (inside the cycle, under the writer lock) --------------------------------
+# --- a new version (inside the cycle, under the home's lock) --------------------------------
 
 def plan_version(settings: Settings, period: Period, docs: Documents) -> Documents:
     """Give the documents their version: number, state, what it replaces and what changed.
 
-    Called with the home's writer lock held (in the cycle). Adds ``annex["review"]``;
+    Called with the home's lock held (in the cycle). Adds ``annex["review"]``;
     ``briefing.json`` and ``publication.json`` are untouched.
     """
     with wh.session(settings.warehouse) as con:
@@ -216,7 +216,7 @@ def paths_in(folder: Path, outputs: dict) -> dict:
 
 def record_version(settings: Settings, period: Period, docs: Documents, outputs: dict,
                    flow_run_id: str | None = None) -> dict:
-    """Record version N and keep its files under ``versions/N/`` (writer lock held by the cycle).
+    """Record version N and keep its files under ``versions/N/`` (home's lock held by the cycle).
 
     Returns the cycle's outputs with ``version``, ``state`` and ``version_folder`` (where the files are kept)."""
     review = docs.annex["review"]

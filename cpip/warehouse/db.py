@@ -37,8 +37,8 @@ def connect(path: Path, read_only: bool = False):
 def session(path: Path, read_only: bool = False):
     """An open warehouse, its schema current (ensured once per process and file), closed after.
 
-    Every reader and writer opens the warehouse this way; a writer holds the writer lock
-    (:func:`cpip.core.lock.writer_lock`) around it. A read-only session does not touch the schema.
+    Every reader and writer opens the warehouse this way; a writer holds the home's lock
+    (:func:`cpip.core.lock.home_lock`) around it. A read-only session does not touch the schema.
     """
     con = connect(path, read_only=read_only)
     try:

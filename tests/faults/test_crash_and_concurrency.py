@@ -64,12 +64,12 @@ def test_an_intake_during_a_cycle_waits_for_it(home):
                              env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while _lock_holder(lock) != cycle.pid:  # the intake starts only once the cycle is writing
-        assert cycle.poll() is None and time.monotonic() < deadline, "the cycle never took the writer lock"
+        assert cycle.poll() is None and time.monotonic() < deadline, "the cycle never took the home's lock"
         time.sleep(0.02)
     intake = subprocess.Popen([str(exe), "intake", "--home", str(home.path), "--json"],
                               env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     while _lock_holder(lock) == cycle.pid:
-        assert intake.poll() is None, "the intake finished while the cycle held the writer lock"
+        assert intake.poll() is None, "the intake finished while the cycle held the home's lock"
         time.sleep(0.02)
     i_out, i_err = intake.communicate(timeout=300)
     c_out, c_err = cycle.communicate(timeout=300)
@@ -81,7 +81,7 @@ def test_an_intake_during_a_cycle_waits_for_it(home):
 
 
 def _lock_holder(lock: Path) -> int | None:
-    """The process id written in the home's writer lock while one holds it (0 before it is written); None when free."""
+    """The process id written in the home's lock while one holds it (0 before it is written); None when free."""
     fd = os.open(lock, os.O_RDONLY)
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)

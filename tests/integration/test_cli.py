@@ -65,12 +65,12 @@ def test_system_failures_exit_non_zero_with_a_clear_message(tmp_path):
 
 
 def test_a_second_writer_waits_then_gives_up_clearly(tmp_path):
-    from cpip.core.lock import writer_lock
+    from cpip.core.lock import home_lock
 
     home = tmp_path / "h"
     assert cpip_cli("init", "--home", str(home)).returncode == 0
     (home / "cpip.toml").write_text("[intake]\nsettle_seconds = 0\nlock_timeout_seconds = 0.5\n")
-    with writer_lock(home / ".cpip.lock", 1):
+    with home_lock(home / ".cpip.lock", 1):
         r = cpip_cli("intake", "--home", str(home), "--json")
     assert r.returncode == 3 and "Another cpip run" in r.stderr and r.stdout == ""
 

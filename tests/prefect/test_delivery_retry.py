@@ -1,5 +1,5 @@
 """Prefect's own retry of the delivery task: each recipient gets the briefing once, and the
-home's writer lock is free while the task waits to retry (intake is never held up)."""
+home's lock is free while the task waits to retry (intake is never held up)."""
 
 from __future__ import annotations
 
@@ -14,14 +14,14 @@ from tests.integration.test_delivery import BOTH, Flaky, _configure, _per_recipi
 pytestmark = [pytest.mark.server, pytest.mark.slow]  # a Prefect server or test harness, tens of seconds
 
 
-def test_a_retried_delivery_task_sends_once_and_never_holds_the_writer_lock_while_waiting(home, monkeypatch,
+def test_a_retried_delivery_task_sends_once_and_never_holds_the_home_lock_while_waiting(home, monkeypatch,
                                                                                            prefect_harness):
     from aiosmtpd.controller import Controller
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
     from cpip.flows.prefect_flows import cycle
-    from cpip.core.lock import Busy, writer_lock
+    from cpip.core.lock import Busy, home_lock
 
     refused = threading.Event()
 
@@ -50,7 +50,7 @@ def test_a_retried_delivery_task_sends_once_and_never_holds_the_writer_lock_whil
                 return
             time.sleep(1.0)  # the task has failed and waits 5 s before its retry
             try:
-                with writer_lock(home.path / ".cpip.lock", 2):
+                with home_lock(home.path / ".cpip.lock", 2):
                     probe.append("free")
             except Busy:
                 probe.append("held")
