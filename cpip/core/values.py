@@ -65,7 +65,7 @@ def display(value: object) -> str:
 
 _INT_RE = re.compile(r"^[+]?\d+(\.0*)?$")
 
-# Bounds applied before any conversion (issue 10): a cell is never turned into a number or a
+# Bounds applied before any conversion: a cell is never turned into a number or a
 # date unless it is within these, so an extreme value is the officer's mistake (P06, I02, P10,
 # C04 with the ordinary message), never a fault. No real count or percentage has more digits
 # than MAX_DIGITS; floats beyond MAX_EXACT_FLOAT are not exact whole numbers.

@@ -1,4 +1,4 @@
--- Files a fault in the system stopped us processing (issue 10): kept in the archive, reported to
+-- Files a fault in the system stopped us processing: kept in the archive, reported to
 -- the officer once as not processed (F01), not taken again on their own; `cpip retry` re-runs them.
 -- rebuild remakes: faulted_files
 CREATE TABLE IF NOT EXISTS faulted_files (

@@ -1,4 +1,4 @@
--- Every version of each period's briefing (issue 12): made by a cycle run, a draft until a named
+-- Every version of each period's briefing: made by a cycle run, a draft until a named
 -- person in the programme office approves it (or at once when [review] required = false).
 -- rebuild keeps: briefing_versions   (history the archive cannot give back: what was drafted and approved)
 CREATE TABLE IF NOT EXISTS briefing_versions (

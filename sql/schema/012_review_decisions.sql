@@ -1,4 +1,4 @@
--- Every decision on a draft briefing: approved, or returned for changes (issue 12).
+-- Every decision on a draft briefing: approved, or returned for changes.
 -- rebuild keeps: review_decisions   (history: who decided what, when, and through which account)
 CREATE TABLE IF NOT EXISTS review_decisions (
     decision_id       VARCHAR PRIMARY KEY,  -- a random id (no sequence, so rows survive a rebuild as they are)

@@ -1,4 +1,4 @@
--- Receipts owed an email (interfaces.md "Receipts by email", issue 14): one row per receipt to
+-- Receipts owed an email (interfaces.md "Receipts by email"): one row per receipt to
 -- email, written in the same transaction as the file's load, with the addresses chosen then (the
 -- partner's registered contact, and the cover's contact when it shares that address's domain).
 -- The message key is receipt/<file number> (receipt/<file number>/<n> for the n-th receipt of a

@@ -1,6 +1,6 @@
 """No status name, RAG colour, colour value or text limit is written outside cpip/core/vocabulary.py.
 
-Issue 11, "Done when": the vocabulary has one home. This test scans the product's own code and
+The vocabulary has one home. This test scans the product's own code and
 fails, naming the file, line and what was found, when one of those values is written again:
 
 - **Python** (``cpip/**/*.py``, ``tasks/``, ``flows/``): every string literal, found with
