@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -38,8 +39,18 @@ def _configured(con):
     return con
 
 
-# The warehouses held open for a run (:func:`held`), by path: every session of one is a cursor on it.
-_HELD: dict[str, Any] = {}
+@dataclass
+class _Held:
+    """A warehouse held open for a run, and the reference data this run has loaded into it."""
+
+    con: Any
+    reference: Reference | None = None
+
+
+# The warehouses held open for a run (:func:`held`), by path: every session of one is a cursor on it;
+# and the held warehouse of each open cursor, by the cursor's id.
+_HELD: dict[str, _Held] = {}
+_CURSORS: dict[int, _Held] = {}
 
 
 @contextmanager
@@ -60,7 +71,7 @@ def held(path: Path):
     con = connect(path)
     try:
         ensure_schema(con)
-        _HELD[key] = con
+        _HELD[key] = _Held(con)
         yield
     finally:
         _HELD.pop(key, None)
@@ -76,12 +87,15 @@ def session(path: Path, read_only: bool = False):
     Inside :func:`held` it is a cursor on the held connection (its schema already current).
     """
     base = _HELD.get(str(path))
-    con = _configured(base.cursor()) if base is not None else connect(path, read_only=read_only)
+    con = _configured(base.con.cursor()) if base is not None else connect(path, read_only=read_only)
+    if base is not None:
+        _CURSORS[id(con)] = base
     try:
         if not read_only and base is None:
             ensure_schema(con)
         yield con
     finally:
+        _CURSORS.pop(id(con), None)
         con.close()
 
 
@@ -104,8 +118,13 @@ REPLACE_REFERENCE_TABLE = 'DELETE FROM "{table}"; INSERT INTO "{table}" BY NAME 
 
 
 def load_reference_tables(con, ref: Reference) -> None:
-    """Replace the reference tables with the reference data this run uses."""
+    """Replace the reference tables with the reference data this run uses: once per run on a
+    warehouse held for the run (:func:`held`; the load and the status pages both need them)."""
     import pandas as pd
+
+    run = _CURSORS.get(id(con))
+    if run is not None and run.reference is ref:
+        return
 
     frames = {
         "ref_register": pd.DataFrame(
@@ -131,6 +150,8 @@ def load_reference_tables(con, ref: Reference) -> None:
             con.register("ref_frame", df)
             con.execute(REPLACE_REFERENCE_TABLE.format(table=table))
             con.unregister("ref_frame")
+    if run is not None:
+        run.reference = ref
 
 
 INSERT_AUDIT = """
