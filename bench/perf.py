@@ -170,8 +170,11 @@ def one_new_file(out: Path, quarters: int, tries: int) -> None:
         assert len(results) == len(files), (len(results), len(files))
         print(f"history of {len(files):,} files taken in, {t:.0f} s")
     cpip, plain = [], []
-    for i in range(tries):
-        f = drop_new_file(home, f"new-{time.time_ns()}", seed=100 + i)
+    for _ in range(tries):
+        # A seed never used before: the home is kept between runs, and a file with the same bytes as
+        # one it already holds would be a duplicate, which is not checked (the figure would flatter).
+        stamp = time.time_ns()
+        f = drop_new_file(home, f"new-{stamp}", seed=stamp)
         plain.append(cpu_of(lambda: timed([sys.executable, "-c", f"import pandas as pd; pd.read_csv({str(f)!r})"]))[:2])
         wall, cpu, (_, results) = cpu_of(lambda: intake(home))
         assert len(results) == 1, results

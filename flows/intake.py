@@ -6,6 +6,7 @@ Prefect flow."""
 from __future__ import annotations
 
 from cpip.core.lock import home_lock
+from cpip.warehouse.db import held
 from cpip.tasks.common import read_reference, read_settings, write_status_pages
 from cpip.tasks.delivery import publish_intake_artifact
 from cpip.tasks.intake import (archive_files, email_receipts, faulted_records, load_files, parse_files, prepare_checks,
@@ -17,7 +18,8 @@ def intake(home: str | None = None) -> list[dict]:
     """Take every settled file from the inbox once: archive, parse, validate, load, receipt."""
     settings = read_settings(home)
     reference = read_reference(settings)
-    with home_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
+    # One warehouse connection for the run, held as long as the lock (each step's session is a cursor on it).
+    with home_lock(settings.lock_path, settings.intake.lock_timeout_seconds), held(settings.warehouse):
         found = scan_inbox(settings)
         prepare_checks(found)
         settled = settle_files(settings, found)
@@ -32,7 +34,7 @@ def retry_faulted(home: str | None = None, files: list[int] | None = None) -> li
     """Run again the files a fault in the system stopped (all, or the numbered ones), once it is fixed."""
     settings = read_settings(home)
     reference = read_reference(settings)
-    with home_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
+    with home_lock(settings.lock_path, settings.intake.lock_timeout_seconds), held(settings.warehouse):
         results, owed = _handle(settings, reference, faulted_records(settings, files), retrying=True)
     email_receipts(settings, owed)
     return publish_intake_artifact(results)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from cpip.core.settings import Settings
 from cpip.intake import load, steps
 from cpip.intake.archive import Record
-from cpip.intake.checks.columns import runner
+from cpip.intake.checks.columns import prepare_in_background
 from cpip.intake.inbox import Found, scan, settle
 from cpip.intake.move import take_files
 from cpip.orchestration.steps import step
@@ -23,9 +23,10 @@ def scan_inbox(settings: Settings) -> list[Found]:
 
 @step(name="prepare-checks")
 def prepare_checks(found: list[Found]) -> int:
-    """Load the Great Expectations suites while new files settle (only when there are files)."""
+    """Start loading the Great Expectations suites in the background, so that it overlaps the settle
+    wait and the archive move (only when there are files; the check step waits for it)."""
     if any(not f.is_symlink for f in found):
-        runner()
+        prepare_in_background()
     return len(found)
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from cpip.core import vocabulary
 from cpip.core.errors import NotAsAsked
@@ -20,17 +22,60 @@ from cpip.reference.tables import Reference
 from cpip.warehouse.migrations import ensure_schema
 from cpip.warehouse.statements import WarehouseError, sql, transaction
 
-__all__ = ["WarehouseError", "connect", "home_session", "load_reference_tables", "session", "sql", "transaction"]
+__all__ = ["WarehouseError", "connect", "held", "home_session", "load_reference_tables", "session", "sql", "transaction"]
 
 
 def connect(path: Path, read_only: bool = False):
     import duckdb
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    return _configured(duckdb.connect(str(path), read_only=read_only))
+
+
+def _configured(con):
+    """A connection (or a cursor of one: these settings are each connection's own) set up as every session expects."""
     con.execute("SET enable_progress_bar = false")
     con.execute("SET TimeZone = 'Europe/London'")
     return con
+
+
+@dataclass
+class _Held:
+    """A warehouse held open for a run, and the reference data this run has loaded into it."""
+
+    con: Any
+    reference: Reference | None = None
+
+
+# The warehouses held open for a run (:func:`held`), by path: every session of one is a cursor on it;
+# and the held warehouse of each open cursor, by the cursor's id.
+_HELD: dict[str, _Held] = {}
+_CURSORS: dict[int, _Held] = {}
+
+
+@contextmanager
+def held(path: Path):
+    """Keep the warehouse open for the block: one connection for a whole run, its schema checked once.
+
+    Each :func:`session` of the same file opened inside the block (in any thread) is then a cursor
+    on that connection, rather than a new connection whose opening reads the catalogue and whose
+    closing writes a checkpoint (about 15 ms each, and an intake run opens a dozen sessions).
+    Commits are as durable as before; the checkpoint is written once, when the block ends. Held
+    only under the home's lock, so no other process waits on it for longer than it would anyway.
+    A warehouse not yet made is not held (the sessions make it, as they always have).
+    """
+    key = str(path)
+    if key in _HELD or not path.exists():
+        yield
+        return
+    con = connect(path)
+    try:
+        ensure_schema(con)
+        _HELD[key] = _Held(con)
+        yield
+    finally:
+        _HELD.pop(key, None)
+        con.close()
 
 
 @contextmanager
@@ -39,13 +84,18 @@ def session(path: Path, read_only: bool = False):
 
     Every reader and writer opens the warehouse this way; a writer holds the home's lock
     (:func:`cpip.core.lock.home_lock`) around it. A read-only session does not touch the schema.
+    Inside :func:`held` it is a cursor on the held connection (its schema already current).
     """
-    con = connect(path, read_only=read_only)
+    base = _HELD.get(str(path))
+    con = _configured(base.con.cursor()) if base is not None else connect(path, read_only=read_only)
+    if base is not None:
+        _CURSORS[id(con)] = base
     try:
-        if not read_only:
+        if not read_only and base is None:
             ensure_schema(con)
         yield con
     finally:
+        _CURSORS.pop(id(con), None)
         con.close()
 
 
@@ -68,8 +118,13 @@ REPLACE_REFERENCE_TABLE = 'DELETE FROM "{table}"; INSERT INTO "{table}" BY NAME 
 
 
 def load_reference_tables(con, ref: Reference) -> None:
-    """Replace the reference tables with the reference data this run uses."""
+    """Replace the reference tables with the reference data this run uses: once per run on a
+    warehouse held for the run (:func:`held`; the load and the status pages both need them)."""
     import pandas as pd
+
+    run = _CURSORS.get(id(con))
+    if run is not None and run.reference is ref:
+        return
 
     frames = {
         "ref_register": pd.DataFrame(
@@ -95,6 +150,8 @@ def load_reference_tables(con, ref: Reference) -> None:
             con.register("ref_frame", df)
             con.execute(REPLACE_REFERENCE_TABLE.format(table=table))
             con.unregister("ref_frame")
+    if run is not None:
+        run.reference = ref
 
 
 INSERT_AUDIT = """
