@@ -65,6 +65,8 @@ class CycleData:
     sources: dict  # submission_id -> {sha256, file, folder, received_at}
     history: list[dict] = field(default_factory=list)  # mart_status_history: every item in every quarter held
     explained: list[dict] = field(default_factory=list)  # warnings the officer answered (returns.md §11)
+    comparison: list[dict] = field(default_factory=list)  # mart_indicator_comparison: like with like
+    not_updated: list[dict] = field(default_factory=list)  # mart_items_not_updated: No return, and what was last said
 
 
 def read_cycle_data(con, period: Period, due_days: int) -> CycleData:
@@ -94,7 +96,21 @@ def read_cycle_data(con, period: Period, due_days: int) -> CycleData:
         data_cutoff=con.execute(DATA_CUTOFF).fetchone()[0],
         files_used=len(used), sources=sources,
         history=_mart(con, "mart_status_history", period),
-        explained=_mart(con, "mart_explained_warnings", period))
+        explained=_mart(con, "mart_explained_warnings", period),
+        comparison=_mart(con, "mart_indicator_comparison", period),
+        not_updated=_mart(con, "mart_items_not_updated", period))
+
+
+COMPARED = ("current", "current_cpcs", "previous", "previous_cpcs", "matched_cpcs", "current_matched",
+            "previous_matched", "change")
+
+
+def comparisons(data: CycleData) -> dict:
+    """annex.json's ``comparisons``: each indicator this quarter against the one before, the change
+    taken over the committees that reported it in both (sql/marts/42_mart_indicator_comparison.sql)."""
+    return {"previous_period": str(data.period.previous()),
+            "indicators": {r["indicator_id"]: {k: None if r[k] is None else int(r[k]) for k in COMPARED}
+                           for r in data.comparison}}
 
 
 def _trends(values: list[dict], national: list[dict]) -> list[dict]:
@@ -221,6 +237,9 @@ def annex_json(data: CycleData, ref: Reference, run_id: str, generated_at: datet
                     for r in data.returns],
         "warnings": [{k: w[k] for k in ("partner_code", "rule", "sheet", "row", "column", "value", "message")}
                      for w in data.warnings],
+        "comparisons": comparisons(data),
+        "items_not_updated": [{"item_id": r["item_id"], "last_status": r["last_status"], "last_period": r["last_period"]}
+                              for r in data.not_updated],
         # Partner text, printed only in the restricted form (templates/_explained_queries.html.j2).
         "explained_warnings": [{k: w[k] for k in ("partner_code", "rule", "sheet", "row", "column", "value", "message",
                                                   "explanation")} for w in data.explained],
