@@ -236,3 +236,17 @@ def test_the_warehouse_reads_the_statuses_from_the_vocabulary(tmp_path):
     assert dict(con.execute("SELECT * FROM status_scale").fetchall()) == vocabulary.SCALE
     assert {r[0]: r[2] for r in rows if r[2]} == vocabulary.RAG
     con.close()
+
+
+def test_the_shipped_reference_data_is_the_shared_contracts_copy():
+    """cpip/reference/data/reference is the project's own copy of shared/reference (the contract
+    with partners, beside the repository on every developer's machine and in CI): kept in step."""
+    root = Path(__file__).resolve().parents[2]
+    shared = root.parent / "shared" / "reference"
+    if not shared.is_dir():
+        pytest.skip("no shared/reference beside this checkout")
+    ours = root / "cpip" / "reference" / "data" / "reference"
+    names = sorted(p.name for p in shared.iterdir() if p.is_file())
+    assert names == sorted(p.name for p in ours.iterdir() if p.is_file() and p.name != "__init__.py")
+    stale = [n for n in names if (shared / n).read_bytes() != (ours / n).read_bytes()]
+    assert not stale, f"copy these from shared/reference: {stale}"
