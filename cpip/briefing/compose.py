@@ -200,7 +200,8 @@ def briefing_json(data: CycleData, generated_at: datetime) -> dict:
 
 
 def annex_json(data: CycleData, ref: Reference, run_id: str, generated_at: datetime, suppress_below: int,
-               due_days: int, programme: str = "", covering_note: str | None = None) -> dict:
+               due_days: int, programme: str = "", covering_note: str | None = None,
+               headline_indicators: tuple[str, ...] = ()) -> dict:
     """What the briefing prints besides briefing.json's figures, and the trend series (both forms).
 
     ``covering_note`` is the programme office's note (plain text or simple Markdown) that opens
@@ -238,6 +239,7 @@ def annex_json(data: CycleData, ref: Reference, run_id: str, generated_at: datet
         "warnings": [{k: w[k] for k in ("partner_code", "rule", "sheet", "row", "column", "value", "message")}
                      for w in data.warnings],
         "comparisons": comparisons(data),
+        "headline_indicators": [i for i in headline_indicators if i in ref.indicators] or list(ref.indicators),
         "items_not_updated": [{"item_id": r["item_id"], "last_status": r["last_status"], "last_period": r["last_period"]}
                               for r in data.not_updated],
         # Partner text, printed only in the restricted form (templates/_explained_queries.html.j2).

@@ -62,8 +62,8 @@ def context(doc: dict, annex: dict, form: str, marking: str) -> dict:
         "exceptions": exceptions, "attention": attention[:ATTENTION_ON_PAGE_1],
         "attention_more": max(0, len(attention) - ATTENTION_ON_PAGE_1),
         "flags": flags, "by_item": {i["item_id"]: i for i in items}, "history": history, "history_text": history_text,
-        "key_messages": key_messages(doc, indicators, quarters, worsened_by_quarter, flags, partner_names,
-                                     cpcs_expected),
+        "key_messages": key_messages(doc, annex, quarters, worsened_by_quarter, flags, partner_names,
+                                     cpcs_expected, restricted),
         "workstream_svg": stacked_bars_svg(
             "chart-workstreams", f"Status of every item by workstream, {doc['period']}",
             [(w["workstream"], w["counts"]) for w in workstreams], width=440,

@@ -60,7 +60,8 @@ def compose(settings: Settings, ref: Reference, data: CycleData, run_id: str | N
     b = briefing_json(data, settings.now)
     return Documents(run_id, b, publication(b, settings.briefing.suppress_below),
                      annex_json(data, ref, run_id, settings.now, settings.briefing.suppress_below,
-                                settings.cycle.due_days, settings.briefing.programme, covering_note),
+                                settings.cycle.due_days, settings.briefing.programme, covering_note,
+                                settings.briefing.headline_indicators),
                      {"run_id": run_id, **lineage(data)})
 
 

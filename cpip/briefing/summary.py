@@ -12,9 +12,11 @@ from cpip.briefing.words import long_date, names, plural
 from cpip.core.vocabulary import AT_RISK, COMPLETE, NO_RETURN, OFF_TRACK, ON_TRACK
 
 KEY_MESSAGES_MAX = 6
-# A key message about an indicator picks the largest percentage change among headline indicators
-# whose previous national total is at least this (below it a percentage says little).
-CHANGE_BASE_MIN = 100
+# A change in an indicator is notable when it is more than this many (as I05 asks of one committee's
+# figure) and more than this share of the same committees' figure last quarter: below either, a
+# national figure moves that much from one quarter to the next without anything having changed.
+NOTABLE_CHANGE_MIN = 10
+NOTABLE_CHANGE_SHARE = 0.05
 
 
 def status_counts(totals: dict[str, dict[str, int]]) -> dict[str, int]:
@@ -22,10 +24,13 @@ def status_counts(totals: dict[str, dict[str, int]]) -> dict[str, int]:
     return {s: sum(t.get(s, 0) for t in totals.values()) for s in STATUSES}
 
 
-def key_messages(doc: dict, indicators: list[dict], quarters: list[tuple[str, dict[str, int]]],
+def key_messages(doc: dict, annex: dict, quarters: list[tuple[str, dict[str, int]]],
                  worsened_by_quarter: list[tuple[str, int | None]], flags: list[dict], partner_names: dict[str, str],
-                 cpcs_expected: int) -> list[str]:
-    """Three to six plain sentences, each with its number and what it is compared with."""
+                 cpcs_expected: int, restricted: bool = True) -> list[str]:
+    """Three to six plain sentences, each with its number and what it is compared with. The
+    sentences on the figures are the restricted form's only: the like-for-like changes are worked
+    out over unsuppressed values, and set beside a published total they could give a suppressed
+    one away."""
     msgs = []
     now = status_counts(doc["totals"])
     before = quarters[-2][1] if len(quarters) >= 2 else None
@@ -52,17 +57,8 @@ def key_messages(doc: dict, indicators: list[dict], quarters: list[tuple[str, di
         msgs.append(f"{plural(len(flags), 'item')} reported on track {'shows' if len(flags) == 1 else 'show'} "
                     "signs of slipping: a forecast past the target date, a forecast moved months later, or no "
                     "progress for two quarters (see Reported on track, but…).")
-    changes = [i for i in indicators if i["headline"] and isinstance(i["change"], int) and i["previous"]]
-    sizeable = [i for i in changes if i["previous"] >= CHANGE_BASE_MIN] or changes
-    if sizeable:
-        big = max(sizeable, key=lambda i: abs(i["change"]) / i["previous"])
-        pct = 100 * big["change"] / big["previous"]
-        direction = "up" if big["change"] > 0 else "down" if big["change"] < 0 else "unchanged"
-        amount = f" {abs(big['change']):,} ({abs(pct):.1f}%)" if big["change"] else ""
-        cover = doc["indicators"]["reporting_cpcs"]
-        msgs.append(f"{big['label']}: {big['value']:,} in {doc['period']}, {direction}{amount} on last quarter, "
-                    f"the largest change of the headline indicators"
-                    + (f" (figures from {cover} of {cpcs_expected} committees)." if cover < cpcs_expected else "."))
+    if restricted:
+        msgs += indicator_messages(annex, doc["period"], cpcs_expected)
     ret = doc["returns"]
     s = f"{ret['accepted']:,} of {ret['expected']:,} partners have reported"
     if ret["late"]:
@@ -94,4 +90,39 @@ def provisional(doc: dict, annex: dict, cpcs_expected: int) -> list[str]:
     late = len(doc["returns"]["late"])
     if late:
         out.append(f"{late} return{'s' if late != 1 else ''} arrived after the due date and are included.")
+    return out
+
+
+def notable(c: dict) -> bool:
+    """A like-for-like change worth a Minister's attention (see NOTABLE_CHANGE_MIN and _SHARE)."""
+    return (c["change"] is not None and abs(c["change"]) > NOTABLE_CHANGE_MIN
+            and abs(c["change"]) > NOTABLE_CHANGE_SHARE * (c["previous_matched"] or 0))
+
+
+def indicator_messages(annex: dict, period: str, cpcs_expected: int) -> list[str]:
+    """Page 1's sentences on the figures: the programme's first headline indicator always, the next
+    one when its change is notable. Each total says how many committees it covers, and a change is
+    only ever taken over the committees that reported the indicator in both quarters
+    (annex.json ``comparisons``), with their number beside it."""
+    comparisons = annex["comparisons"]["indicators"]
+    out = []
+    for n, ind in enumerate(i for i in annex["headline_indicators"] if i in comparisons):
+        c = comparisons[ind]
+        if c["current"] is None or (n > 0 and not notable(c)):
+            continue
+        s = (f"{annex['indicators'][ind]['label']}: {c['current']:,} in {period} "
+             f"(from {c['current_cpcs']} of {cpcs_expected} committees)")
+        if c["matched_cpcs"] == 0:
+            s += "; no committee reported it last quarter as well, so there is no like-for-like change."
+        else:
+            change = c["change"]
+            how = ("unchanged" if change == 0 else
+                   f"{'up' if change > 0 else 'down'} {abs(change):,}"
+                   + (f" ({abs(change) / c['previous_matched']:.1%})" if c["previous_matched"] else ""))
+            s += (f". Over the {plural(c['matched_cpcs'], 'committee')} that reported both quarters it is {how} "
+                  f"on last quarter ({c['previous_matched']:,} to {c['current_matched']:,})"
+                  + (", a notable change." if notable(c) else ", within the usual movement."))
+        out.append(s)
+        if len(out) == 2:
+            break
     return out

@@ -151,6 +151,10 @@ class BriefingSettings(_Section):
                                                        "are shown as [c].")
     programme: str = Field("Child Protection Improvement Programme",
                            description="The programme's name as printed on briefings and receipts.")
+    headline_indicators: tuple[str, ...] = Field(
+        ("ON_REGISTER_END", "REGISTRATIONS"),
+        description="The indicators page 1 leads with, most important first (ids from indicators.csv); ids the "
+                    "programme does not have are ignored, and none at all means indicators.csv order.")
 
 
 class ScheduleSettings(_Section):
