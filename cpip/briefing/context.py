@@ -42,7 +42,7 @@ def context(doc: dict, annex: dict, form: str, marking: str) -> dict:
     items = doc["items"]
     series_all = annex["trends" if restricted else "trends_publication"]
     trend_periods = [t["period"] for t in series_all]
-    indicators = _indicators(doc, annex, series_all)
+    indicators = _indicators(doc, annex, series_all, restricted)
     partner_names = {k: v["name"] for k, v in annex["partners"].items()}
     cpcs_expected = sum(1 for v in annex["partners"].values() if v["cpc"])
     committees = [{"code": p, "name": short_committee(partner_names.get(p, p)), "values": v}
@@ -92,8 +92,14 @@ def review_context(annex: dict) -> dict:
             "human_time": human_time, "human_day": human_day}
 
 
-def _indicators(doc: dict, annex: dict, series_all: list[dict]) -> list[dict]:
-    """Each indicator's national total this quarter and the last, the change, and its trend chart."""
+def _indicators(doc: dict, annex: dict, series_all: list[dict], restricted: bool = False) -> list[dict]:
+    """Each indicator's national total this quarter and the last, the change, and its trend chart.
+
+    In the restricted form every total carries how many committees it covers, and the change is
+    the one over the committees that reported the indicator in both quarters (annex.json
+    ``comparisons``), with their number: never the difference of two totals over different
+    committees. (The publication form's figures are those of publication.json.)"""
+    compared = (annex.get("comparisons") or {}).get("indicators", {}) if restricted else {}
     prev_national = None
     if len(series_all) >= 2 and series_all[-1]["period"] == doc["period"]:
         prev_national = series_all[-2]["national"]
@@ -105,7 +111,8 @@ def _indicators(doc: dict, annex: dict, series_all: list[dict]) -> list[dict]:
         change = value - before if isinstance(value, int) and isinstance(before, int) else None
         indicators.append({
             "id": ind, "label": meta["label"], "unit": meta["unit"], "value": value, "previous": before,
-            "change": change, "headline": not meta.get("part_of"),
+            "change": compared[ind]["change"] if ind in compared else change,
+            "coverage": compared.get(ind), "headline": not meta.get("part_of"),
             "part_of": annex["indicators"].get(meta.get("part_of") or "", {}).get("label"),
             "svg": trend_svg(f"trend-{n}", meta["label"], series),
         })

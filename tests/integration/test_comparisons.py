@@ -8,9 +8,15 @@ independently, from the returns as they were dropped.
 
 from __future__ import annotations
 
+import html as html_lib
+import re
+
 import pytest
 
 from cpip.briefing.compose import annex_json, read_cycle_data
+from cpip.briefing.cycle import compose
+from cpip.briefing.render import render_html
+from cpip.review.versions import plan_version
 from cpip.core.periods import Period
 from cpip.core.settings import load_settings
 from cpip.core.vocabulary import COMPLETE
@@ -57,7 +63,9 @@ def world(tmp_path_factory, ref):
     with wh.home_session(settings, ref) as con:
         data = read_cycle_data(con, Q3, settings.cycle.due_days)
     annex = annex_json(data, ref, "run-1", settings.now, settings.briefing.suppress_below, settings.cycle.due_days)
-    yield ref, dropped, annex
+    docs = plan_version(settings, Q3, compose(settings, ref, data))  # a draft's pages, as a reviewer sees them
+    html = render_html(docs.briefing, docs.annex, "restricted", settings.briefing.marking)
+    yield ref, dropped, annex, html
     mp.undo()
 
 
@@ -68,7 +76,7 @@ def _values(dropped, period: Period) -> dict[str, dict[str, int]]:
 
 
 def test_comparisons_match_an_independent_computation(world):
-    ref, dropped, annex = world
+    ref, dropped, annex, _ = world
     now, before = _values(dropped, Q3), _values(dropped, Q2)
     comp = annex["comparisons"]
     assert comp["previous_period"] == "2026-Q2"
@@ -88,7 +96,7 @@ def test_comparisons_match_an_independent_computation(world):
 
 def test_the_world_has_what_the_comparison_must_survive(world):
     """Guards the test above: unmatched committees on both sides, and one indicator matched over fewer."""
-    _, _, annex = world
+    _, _, annex, _ = world
     comp = annex["comparisons"]["indicators"]
     assert all(c["current_cpcs"] == 3 and c["matched_cpcs"] <= 2 for c in comp.values())
     assert comp[BLANK_IN_Q2[1]]["matched_cpcs"] == 1 and comp[BLANK_IN_Q2[1]]["previous_cpcs"] == 2
@@ -96,7 +104,7 @@ def test_the_world_has_what_the_comparison_must_survive(world):
 
 
 def test_items_not_updated_say_what_was_last_reported(world):
-    ref, dropped, annex = world
+    ref, dropped, annex, _ = world
     reported_q3 = {p for (p, q) in dropped if q == Q3}
     expected = []
     for item_id, item in ref.items.items():  # register order
@@ -114,3 +122,23 @@ def test_items_not_updated_say_what_was_last_reported(world):
     assert by_lead[STOPPED_AFTER_COMPLETE]["last_period"] == "2026-Q2"
     assert by_lead[LAST_IN_Q1]["last_period"] == "2026-Q1" and by_lead[LAST_IN_Q1]["last_status"]
     assert by_lead[NEVER] == {**by_lead[NEVER], "last_status": None, "last_period": None}
+
+
+def test_every_change_the_restricted_form_prints_is_a_matched_change(world):
+    """The indicator tables' change column is the change over the committees that reported both
+    quarters, with their number, and each total says how many committees it covers."""
+    ref, _, annex, html = world
+    comp = annex["comparisons"]["indicators"]
+    section = html[html.index('id="national-all"'):]
+    section = section[:section.index("</table>")]
+    rows = {}
+    for tr in re.findall(r"<tr>(.*?)</tr>", section, re.S):
+        cells = [html_lib.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", tr, re.S)]
+        if len(cells) == 5 and cells[1] in comp:
+            rows[cells[1]] = cells[2:]
+    assert set(rows) == set(comp)
+    for ind, (now, before, change) in rows.items():
+        c = comp[ind]
+        assert now == f"{c['current']:,} ({c['current_cpcs']})"
+        assert before == f"{c['previous']:,} ({c['previous_cpcs']})"
+        assert change == f"{c['change']:+,} ({c['matched_cpcs']})"
