@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from cpip.briefing.charts import STATUSES, stacked_bars_svg, trend_svg
 from cpip.briefing.markdown import note_html
-from cpip.briefing.summary import key_messages, provisional, status_counts
+from cpip.briefing.summary import key_messages, last_reported, provisional, status_counts
 from cpip.briefing.words import (contributor_summary, fmt_num, history_text, human_day, human_time, long_date,
                                  short_committee)
 from cpip.core import vocabulary
@@ -62,6 +62,7 @@ def context(doc: dict, annex: dict, form: str, marking: str) -> dict:
         "exceptions": exceptions, "attention": attention[:ATTENTION_ON_PAGE_1],
         "attention_more": max(0, len(attention) - ATTENTION_ON_PAGE_1),
         "flags": flags, "by_item": {i["item_id"]: i for i in items}, "history": history, "history_text": history_text,
+        "last_reported": {r["item_id"]: last_reported(r) for r in annex.get("items_not_updated", [])},
         "key_messages": key_messages(doc, annex, quarters, worsened_by_quarter, flags, partner_names,
                                      cpcs_expected, restricted),
         "workstream_svg": stacked_bars_svg(

@@ -39,7 +39,7 @@ def key_messages(doc: dict, annex: dict, quarters: list[tuple[str, dict[str, int
          f"{'is' if now[OFF_TRACK] == 1 else 'are'} off track and {now[AT_RISK]:,} at risk")
     if before:
         s += f" (last quarter: {before[OFF_TRACK]:,} off track, {before[AT_RISK]:,} at risk)"
-    msgs.append(s + ".")
+    msgs.append(s + "." + not_updated_sentence(annex.get("items_not_updated", [])))
     worse = doc["movement"]["worsened"]
     earlier = [(p, n) for p, n in worsened_by_quarter[:-1] if n is not None]
     s = f"{plural(worse, 'item')} worsened since last quarter ({doc['movement']['improved']:,} improved)"
@@ -126,3 +126,23 @@ def indicator_messages(annex: dict, period: str, cpcs_expected: int) -> list[str
         if len(out) == 2:
             break
     return out
+
+
+def last_reported(row: dict) -> str:
+    """What was last said of an item its lead did not update: ``last reported Complete, 2026-Q2``."""
+    if row["last_status"] is None:
+        return "never reported" if row["last_period"] is None else f"not in the lead's {row['last_period']} return"
+    return f"last reported {row['last_status']}, {row['last_period']}"
+
+
+def not_updated_sentence(rows: list[dict]) -> str:
+    """`` 3 were not updated this quarter (last reported: 2 Complete, 1 At risk).``, or nothing."""
+    if not rows:
+        return ""
+    counts: dict[str, int] = {}
+    for r in rows:
+        word = r["last_status"] or "never reported"
+        counts[word] = counts.get(word, 0) + 1
+    was = ", ".join(f"{n} {w}" for w, n in sorted(counts.items(), key=lambda x: (-x[1], x[0])))
+    return (f" {plural(len(rows), 'item')} {'was' if len(rows) == 1 else 'were'} not updated this quarter "
+            f"(last reported: {was}).")

@@ -142,3 +142,13 @@ def test_every_change_the_restricted_form_prints_is_a_matched_change(world):
         assert now == f"{c['current']:,} ({c['current_cpcs']})"
         assert before == f"{c['previous']:,} ({c['previous_cpcs']})"
         assert change == f"{c['change']:+,} ({c['matched_cpcs']})"
+
+
+def test_an_item_not_updated_shows_what_was_last_reported_where_it_is_read(world):
+    ref, _, annex, html = world
+    text = html_lib.unescape(re.sub(r"<[^>]+>", " ", html))
+    assert f"{len(annex['items_not_updated'])} items were not updated this quarter (last reported:" in text
+    for r in annex["items_not_updated"]:
+        row = next(tr for tr in re.findall(r"<tr>(.*?)</tr>", html, re.S) if f">{r['item_id']}<" in tr)
+        said = (f"last reported {r['last_status']}, {r['last_period']}" if r["last_status"] else "never reported")
+        assert said in html_lib.unescape(row), r

@@ -57,3 +57,17 @@ def test_notable_needs_both_the_count_and_the_share():
     assert notable(_c(1000, 30, 30, 1060, 1000))  # 60 of 1,000: 6%
     assert notable(_c(20, 3, 3, 20, 0))  # from nothing
     assert not notable(_c(5, 3, 0))
+
+
+def test_items_not_updated_are_counted_with_what_they_last_were():
+    from cpip.briefing.summary import last_reported, not_updated_sentence
+
+    rows = [{"item_id": "A", "last_status": "Complete", "last_period": "2026-Q2"},
+            {"item_id": "B", "last_status": "Complete", "last_period": "2026-Q1"},
+            {"item_id": "C", "last_status": None, "last_period": None}]
+    assert not_updated_sentence(rows) == (" 3 items were not updated this quarter "
+                                          "(last reported: 2 Complete, 1 never reported).")
+    assert not_updated_sentence(rows[:1]) == " 1 item was not updated this quarter (last reported: 1 Complete)."
+    assert not_updated_sentence([]) == ""
+    assert last_reported(rows[0]) == "last reported Complete, 2026-Q2"
+    assert last_reported(rows[2]) == "never reported"
