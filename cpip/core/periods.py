@@ -15,6 +15,8 @@ from cpip.core.errors import NotAsAsked
 
 UK = ZoneInfo("Europe/London")
 
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")
 _PERIOD_RE = re.compile(r"^(\d{4})-Q([1-4])$")
 
 
@@ -62,6 +64,16 @@ class Period:
             return Period(self.year + 1, 1)
         return Period(self.year, self.quarter + 1)
 
+    @property
+    def words(self) -> str:
+        """The quarter as a person says it: ``July to September 2026``."""
+        return f"{_MONTHS[3 * self.quarter - 3]} to {_MONTHS[3 * self.quarter - 1]} {self.year}"
+
+    @property
+    def short_words(self) -> str:
+        """The quarter in a table heading or chart label: ``Jul–Sep 2026``."""
+        return f"{_MONTHS[3 * self.quarter - 3][:3]}–{_MONTHS[3 * self.quarter - 1][:3]} {self.year}"
+
     def ended_by(self, moment: datetime) -> bool:
         """True when the whole quarter lies before ``moment`` (UK local date)."""
         return uk_date(moment) > self.last_day
@@ -105,3 +117,16 @@ def parse_period(text: str) -> Period:
     if p is None:
         raise NotAsAsked(f"'{text}' is not a period; write it as YYYY-Qn, for example 2026-Q3.")
     return p
+
+
+def period_words(period: "Period | str") -> str:
+    """``2026-Q3`` as a person reads it, ``July to September 2026``; text that is not a period is
+    returned as it is."""
+    p = period if isinstance(period, Period) else Period.parse(period)
+    return p.words if p else str(period)
+
+
+def period_short_words(period: "Period | str") -> str:
+    """``2026-Q3`` as a heading reads it, ``Jul–Sep 2026``; text that is not a period as it is."""
+    p = period if isinstance(period, Period) else Period.parse(period)
+    return p.short_words if p else str(period)

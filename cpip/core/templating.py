@@ -12,6 +12,7 @@ from importlib import resources
 
 from markupsafe import Markup
 
+from cpip.core.periods import period_short_words, period_words
 from cpip.core.text import without_controls
 from cpip.core.vocabulary import COLOUR
 
@@ -37,4 +38,8 @@ def environment():
         lstrip_blocks=True,
     )
     env.globals["colour"] = COLOUR
+    # A period as people read it: {{ period|quarter }} is "July to September 2026",
+    # {{ period|quarter_short }} "Jul–Sep 2026" (table headings and chart labels).
+    env.filters["quarter"] = period_words
+    env.filters["quarter_short"] = period_short_words
     return env

@@ -71,3 +71,12 @@ def test_items_not_updated_are_counted_with_what_they_last_were():
     assert not_updated_sentence([]) == ""
     assert last_reported(rows[0]) == "last reported Complete, 2026-Q2"
     assert last_reported(rows[2]) == "never reported"
+
+
+def test_periods_read_as_words():
+    from cpip.core.periods import Period, period_short_words, period_words
+    assert period_words("2026-Q3") == "July to September 2026"
+    assert period_words(Period(2027, 1)) == "January to March 2027"
+    assert period_words("2026-Q4") == "October to December 2026"
+    assert period_short_words("2026-Q2") == "Apr–Jun 2026"
+    assert period_words("not a period") == "not a period"
