@@ -14,18 +14,13 @@ from datetime import datetime
 from typing import Any
 
 from cpip.briefing.disclosure import suppress_cells
-from cpip.core.periods import Period, iso
+from cpip.briefing.flags import attention_flags, on_track_flags
+from cpip.core.periods import Period, iso, uk_date
 from cpip.reference.tables import Reference
-from cpip.core.vocabulary import NO_RETURN, ON_TRACK, STATUSES
-from cpip.core.text import day_in_words, days_in_words
+from cpip.core.vocabulary import NO_RETURN, STATUSES
 
 STATUS_ORDER = (*STATUSES, NO_RETURN)  # briefing.json's totals, in the order interfaces.md lists them
 MOVEMENTS = ("improved", "worsened", "unchanged", "new")
-
-# "Reported on track, but…": the limits of the three checks (see :func:`on_track_flags`).
-SLIP_DAYS = 90          # (c) a forecast moved more than this many days later since last quarter
-STALL_QUARTERS = 3      # (b) the same percent complete in this many consecutive quarters held
-
 
 # The time the latest file was received: the briefing includes everything up to it.
 DATA_CUTOFF = "SELECT max(received_at) FROM submissions"
@@ -252,6 +247,9 @@ def annex_json(data: CycleData, ref: Reference, run_id: str, generated_at: datet
         "due_days": due_days,
         "status_history": status_history(data.history),
         "on_track_flags": on_track_flags(data.history, str(data.period)),
+        "attention_flags": attention_flags(data.items, data.contributors, data.history, str(data.period),
+                                           uk_date(generated_at),
+                                           {p.partner_code: p.name for p in ref.partners.values()}),
     }
 
 
@@ -263,58 +261,6 @@ def status_history(history: list[dict]) -> dict[str, list[dict]]:
             "period": r["period"], "status": r["status"], "percent_complete": r["percent_complete"],
             "forecast_completion": _d(r["forecast_completion"]), "movement": r["movement"]})
     return out
-
-
-def on_track_flags(history: list[dict], period: str) -> list[dict]:
-    """Items the lead reports On track this period although the figures say otherwise.
-
-    An On track item is flagged when (a) its forecast completion is later than its target date,
-    (b) its percent complete has not risen for two quarters running, that is the same value in
-    the last ``STALL_QUARTERS`` consecutive quarters held (this one included) while below 100, or
-    (c) its forecast completion moved more than ``SLIP_DAYS`` days later than the forecast of the
-    previous quarter. ``history`` holds rows of ``mart_status_history`` (every quarter held, oldest
-    first). Each flag lists its reasons with their evidence (dates as ISO text, percents).
-    """
-    by_item: dict[str, list[dict]] = {}
-    for r in history:
-        by_item.setdefault(r["item_id"], []).append(r)
-    previous = str(Period.parse(period).previous())
-    flags = []
-    for item_id, rows in by_item.items():
-        rows = sorted(rows, key=lambda r: r["period"])
-        now = rows[-1]
-        if now["period"] != period or now["status"] != ON_TRACK:
-            continue
-        reasons = []
-        target, forecast = now["target_date"], now["forecast_completion"]
-        if target and forecast and forecast > target:
-            reasons.append({"check": "forecast_after_target",
-                            "text": f"Forecast completion {day_in_words(forecast)} is {_days(forecast - target)} after "
-                                    f"the target date, {day_in_words(target)}.",
-                            "target_date": _d(target), "forecast_completion": _d(forecast)})
-        last = rows[-STALL_QUARTERS:]
-        pcts = [r["percent_complete"] for r in last]
-        if (len(last) == STALL_QUARTERS and None not in pcts and len(set(pcts)) == 1 and pcts[0] < 100):
-            reasons.append({"check": "percent_not_rising",
-                            "text": f"{pcts[0]}% complete in each of {', '.join(r['period'] for r in last)}: "
-                                    f"no progress for {STALL_QUARTERS - 1} quarters running.",
-                            "periods": [r["period"] for r in last], "percent_complete": pcts})
-        before = next((r for r in rows if r["period"] == previous), None)
-        if before and before["forecast_completion"] and forecast:
-            moved = (forecast - before["forecast_completion"]).days
-            if moved > SLIP_DAYS:
-                reasons.append({"check": "forecast_moved_later",
-                                "text": f"Forecast completion moved {_days(moved)} later since {previous}: "
-                                        f"from {day_in_words(before['forecast_completion'])} to {day_in_words(forecast)}.",
-                                "previous_forecast": _d(before["forecast_completion"]),
-                                "forecast_completion": _d(forecast), "days": moved})
-        if reasons:
-            flags.append({"item_id": item_id, "reasons": reasons})
-    return flags
-
-
-def _days(delta) -> str:
-    return days_in_words(delta if isinstance(delta, int) else delta.days)
 
 
 def _d(v) -> str | None:

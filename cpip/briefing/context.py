@@ -13,19 +13,24 @@ appear only in the annexes, where someone must match a file.
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from cpip.briefing.advice import (ask_sentence, asks, bottom_line, falls_due, falls_due_sentence, log_items,
+                                  slippage)
 from cpip.briefing.charts import STATUSES, stacked_bars_svg, trend_svg
 from cpip.briefing.markdown import note_html
-from cpip.briefing.summary import key_messages, last_reported, provisional, status_counts
+from cpip.briefing.summary import (key_messages, last_reported, not_updated_sentence, provisional, quarters_title,
+                                   status_counts)
 from cpip.briefing.words import (contributor_summary, fmt_num, history_text, human_day, human_time, long_date,
                                  short_committee)
 from cpip.core import vocabulary
+from cpip.core.periods import period_short_words, uk_date
 from cpip.core.text import DRAFT_LINE
-from cpip.core.vocabulary import BEHIND, CHIP, COLOUR, OFF_TRACK
+from cpip.core.vocabulary import BEHIND, CHIP, COLOUR, COMPLETE, OFF_TRACK, ON_TRACK
 from cpip.reference.rules import RULES
 
 # The CSS class of each status (its RAG colour in lower case; "none" for No return): from cpip.core.vocabulary.
 RAG = {s: (vocabulary.RAG.get(s) or "none").lower() for s in vocabulary.CHART_ORDER}
-SEVERITY_ORDER = {s: n for n, s in enumerate(BEHIND)}
 # The styles of the status labels and of the exceptions' edges, drawn as cpip.core.vocabulary says
 # (templates/briefing.html.j2 puts them in its <style>).
 RAG_CSS = "\n".join(
@@ -51,9 +56,12 @@ def context(doc: dict, annex: dict, form: str, marking: str) -> dict:
     history = annex["status_history"]
     quarters = _quarters(doc, history, trend_periods or [doc["period"]])
     worsened_by_quarter = _worsened_by_quarter(doc, history, trend_periods)
-    flags = annex["on_track_flags"]
+    item_flags = {f["item_id"]: f["reasons"] for f in annex.get("attention_flags", [])}
+    flags = _on_track_but(items, annex["on_track_flags"], item_flags)
     workstreams = _workstreams(items)
-    exceptions = _exceptions(items)
+    exceptions = log_items(items, item_flags)
+    asked = asks(doc, annex, partner_names) if restricted else []
+    due = falls_due(doc, annex, uk_date(datetime.fromisoformat(annex["generated_at"])))
     attention = [i for i in exceptions if i["status"] == OFF_TRACK or i["movement"] == "worsened"]
     return {
         "doc": doc, "annex": annex, "form": form, "restricted": restricted, "marking": marking if restricted else None,
@@ -61,17 +69,18 @@ def context(doc: dict, annex: dict, form: str, marking: str) -> dict:
         "rag_css": RAG_CSS, "severity_css": SEVERITY_CSS,
         "exceptions": exceptions, "attention": attention[:ATTENTION_ON_PAGE_1],
         "attention_more": max(0, len(attention) - ATTENTION_ON_PAGE_1),
+        "bottom_line": bottom_line(doc, annex), "asks": asked,
+        "ask_sentence": ask_sentence(asked, bool(annex.get("covering_note"))) if restricted else "",
+        "falls_due": due, "falls_due_sentence": falls_due_sentence(due), "item_flags": item_flags,
+        "slippage": slippage, "forecasts": {i["item_id"]: annex["items"][i["item_id"]]["forecast_completion"]
+                                            for i in items if i["status"] != COMPLETE}, "not_updated": not_updated_sentence(annex.get("items_not_updated", [])),
         "flags": flags, "by_item": {i["item_id"]: i for i in items}, "history": history, "history_text": history_text,
         "last_reported": {r["item_id"]: last_reported(r) for r in annex.get("items_not_updated", [])},
         "key_messages": key_messages(doc, annex, quarters, worsened_by_quarter, flags, partner_names,
                                      cpcs_expected, restricted),
-        "workstream_svg": stacked_bars_svg(
-            "chart-workstreams", f"Status of every item by workstream, {doc['period']}",
-            [(w["workstream"], w["counts"]) for w in workstreams], width=440,
-            label_width=min(250, 12 + round(5.6 * max((len(w["workstream"]) for w in workstreams), default=10)))),
         "quarters_svg": stacked_bars_svg(
-            "chart-quarters", "Status of every item in each quarter held", quarters, width=240, label_width=50,
-            legend=False),
+            "chart-quarters", quarters_title(quarters), [(period_short_words(p), c) for p, c in quarters],
+            width=640, label_width=90),
         "workstreams": workstreams, "indicators": indicators, "indicators_nested": _nested(indicators),
         "headline": [i for i in indicators if i["headline"]], "committees": committees,
         "partner_names": partner_names, "cpcs_expected": cpcs_expected, "trend_periods": trend_periods,
@@ -120,9 +129,14 @@ def _indicators(doc: dict, annex: dict, series_all: list[dict], restricted: bool
     return indicators
 
 
-def _exceptions(items: list[dict]) -> list[dict]:
-    out = [i for i in items if i["status"] in BEHIND or i["movement"] == "worsened"]
-    return sorted(out, key=lambda i: (SEVERITY_ORDER.get(i["status"], 2), out.index(i)))
+def _on_track_but(items: list[dict], on_track: list[dict], item_flags: dict[str, list[dict]]) -> list[dict]:
+    """"Reported on track, but…": each item reported On track or Complete whose own figures raise a
+    flag (annex ``on_track_flags``, and ``attention_flags`` for those statuses), in register order."""
+    reasons: dict[str, list[dict]] = {f["item_id"]: list(f["reasons"]) for f in on_track}
+    for i in items:
+        if i["status"] in (ON_TRACK, COMPLETE) and i["item_id"] in item_flags:
+            reasons.setdefault(i["item_id"], []).extend(item_flags[i["item_id"]])
+    return [{"item_id": i["item_id"], "reasons": reasons[i["item_id"]]} for i in items if i["item_id"] in reasons]
 
 
 def _workstreams(items: list[dict]) -> list[dict]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from cpip.briefing.charts import STATUSES
 from cpip.briefing.words import long_date, names, plural
+from cpip.core.periods import period_words
 from cpip.core.vocabulary import AT_RISK, COMPLETE, NO_RETURN, OFF_TRACK, ON_TRACK
 
 KEY_MESSAGES_MAX = 6
@@ -34,29 +35,29 @@ def key_messages(doc: dict, annex: dict, quarters: list[tuple[str, dict[str, int
     msgs = []
     now = status_counts(doc["totals"])
     before = quarters[-2][1] if len(quarters) >= 2 else None
-    s = (f"Of {plural(sum(now.values()), 'action and recommendation', 'actions and recommendations')}, "
-         f"{now[COMPLETE] + now[ON_TRACK]:,} are complete or on track; {now[OFF_TRACK]:,} "
-         f"{'is' if now[OFF_TRACK] == 1 else 'are'} off track and {now[AT_RISK]:,} at risk")
+    s = (f"{now[OFF_TRACK]:,} {'item is' if now[OFF_TRACK] == 1 else 'items are'} off track and "
+         f"{now[AT_RISK]:,} at risk")
     if before:
-        s += f" (last quarter: {before[OFF_TRACK]:,} off track, {before[AT_RISK]:,} at risk)"
-    msgs.append(s + "." + not_updated_sentence(annex.get("items_not_updated", [])))
+        s += f" (last quarter: {before[OFF_TRACK]:,} and {before[AT_RISK]:,})"
     worse = doc["movement"]["worsened"]
     earlier = [(p, n) for p, n in worsened_by_quarter[:-1] if n is not None]
-    s = f"{plural(worse, 'item')} worsened since last quarter ({doc['movement']['improved']:,} improved)"
+    s += f"; {plural(worse, 'item')} worsened since last quarter and {doc['movement']['improved']:,} improved"
     if earlier:
         top_p, top_n = max(earlier, key=lambda x: (x[1], x[0]))
         held = len(worsened_by_quarter)
         if worse > top_n:
-            s += f": the most in the {held} quarters held (previous high {top_n:,}, in {top_p})"
+            s += f": the most worsened in the {held} quarters held (previous high {top_n:,}, in {period_words(top_p)})"
         elif worse == top_n:
-            s += f": as many as in {top_p}, the most in the {held} quarters held"
+            s += f": as many worsened as in {period_words(top_p)}, the most in the {held} quarters held"
         else:
-            s += f", against {top_n:,} in {top_p}, the most in the {held} quarters held"
+            s += f" (the most to worsen in the {held} quarters held: {top_n:,}, in {period_words(top_p)})"
     msgs.append(s + ".")
+    if annex.get("items_not_updated"):
+        msgs.append(not_updated_sentence(annex["items_not_updated"]).strip())
     if flags:
-        msgs.append(f"{plural(len(flags), 'item')} reported on track {'shows' if len(flags) == 1 else 'show'} "
-                    "signs of slipping: a forecast past the target date, a forecast moved months later, or no "
-                    "progress for two quarters (see Reported on track, but…).")
+        msgs.append(f"{plural(len(flags), 'item')} reported on track or complete {'shows' if len(flags) == 1 else 'show'} "
+                    f"warning signs in {'its' if len(flags) == 1 else 'their'} own dates or progress (see Reported on "
+                    "track, but…).")
     if restricted:
         msgs += indicator_messages(annex, doc["period"], cpcs_expected)
     ret = doc["returns"]
@@ -67,6 +68,17 @@ def key_messages(doc: dict, annex: dict, quarters: list[tuple[str, dict[str, int
     s += f"; not reported: {names(sorted(not_in), partner_names)}." if not_in else "; every partner has reported."
     msgs.append(s)
     return msgs[:KEY_MESSAGES_MAX]
+
+
+def quarters_title(quarters: list[tuple[str, dict[str, int]]]) -> str:
+    """The status chart's title says what it shows: ``Complete or on track: 31 of 47 items in July to
+    September 2026, 34 in April to June 2026``."""
+    (p, now), before = quarters[-1], quarters[-2] if len(quarters) >= 2 else None
+    s = (f"Complete or on track: {now[COMPLETE] + now[ON_TRACK]:,} of {sum(now.values()):,} items in "
+         f"{period_words(p)}")
+    if before:
+        s += f", {before[1][COMPLETE] + before[1][ON_TRACK]:,} in {period_words(before[0])}"
+    return s
 
 
 def provisional(doc: dict, annex: dict, cpcs_expected: int) -> list[str]:
@@ -110,7 +122,7 @@ def indicator_messages(annex: dict, period: str, cpcs_expected: int) -> list[str
         c = comparisons[ind]
         if c["current"] is None or (n > 0 and not notable(c)):
             continue
-        s = (f"{annex['indicators'][ind]['label']}: {c['current']:,} in {period} "
+        s = (f"{annex['indicators'][ind]['label']}: {c['current']:,} in {period_words(period)} "
              f"(from {c['current_cpcs']} of {cpcs_expected} committees)")
         if c["matched_cpcs"] == 0:
             s += "; no committee reported it last quarter as well, so there is no like-for-like change."
@@ -129,10 +141,11 @@ def indicator_messages(annex: dict, period: str, cpcs_expected: int) -> list[str
 
 
 def last_reported(row: dict) -> str:
-    """What was last said of an item its lead did not update: ``last reported Complete, 2026-Q2``."""
+    """What was last said of an item its lead did not update: ``last reported Complete, April to June 2026``."""
     if row["last_status"] is None:
-        return "never reported" if row["last_period"] is None else f"not in the lead's {row['last_period']} return"
-    return f"last reported {row['last_status']}, {row['last_period']}"
+        return ("never reported" if row["last_period"] is None else
+                f"not in the lead's {period_words(row['last_period'])} return")
+    return f"last reported {row['last_status']}, {period_words(row['last_period'])}"
 
 
 def not_updated_sentence(rows: list[dict]) -> str:

@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from cpip.briefing.disclosure import SUPPRESSED
+from cpip.core.periods import Period, span_words
 from cpip.core.text import day_in_words, time_in_words
 
 # A committee's name in a table: the common ending is said once in the caption instead.
@@ -49,15 +50,20 @@ def plural(n: int, one: str, many: str | None = None) -> str:
 
 def names(codes: list[str], names_of: dict[str, str]) -> str:
     """Partners by name, as a list is said: 'A', 'A and B', 'A, B and C'."""
-    got = [names_of.get(c, c) for c in codes]
+    return names_list([names_of.get(c, c) for c in codes])
+
+
+def names_list(got: list[str]) -> str:
+    """Words as a list is said: 'A', 'A and B', 'A, B and C'."""
     if len(got) <= 1:
         return "".join(got)
     return ", ".join(got[:-1]) + " and " + got[-1]
 
 
 def history_text(history: list[dict]) -> str:
-    """The status over the quarters held, runs collapsed: 'since 2025-Q4' when it never changed,
-    else 'was On track (2025-Q4) → At risk (2026-Q1 to 2026-Q2) → Off track (2026-Q3)'."""
+    """The status over the quarters held, in words, runs collapsed and the latest first: ``in every
+    quarter held (October 2025 to September 2026)`` when it never changed, else ``since July 2026;
+    before that On track (October 2025 to June 2026)``."""
     runs: list[list] = []
     for h in history:
         if runs and runs[-1][0] == h["status"]:
@@ -67,9 +73,11 @@ def history_text(history: list[dict]) -> str:
     if not runs:
         return ""
     if len(runs) == 1:
-        return f"in every quarter held ({runs[0][1]} to {runs[0][2]})" if runs[0][1] != runs[0][2] else \
-            f"(first quarter held, {runs[0][1]})"
-    return "over the quarters held: " + " → ".join(f"{s} ({a}{'' if a == b else ' to ' + b})" for s, a, b in runs)
+        return (f"in every quarter held ({span_words(runs[0][1], runs[0][2])})" if runs[0][1] != runs[0][2] else
+                f"(first quarter held, {span_words(runs[0][1], runs[0][1])})")
+    start = Period.parse(runs[-1][1])
+    since = f"since {start.first_day:%B %Y}" if start else f"since {runs[-1][1]}"
+    return since + "; before that " + ", ".join(f"{s} ({span_words(a, b)})" for s, a, b in reversed(runs[:-1]))
 
 
 def contributor_summary(contributors: list[dict]) -> str:

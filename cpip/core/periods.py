@@ -130,3 +130,16 @@ def period_short_words(period: "Period | str") -> str:
     """``2026-Q3`` as a heading reads it, ``Jul–Sep 2026``; text that is not a period as it is."""
     p = period if isinstance(period, Period) else Period.parse(period)
     return p.short_words if p else str(period)
+
+
+def span_words(first: "Period | str", last: "Period | str") -> str:
+    """The quarters from ``first`` to ``last`` as one stretch of months: ``October 2025 to June 2026``,
+    or one quarter in words (``July to September 2026``) when they are the same."""
+    a = first if isinstance(first, Period) else Period.parse(first)
+    b = last if isinstance(last, Period) else Period.parse(last)
+    if a is None or b is None:
+        return f"{first} to {last}"
+    if a == b:
+        return a.words
+    start, end = _MONTHS[3 * a.quarter - 3], _MONTHS[3 * b.quarter - 1]
+    return f"{start} to {end} {a.year}" if a.year == b.year else f"{start} {a.year} to {end} {b.year}"

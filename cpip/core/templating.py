@@ -12,7 +12,7 @@ from importlib import resources
 
 from markupsafe import Markup
 
-from cpip.core.periods import period_short_words, period_words
+from cpip.core.periods import period_short_words, period_words, span_words
 from cpip.core.text import without_controls
 from cpip.core.vocabulary import COLOUR
 
@@ -42,4 +42,5 @@ def environment():
     # {{ period|quarter_short }} "Jul–Sep 2026" (table headings and chart labels).
     env.filters["quarter"] = period_words
     env.filters["quarter_short"] = period_short_words
+    env.globals["span_words"] = span_words
     return env

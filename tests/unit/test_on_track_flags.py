@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from cpip.briefing.compose import on_track_flags, status_history
+from cpip.briefing.compose import status_history
+from cpip.briefing.flags import on_track_flags
 
 Q = ("2026-Q1", "2026-Q2", "2026-Q3")
 
@@ -58,9 +59,10 @@ def test_the_evidence_is_given():
     assert reasons["A-YES"]["text"] == "Forecast completion 1 January 2027 is 1 day after the target date, 31 December 2026."
     assert reasons["B-YES"]["periods"] == list(Q) and reasons["B-YES"]["percent_complete"] == [50, 50, 50]
     assert reasons["C-YES"]["days"] == 91 and reasons["C-YES"]["previous_forecast"] == "2027-01-01"
-    assert reasons["C-YES"]["text"] == ("Forecast completion moved 91 days later since 2026-Q2: from 1 January 2027 "
-                                        "to 2 April 2027.")
-    assert reasons["B-YES"]["text"] == "50% complete in each of 2026-Q1, 2026-Q2, 2026-Q3: no progress for 2 quarters running."
+    assert reasons["C-YES"]["text"] == ("Forecast completion moved 91 days later since April to June 2026: "
+                                        "from 1 January 2027 to 2 April 2027.")
+    assert reasons["B-YES"]["text"] == ("50% complete in each of the last 3 quarters (January to September 2026): "
+                                        "no progress for 2 quarters running.")
 
 
 def test_only_the_period_briefed_is_judged():

@@ -25,7 +25,7 @@ def test_the_change_is_the_matched_committees_not_the_difference_of_the_totals()
     # 28 committees now, 27 last quarter, 25 in both: totals fell by 19, the same 25 rose by 13.
     annex = _annex({"A": _c(732, 28, 25, 700, 687, previous=751, previous_cpcs=27)}, ["A"])
     [msg] = indicator_messages(annex, "2026-Q3", 30)
-    assert "732 in 2026-Q3 (from 28 of 30 committees)" in msg
+    assert "732 in July to September 2026 (from 28 of 30 committees)" in msg
     assert "Over the 25 committees that reported both quarters it is up 13" in msg
     assert "(687 to 700)" in msg
     assert "751" not in msg and "19" not in msg  # the two totals over different committees never meet
@@ -69,7 +69,7 @@ def test_items_not_updated_are_counted_with_what_they_last_were():
                                           "(last reported: 2 Complete, 1 never reported).")
     assert not_updated_sentence(rows[:1]) == " 1 item was not updated this quarter (last reported: 1 Complete)."
     assert not_updated_sentence([]) == ""
-    assert last_reported(rows[0]) == "last reported Complete, 2026-Q2"
+    assert last_reported(rows[0]) == "last reported Complete, April to June 2026"
     assert last_reported(rows[2]) == "never reported"
 
 
@@ -80,3 +80,10 @@ def test_periods_read_as_words():
     assert period_words("2026-Q4") == "October to December 2026"
     assert period_short_words("2026-Q2") == "Apr–Jun 2026"
     assert period_words("not a period") == "not a period"
+
+
+def test_a_stretch_of_quarters_reads_as_months():
+    from cpip.core.periods import span_words
+    assert span_words("2025-Q4", "2026-Q2") == "October 2025 to June 2026"
+    assert span_words("2026-Q1", "2026-Q3") == "January to September 2026"
+    assert span_words("2026-Q3", "2026-Q3") == "July to September 2026"
