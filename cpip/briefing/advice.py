@@ -109,7 +109,8 @@ def falls_due_sentence(due: dict) -> str:
     s = (f"By {due['until']}, {plural(n, 'item')} not yet complete {'is' if n == 1 else 'are'} forecast to "
          f"complete or reach {'its' if n == 1 else 'their'} target date")
     if n:
-        first = [f"{r['title']} ({day_in_words(r['date']).rsplit(' ', 1)[0]})" for r in due["completing"][:FALLS_DUE_ON_PAGE_1]]
+        first = [f"{r['title']} ({day_in_words(r['date']).rsplit(' ', 1)[0]})"
+                 for r in due["completing"][:FALLS_DUE_ON_PAGE_1]]
         s += (f" (the first: {names_list(first)}{'; every forecast is in Annex B' if n > len(first) else ''})")
     m = due["milestones"]
     return s + f", and {plural(m, 'milestone')} {'falls' if m == 1 else 'fall'} due."

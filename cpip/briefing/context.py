@@ -21,7 +21,7 @@ from cpip.briefing.charts import STATUSES, stacked_bars_svg, trend_svg
 from cpip.briefing.markdown import note_html
 from cpip.briefing.summary import (key_messages, last_reported, not_updated_sentence, provisional, quarters_title,
                                    status_counts)
-from cpip.briefing.words import (contributor_summary, fmt_num, history_text, human_day, human_time, long_date,
+from cpip.briefing.words import (contributor_summary, finding, fmt_num, history_text, human_day, human_time, long_date,
                                  short_committee)
 from cpip.core import vocabulary
 from cpip.core.periods import period_short_words, uk_date
@@ -72,8 +72,10 @@ def context(doc: dict, annex: dict, form: str, marking: str) -> dict:
         "bottom_line": bottom_line(doc, annex), "asks": asked,
         "ask_sentence": ask_sentence(asked, bool(annex.get("covering_note"))) if restricted else "",
         "falls_due": due, "falls_due_sentence": falls_due_sentence(due), "item_flags": item_flags,
-        "slippage": slippage, "forecasts": {i["item_id"]: annex["items"][i["item_id"]]["forecast_completion"]
-                                            for i in items if i["status"] != COMPLETE}, "not_updated": not_updated_sentence(annex.get("items_not_updated", [])),
+        "slippage": slippage, "finding": finding,
+        "forecasts": {i["item_id"]: annex["items"][i["item_id"]]["forecast_completion"]
+                      for i in items if i["status"] != COMPLETE},
+        "not_updated": not_updated_sentence(annex.get("items_not_updated", [])),
         "flags": flags, "by_item": {i["item_id"]: i for i in items}, "history": history, "history_text": history_text,
         "last_reported": {r["item_id"]: last_reported(r) for r in annex.get("items_not_updated", [])},
         "key_messages": key_messages(doc, annex, quarters, worsened_by_quarter, flags, partner_names,

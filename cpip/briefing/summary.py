@@ -55,8 +55,9 @@ def key_messages(doc: dict, annex: dict, quarters: list[tuple[str, dict[str, int
     if annex.get("items_not_updated"):
         msgs.append(not_updated_sentence(annex["items_not_updated"]).strip())
     if flags:
-        msgs.append(f"{plural(len(flags), 'item')} reported on track or complete {'shows' if len(flags) == 1 else 'show'} "
-                    f"warning signs in {'its' if len(flags) == 1 else 'their'} own dates or progress (see Reported on "
+        one = len(flags) == 1
+        msgs.append(f"{plural(len(flags), 'item')} reported on track or complete {'shows' if one else 'show'} "
+                    f"warning signs in {'its' if one else 'their'} own dates or progress (see Reported on "
                     "track, but…).")
     if restricted:
         msgs += indicator_messages(annex, doc["period"], cpcs_expected)
@@ -74,7 +75,7 @@ def quarters_title(quarters: list[tuple[str, dict[str, int]]]) -> str:
     """The status chart's title says what it shows: ``Complete or on track: 31 of 47 items in July to
     September 2026, 34 in April to June 2026``."""
     (p, now), before = quarters[-1], quarters[-2] if len(quarters) >= 2 else None
-    s = (f"Complete or on track: {now[COMPLETE] + now[ON_TRACK]:,} of {sum(now.values()):,} items in "
+    s = (f"{COMPLETE} or {ON_TRACK.lower()}: {now[COMPLETE] + now[ON_TRACK]:,} of {sum(now.values()):,} items in "
          f"{period_words(p)}")
     if before:
         s += f", {before[1][COMPLETE] + before[1][ON_TRACK]:,} in {period_words(before[0])}"

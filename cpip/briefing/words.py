@@ -11,6 +11,7 @@ from typing import Any
 
 from cpip.briefing.disclosure import SUPPRESSED
 from cpip.core.periods import Period, span_words
+from cpip.reference.rules import RULES
 from cpip.core.text import day_in_words, time_in_words
 
 # A committee's name in a table: the common ending is said once in the caption instead.
@@ -89,3 +90,11 @@ def contributor_summary(contributors: list[dict]) -> str:
     for c in contributors:
         counts[c["status"] or "no return"] = counts.get(c["status"] or "no return", 0) + 1
     return f"({len(contributors)}): " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items(), key=lambda x: -x[1]))
+
+
+def finding(warning: dict) -> str:
+    """A query as the briefing states it: what the check found, without the fix the receipt gives
+    the officer ("say why in the explanation column of this row" is not for the Minister)."""
+    rule = RULES.get(warning["rule"])
+    message = warning["message"] or ""
+    return message.removesuffix(" " + rule.fix).strip() if rule else message

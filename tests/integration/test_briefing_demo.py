@@ -65,16 +65,68 @@ def test_page_one_is_the_summary_with_key_messages_and_the_chart(demo):
     assert "Summary for the Minister" in flat and "Key messages" in flat and "Needs the Minister's attention" in flat
     b = docs["briefing"]
     assert re.search(rf"\b{b['movement']['worsened']} items? worsened since last quarter", flat)
-    assert "Status of every item by workstream" in flat and "Complete" in flat and "Off track" in flat
+    assert "Complete" in flat and "Off track" in flat
     assert "Needs attention" not in flat.replace("Needs the Minister's attention", "").replace("see Needs attention", "")
     html = (out / "restricted" / "cpip-briefing-2026-Q3-restricted.html").read_text()
     summary = html.split('id="summary"')[1].split('id="attention"')[0]
     messages = re.findall(r"<li>(.*?)</li>", summary.split('class="messages"')[1].split("</ul>")[0])
     assert 3 <= len(messages) <= 6 and all(re.search(r"\d", m) for m in messages)
     charts = re.findall(r'<svg [^>]*role="img" aria-labelledby="([\w-]+)-t \1-d"', summary)
-    assert charts == ["chart-workstreams", "chart-quarters"]
-    desc = re.search(r'<desc id="chart-workstreams-d">(.*?)</desc>', summary).group(1)
-    assert "Neglect: " in desc and "items)" in desc
+    assert charts == ["chart-quarters"]
+    desc = re.search(r'<desc id="chart-quarters-d">(.*?)</desc>', summary).group(1)
+    assert all(q in desc for q in ("Oct–Dec 2025", "Jan–Mar 2026", "Apr–Jun 2026", "Jul–Sep 2026"))
+    title = re.search(r'<title id="chart-quarters-t">(.*?)</title>', summary).group(1)
+    assert title.startswith("Complete or on track: ") and "July to September 2026" in title
+
+
+def test_page_one_opens_with_the_bottom_line_the_ask_and_what_falls_due(demo):
+    """The order a private secretary reads: the bottom line and the ask, the key messages, then what
+    falls due next quarter; the leads' asks by item title, and every period in words."""
+    _, out, docs = demo
+    flat = " ".join(_pages(_pdf(out, "restricted"))[0].split())
+    bottom, messages, due = (flat.index(w) for w in ("The bottom line:", "Key messages",
+                                                     "What falls due next quarter (October to December 2026)"))
+    assert bottom < messages < due
+    assert re.search(r"The bottom line: \d+ of \d+ actions and recommendations are complete or on track, against "
+                     r"\d+ of the same items last quarter", flat)
+    assert re.search(r"(improving|worsening|broadly stable), with \d+ improved and \d+ worsened", flat)
+    asks = [(k, v) for k, v in docs["annex"]["items"].items() if v.get("ask")]
+    assert asks, "the demo has an item with an ask"
+    for _, v in asks:
+        assert " ".join(v["ask"].split()) in flat and v["title"] in flat
+    assert "The Minister is asked to note this position and the programme office's note" in flat
+    assert re.search(r"By 31 December 2026, \d+ items? not yet complete", flat)
+    assert not re.search(r"\b20\d\d-Q[1-4]\b", flat)
+
+
+def test_needs_attention_is_an_issue_log(demo):
+    """Each entry: what is wrong, what is being done, dates with slippage, the next milestone and the
+    ask when there is one, and its warning signs with their evidence."""
+    _, out, docs = demo
+    annex = docs["annex"]
+    html = (out / "restricted" / "cpip-briefing-2026-Q3-restricted.html").read_text()
+    section = html.split('id="attention"')[1].split('id="on-track-but"')[0]
+    entries = section.split('<article class="exception')[1:]
+    assert entries
+    flags = {f["item_id"]: f["reasons"] for f in annex["attention_flags"]}
+    by_title = {v["title"]: (k, v) for k, v in annex["items"].items()}
+    seen = {"recovery": 0, "ask": 0, "milestone": 0, "flags": set()}
+    for e in entries:
+        title = re.search(r"<h3 [^>]*>(.*?)</h3>", e).group(1)
+        item_id, meta = by_title[title.replace("&amp;", "&").replace("&#39;", "'")]
+        assert "What is wrong:" in e and "What is being done:" in e and "Dates:" in e and "Next milestone:" in e
+        if meta.get("recovery_action"):
+            seen["recovery"] += 1
+        if meta.get("ask"):
+            assert "Asks the Minister:" in e
+            seen["ask"] += 1
+        if meta.get("milestone"):
+            seen["milestone"] += 1
+        for r in flags.get(item_id, []):
+            assert r["text"] in e
+            seen["flags"].add(r["check"])
+    assert seen["recovery"] and seen["ask"] and seen["milestone"]
+    assert {"forecast_passed", "milestone_overdue"} <= {r["check"] for rs in flags.values() for r in rs}
 
 
 @pytest.mark.parametrize("form", ["restricted", "publication"])
@@ -86,6 +138,8 @@ def test_no_partner_or_indicator_code_in_the_core_pages(demo, form):
     core = "\n".join(_core(_pages(_pdf(out, form))))
     found = [c for c in codes if re.search(rf"(?<![\w-]){re.escape(c)}(?![\w-])", core)]
     assert found == []
+    items = [c for c in annex["items"] if re.search(rf"(?<![\w-]){re.escape(c)}(?![\w-])", core)]
+    assert items == [], "item codes belong in the annexes"
     assert "Glasgow" in "\n".join(_pages(_pdf(out, form))) and "CPC-GLASGOW" not in core
 
 
