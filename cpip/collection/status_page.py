@@ -28,7 +28,7 @@ from pathlib import Path
 from cpip.collection.picture import not_submitted, returns_picture
 from cpip.core.faults import fault
 from cpip.core.files import write_atomically
-from cpip.core.periods import Period, iso, uk_date
+from cpip.core.periods import Period, iso, period_words, uk_date
 from cpip.core.settings import Settings
 from cpip.core.templating import environment
 from cpip.core.text import csv_cell, day_in_words, time_in_words
@@ -118,7 +118,7 @@ def status_lines(doc: dict, ref: Reference, now: datetime) -> list[str]:
     due = date.fromisoformat(doc["due_date"])
     today = uk_date(now)
     states = [p["state"] for p in doc["partners"]]
-    lines = [f"Returns for {doc['period']}, due {day_in_words(due)} ({'was due ' if due < today else 'due '}"
+    lines = [f"Returns for {period_words(doc['period'])} ({doc['period']}), due {day_in_words(due)} ({'was due ' if due < today else 'due '}"
              f"{due_words(due, today)}):",
              f"  {len(states)} expected; {states.count('accepted') + states.count('late')} accepted "
              f"({states.count('late')} late); {states.count('rejected_only')} only rejected files; "
