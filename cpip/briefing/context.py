@@ -17,6 +17,7 @@ from datetime import datetime
 
 from cpip.briefing.advice import (ask_sentence, asks, bottom_line, falls_due, falls_due_sentence, log_items,
                                   slippage)
+from cpip.briefing.caveats import approving_despite
 from cpip.briefing.charts import STATUSES, stacked_bars_svg, trend_svg
 from cpip.briefing.markdown import note_html
 from cpip.briefing.summary import (key_messages, last_reported, not_updated_sentence, provisional, quarters_title,
@@ -93,6 +94,7 @@ def context(doc: dict, annex: dict, form: str, marking: str) -> dict:
         "indicator_labels": {k: v["label"] for k, v in annex["indicators"].items()},
         "generated": human_time(annex["generated_at"]), "cutoff": human_time(annex["data_cutoff"]),
         "figures_file": f"cpip-briefing-{doc['period']}-{form}-figures.xlsx",
+        "approving_despite": approving_despite(doc, annex),
         **review_context(annex),
     }
 

@@ -22,6 +22,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
+from cpip.briefing.caveats import approving_despite
 from cpip.core.periods import Period
 from cpip.core.settings import EmailSettings, Settings
 from cpip.core.text import day_in_words
@@ -146,8 +147,9 @@ def reviewer_message(settings: Settings, outputs: dict, code: str, replaces_code
                   f"\"What changed since version {r['replaces']['version']}\").", ""]
     lines += status_sentences(b)
     ret = b["returns"]
-    lines += [f"- Returns: {ret['accepted']} of {ret['expected']} partners accepted ({len(ret['late'])} late).", "",
-              f"The draft (restricted, {marking}): {email.briefing_link or outputs['restricted']['pdf']}",
+    lines += [f"- Returns: {ret['accepted']} of {ret['expected']} partners accepted ({len(ret['late'])} late).", ""]
+    lines += approving_despite_lines(approving_despite(b, annex))
+    lines += [f"The draft (restricted, {marking}): {email.briefing_link or outputs['restricted']['pdf']}",
               f"The draft (publication version): {outputs['publication']['pdf']}", ""]
     lines += ["To approve it, with a covering note of the points the Minister should take from it (optional):",
               f'  cpip approve --period {period} --by "YOUR NAME, ROLE" --note note.md --code CODE',
@@ -161,6 +163,18 @@ def reviewer_message(settings: Settings, outputs: dict, code: str, replaces_code
     msg.set_content("\n".join(lines))
     attach_forms(msg, outputs, email.briefing_attach)
     return Outgoing(f"review/{period}/version-{number}/{hashlib.sha256(code.encode()).hexdigest()[:12]}", msg)
+
+
+def approving_despite_lines(caveats: list[dict]) -> list[str]:
+    """The draft's "Before you approve" list (:func:`cpip.briefing.caveats.approving_despite`) as
+    plain text: each sentence, then each thing it names on a line of its own."""
+    if not caveats:
+        return ["Before you approve: nothing is outstanding. Every register title is confirmed and every item has "
+                "a target date, every committee sent figures, no query is open and every item was updated.", ""]
+    lines = ["Before you approve: what you would be approving this briefing despite", ""]
+    for c in caveats:
+        lines += [f"- {c['sentence']}", *(f"    {n}" for n in c["names"]), ""]
+    return lines
 
 
 def redacted(item: Outgoing) -> Outgoing:
