@@ -23,7 +23,8 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from cpip.briefing.caveats import approving_despite
-from cpip.core.periods import Period
+from cpip.briefing.words import human_time, names
+from cpip.core.periods import Period, period_words
 from cpip.core.settings import EmailSettings, Settings
 from cpip.core.text import day_in_words
 from cpip.core.vocabulary import AT_RISK, COMPLETE, NO_RETURN, NOT_STARTED, OFF_TRACK, ON_TRACK
@@ -94,33 +95,35 @@ def version_key(period: str, version: int) -> str:
 def briefing_message(settings: Settings, outputs: dict, briefing: dict, annex: dict) -> EmailMessage:
     """The message to the private office: the headline in the body, and the form(s) the settings allow."""
     email = settings.email or EmailSettings()
-    period = briefing["period"]
+    quarter = period_words(briefing["period"])
     marking = settings.briefing.marking
     attach = email.briefing_attach
     restricted_attached = attach in ("restricted", "both")
     prefix = f"{marking}: " if restricted_attached else ""
-    msg = headed(email, f"{prefix}{settings.briefing.programme} quarterly briefing, {period}",
+    msg = headed(email, f"{prefix}{settings.briefing.programme} quarterly briefing, {quarter}",
                  ", ".join(email.briefing_to))
-    lines = [f"The {settings.briefing.programme} briefing for {period} is ready.", ""]
+    lines = [f"The {settings.briefing.programme} briefing for {quarter} is ready.", ""]
     lines += status_sentences(briefing)
     m = briefing["movement"]
     lines.append(f"- Since last quarter: {m['improved']} improved, {m['worsened']} worsened, "
                  f"{m['unchanged']} unchanged, {m['new']} new.")
-    r = briefing["returns"]
+    r, partner = briefing["returns"], {code: p["name"] for code, p in annex["partners"].items()}
     lines.append(f"- Returns: {r['accepted']} of {r['expected']} partners accepted ({len(r['late'])} late); "
-                 f"missing: {', '.join(r['missing']) or 'none'}; only rejected files: {', '.join(r['rejected_only']) or 'none'}.")
+                 f"missing: {names(r['missing'], partner) or 'none'}; "
+                 f"only rejected files: {names(r['rejected_only'], partner) or 'none'}.")
     lines.append(f"- Open data-quality queries: {briefing['data_quality']['open_warnings']}.")
     lines.append("")
     if attach == "none":
         lines.append("No form is attached to this message.")
     else:
-        names = {"publication": "the publication version", "restricted": f"the restricted version ({marking})",
+        forms = {"publication": "the publication version", "restricted": f"the restricted version ({marking})",
                  "both": f"the restricted version ({marking}) and the publication version"}
-        lines.append(f"Attached: {names[attach]}.")
+        lines.append(f"Attached: {forms[attach]}.")
     if not restricted_attached:
         where = email.briefing_link or outputs["restricted"]["pdf"]
         lines.append(f"The restricted version ({marking}) is held in controlled storage: {where}")
-    lines += ["", f"Run {annex['run_id']}; data received up to {annex['data_cutoff'] or 'no files'}."]
+    received = f"data received up to {human_time(annex['data_cutoff'])}" if annex["data_cutoff"] else "no data received"
+    lines += ["", f"Run {annex['run_id']}; {received}."]
     msg.set_content("\n".join(lines))
     attach_forms(msg, outputs, attach)
     return msg
@@ -132,13 +135,14 @@ def reviewer_message(settings: Settings, outputs: dict, code: str, replaces_code
     """The email to the reviewers: what the draft says, where it is, and the approval code."""
     email = settings.email or EmailSettings()
     period, number = outputs["period"], outputs["version"]
+    quarter = period_words(period)
     b = read_json(Path(outputs["briefing_json"]))
     annex = read_json(Path(outputs["annex_json"]))
     marking = settings.briefing.marking
-    msg = headed(email, f"For approval: {settings.briefing.programme} briefing, {period}, version {number} (draft)",
+    msg = headed(email, f"For approval: {settings.briefing.programme} briefing, {quarter}, version {number} (draft)",
                  ", ".join(settings.review.reviewers))
     r = annex["review"]
-    lines = [f"Version {number} of the {period} briefing is ready for your approval. It has not been sent to "
+    lines = [f"Version {number} of the {quarter} briefing is ready for your approval. It has not been sent to "
              "the Minister's private office: it goes there only when one of you approves it.", ""]
     if r.get("replaces"):
         changes = r.get("changes") or []

@@ -82,7 +82,7 @@ def test_briefing_is_emailed_with_the_publication_form_only_by_default(home, smt
     assert len({m["Message-ID"] for _, m, _ in handler.messages}) == 1
     rcpts, msg, _ = handler.messages[0]
     assert msg["To"] == "private-office@example.org, deputy@example.org"
-    assert msg["Subject"] == "Child Protection Improvement Programme quarterly briefing, 2026-Q3"
+    assert msg["Subject"] == "Child Protection Improvement Programme quarterly briefing, July to September 2026"
     assert msg["From"] == "cpip-returns@example.org"
     body = msg.get_body(preferencelist=("plain",)).get_content()
     assert "2 of 40 partners accepted" in body and "controlled storage" in body
