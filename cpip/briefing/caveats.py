@@ -9,6 +9,7 @@ words; never a code.
 
 from __future__ import annotations
 
+from cpip.briefing.summary import last_reported
 from cpip.briefing.words import plural
 from cpip.core.periods import period_words
 from cpip.core.vocabulary import NO_RETURN
@@ -60,7 +61,7 @@ def approving_despite(doc: dict, annex: dict) -> list[dict]:
     add(OPEN_QUERIES, queries["open_warnings"],
         f"{_open(queries['open_warnings'])} on the returns used{_by_rule(queries['by_rule'])}, from the partners "
         "below (see Annex C).", _by_partner(annex["warnings"], names))
-    stale = [f"{items[r['item_id']]['title'] if r['item_id'] in items else r['item_id']} ({_last_said(r)})"
+    stale = [f"{items[r['item_id']]['title'] if r['item_id'] in items else r['item_id']} ({last_reported(r)})"
              for r in annex.get("items_not_updated", [])]
     add(NOT_UPDATED, len(stale),
         f"{_were(len(stale), 'item')} not updated by the lead partner for {quarter}: shown as {NO_RETURN}.", stale)
@@ -96,11 +97,3 @@ def _by_partner(warnings: list[dict], names: dict[str, str]) -> list[str]:
         rules.setdefault(names.get(w["partner_code"], w["partner_code"]), []).append(w["rule"])
     return [f"{name}: {len(got)} ({', '.join(f'rule {r}' for r in sorted(set(got)))})"
             for name, got in sorted(rules.items())]
-
-
-def _last_said(row: dict) -> str:
-    """What was last said of an item not updated, the quarter in words."""
-    if row["last_status"] is None:
-        return "never reported" if row["last_period"] is None else \
-            f"not in the lead's return for {period_words(row['last_period'])}"
-    return f"last reported {row['last_status']}, {period_words(row['last_period'])}"

@@ -145,7 +145,7 @@ def last_reported(row: dict) -> str:
     """What was last said of an item its lead did not update: ``last reported Complete, April to June 2026``."""
     if row["last_status"] is None:
         return ("never reported" if row["last_period"] is None else
-                f"not in the lead's {period_words(row['last_period'])} return")
+                f"not in the lead's return for {period_words(row['last_period'])}")
     return f"last reported {row['last_status']}, {period_words(row['last_period'])}"
 
 
