@@ -54,7 +54,7 @@ class CycleData:
     indicator_values: list[dict]
     national: list[dict]
     warnings: list[dict]
-    trends: list[dict]  # per period held: {"period", "national": {...}, "by_partner": {...}}
+    trends: list[dict]  # per period held: {"period", "national", "cpcs", "reporting_cpcs", "by_partner"}
     data_cutoff: datetime | None
     files_used: int
     sources: dict  # submission_id -> {sha256, file, folder, received_at}
@@ -109,15 +109,19 @@ def comparisons(data: CycleData) -> dict:
 
 
 def _trends(values: list[dict], national: list[dict]) -> list[dict]:
-    """Per period (oldest first): the national totals, how many CPCs reported, and each CPC's values."""
+    """Per period (oldest first): the national totals, how many CPCs have a value behind each
+    (``cpcs``), how many CPCs reported, and each CPC's values."""
     by_period: dict[str, dict] = {}
     for r in national:
-        t = by_period.setdefault(r["period"], {"period": r["period"], "national": {}, "reporting_cpcs": 0,
+        t = by_period.setdefault(r["period"], {"period": r["period"], "national": {}, "cpcs": {}, "reporting_cpcs": 0,
                                               "by_partner": {}})
         t["national"][r["indicator_id"]] = r["total"]
+        t["cpcs"][r["indicator_id"]] = int(r["cpcs_with_value"])
         t["reporting_cpcs"] = int(r["reporting_cpcs"])
     for r in values:
         by_period[r["period"]]["by_partner"].setdefault(r["partner_code"], {})[r["indicator_id"]] = r["value"]
+    for t in by_period.values():
+        t["by_partner"] = dict(sorted(t["by_partner"].items()))
     return [by_period[k] for k in sorted(by_period)]
 
 
@@ -205,8 +209,9 @@ def annex_json(data: CycleData, ref: Reference, run_id: str, generated_at: datet
     """
     trends_public = []
     for t in data.trends:
-        _, nat = suppress_cells(t["by_partner"], t["national"], suppress_below)
-        trends_public.append({"period": t["period"], "national": nat, "reporting_cpcs": t["reporting_cpcs"]})
+        by_partner, nat = suppress_cells(t["by_partner"], t["national"], suppress_below)
+        trends_public.append({"period": t["period"], "national": nat, "cpcs": t["cpcs"],
+                              "reporting_cpcs": t["reporting_cpcs"], "by_partner": by_partner})
     return {
         "programme": programme,
         "period": str(data.period),
@@ -240,7 +245,9 @@ def annex_json(data: CycleData, ref: Reference, run_id: str, generated_at: datet
         # Partner text, printed only in the restricted form (templates/_explained_queries.html.j2).
         "explained_warnings": [{k: w[k] for k in ("partner_code", "rule", "sheet", "row", "column", "value", "message",
                                                   "explanation")} for w in data.explained],
-        "trends": [{"period": t["period"], "national": t["national"], "reporting_cpcs": t["reporting_cpcs"]}
+        # Every quarter held: national totals, how many CPCs each covers, each CPC's values (the
+        # charts and the figures spreadsheet; the publication's, suppressed, in trends_publication).
+        "trends": [{k: t[k] for k in ("period", "national", "cpcs", "reporting_cpcs", "by_partner")}
                    for t in data.trends],
         "trends_publication": trends_public,
         "suppress_below": suppress_below,
