@@ -152,7 +152,7 @@ def write_document(job: FormJob) -> dict:
 def write_figures(job: FormJob) -> dict:
     """One form's figures as a spreadsheet and a CSV."""
     figures.write_xlsx(job.path("-figures.xlsx"), job.doc, job.annex, job.form)
-    write_atomically(job.path("-figures.csv"), figures.csv_text(job.doc, job.annex).encode("utf-8-sig"))
+    write_atomically(job.path("-figures.csv"), figures.csv_text(job.doc, job.annex, job.form).encode("utf-8-sig"))
     return {"figures_xlsx": str(job.path("-figures.xlsx")), "figures_csv": str(job.path("-figures.csv"))}
 
 

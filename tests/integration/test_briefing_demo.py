@@ -7,15 +7,19 @@ One demo home is built for the module (``cpip demo``, about two minutes).
 
 from __future__ import annotations
 
+import csv
 import html as html_text
+import io
 import json
 import re
 import shutil
 import subprocess
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from cpip.core.periods import period_short_words
 from tests.conftest import cpip_cli, libreoffice_convert
 
 pytestmark = pytest.mark.slow  # a demo home and its cycle (about 15 s) for the module
@@ -244,40 +248,55 @@ def _sheet_values(path: Path, sheet: str) -> list[list]:
         wb.close()
 
 
+def _current(v):
+    return "[x]" if v is None else v
+
+
 @pytest.mark.libreoffice
 def test_the_figures_spreadsheets_open_in_libreoffice_and_hold_every_figure(demo, tmp_path):
     _, out, docs = demo
-    b = docs["briefing"]
+    b, annex = docs["briefing"], docs["annex"]
+    ids = list(b["indicators"]["national"])
+    cpcs = [p for p, v in annex["partners"].items() if v["cpc"]]
+    held = annex["trends"]
+    assert len(held) >= 4  # the demo holds several quarters: every one of them is in the spreadsheet
     for form in ("restricted", "publication"):
         src = out / form / f"cpip-briefing-2026-Q3-{form}-figures.xlsx"
         again = libreoffice_convert(src, tmp_path / form, "xlsx")
         for path in (src, again):
             rows = _sheet_values(path, "By_committee")
-            assert rows[0][0].startswith("Table 1: Every indicator by Child Protection Committee")
+            assert rows[0][0].startswith("Table 1: Every indicator by Child Protection Committee, every quarter held")
             header, body = rows[1], rows[2:]
-            assert header[:2] == ["Committee", "Committee code"] and len(header) == 2 + len(b["indicators"]["national"])
-            assert len(body) == len(b["indicators"]["by_partner"]) + 1
-            assert "Glasgow Child Protection Committee" in [r[0] for r in body]
-        assert _sheet_values(again, "Cover")[0][0].endswith("figures from the quarterly briefing, 2026-Q3")
+            assert header[:4] == ["Indicator", "Indicator code", "Committee", "Committee code"]
+            assert header[4:] == [f"{period_short_words(t['period'])} ({t['reporting_cpcs']} of {len(cpcs)} committees)"
+                                  for t in held]
+            assert header[-1] == f"Jul–Sep 2026 ({b['indicators']['reporting_cpcs']} of {len(cpcs)} committees)"
+            assert len(body) == len(ids) * (len(cpcs) + 2)
+            assert "Glasgow Child Protection Committee" in [r[2] for r in body]
+            items = _sheet_values(path, "Items")[2:]
+            assert any(isinstance(r[9], datetime) for r in items) and all(isinstance(r[10], datetime) or r[10] is None
+                                                                          for r in items)
+        assert _sheet_values(again, "Cover")[0][0].endswith("figures from the quarterly briefing, July to September 2026")
     restricted = _sheet_values(out / "restricted" / "cpip-briefing-2026-Q3-restricted-figures.xlsx", "By_committee")
-    ids = list(b["indicators"]["national"])
-    for row in restricted[2:-1]:
-        assert row[2:] == [b["indicators"]["by_partner"][row[1]].get(i, "[x]") for i in ids]
+    missing = [r for r in restricted[2:] if r[3] and r[3] not in b["indicators"]["by_partner"]]
+    assert missing and {r[-1] for r in missing} == {"[x]"}  # a committee with no figures this quarter: a row of [x]
+    for row in restricted[2:]:
+        if row[3]:
+            assert row[-1] == _current(b["indicators"]["by_partner"].get(row[3], {}).get(row[1]))
 
 
 def test_the_publication_spreadsheet_holds_no_unsuppressed_small_number(demo):
     _, out, docs = demo
     pub = docs["publication"]
     rows = _sheet_values(out / "publication" / "cpip-briefing-2026-Q3-publication-figures.xlsx", "By_committee")
-    cells = [v for r in rows[2:-1] for v in r[2:]]
+    committee_rows = [r for r in rows[2:] if r[3]]
+    cells = [v for r in committee_rows for v in r[4:]]
     assert "[c]" in cells
     assert [v for v in cells if isinstance(v, (int, float)) and 1 <= v <= 4] == []
-    ids = list(pub["indicators"]["national"])
-    for row in rows[2:-1]:
-        assert row[2:] == [(lambda v: "[x]" if v is None else v)(pub["indicators"]["by_partner"][row[1]][i])
-                           for i in ids]
-    csv_text = (out / "publication" / "cpip-briefing-2026-Q3-publication-figures.csv").read_text(encoding="utf-8-sig")
-    values = [line.rsplit(",", 1)[1] for line in csv_text.splitlines()[1:] if not line.split(",")[1] == ""]
+    for row in committee_rows:
+        assert row[-1] == _current(pub["indicators"]["by_partner"].get(row[3], {}).get(row[1]))
+    text = (out / "publication" / "cpip-briefing-2026-Q3-publication-figures.csv").read_text(encoding="utf-8-sig")
+    values = [r["value"] for r in csv.DictReader(io.StringIO(text)) if r["committee_code"]]
     assert "[c]" in values and not [v for v in values if v in ("1", "2", "3", "4")]
 
 
