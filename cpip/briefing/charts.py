@@ -1,6 +1,7 @@
 """The briefing's charts: small inline SVGs drawn here (no network, no chart library), each with
 its text alternative (``<title>`` and ``<desc>``), in the statuses' order and fills of
-:mod:`cpip.core.vocabulary`.
+:mod:`cpip.core.vocabulary`: stacked bars, from zero, and a trend line small enough for a table
+row, from zero or marked as not.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import html
 import math
 from typing import Any
 
-from cpip.briefing.words import fmt_num
+from cpip.briefing.words import fmt_num, plural
 from cpip.core import vocabulary
 from cpip.core.vocabulary import COLOUR
 
@@ -25,7 +26,7 @@ def _svg_open(ident: str, width: int, height: int, title: str, desc: str, cls: s
 
 
 def _nice_range(lo: int, hi: int) -> tuple[int, int]:
-    """An axis range around [lo, hi] on round numbers, not from zero, so small changes show."""
+    """An axis range around [lo, hi] on round numbers, not from zero, so that small changes show."""
     if lo == hi:
         pad = max(1, abs(hi) // 10)
         return max(0, lo - pad), hi + pad
@@ -35,58 +36,73 @@ def _nice_range(lo: int, hi: int) -> tuple[int, int]:
     return (lo // step) * step, -(-hi // step) * step
 
 
-def trend_svg(ident: str, label: str, series: list[tuple[str, Any]], width: int = 300, height: int = 130) -> str:
-    """A small line chart of a national total over the periods held, with its text alternative.
+def axis_range(values: list[int]) -> tuple[int, int, bool]:
+    """The vertical axis of a trend line and whether it starts from zero.
 
-    The vertical axis runs between round numbers just below the smallest and above the largest
-    value (not from zero), labelled at both ends, so that a change of a few per cent shows; every
-    point carries its value."""
-    pts = [(i, v) for i, (_, v) in enumerate(series) if isinstance(v, int)]
-    desc_parts = [f"{p}: {fmt_num(v) if v is not None else 'not available'}" for p, v in series]
-    desc = f"{label}, national total by quarter. " + "; ".join(desc_parts) + "."
-    left, right, top, bottom = 40, 14, 16, 26
-    w, h = width - left - right, height - top - bottom
-    n = max(len(series) - 1, 1)
-    parts = _svg_open(ident, width, height, label, desc, "trend")
-    if pts:
-        lo, hi = _nice_range(min(v for _, v in pts), max(v for _, v in pts))
+    From zero when that still shows the line's movement (its lowest value is at most half its
+    highest); otherwise between round numbers around the values, and the chart marks that its axis
+    does not start from zero."""
+    lo, hi = min(values), max(values)
+    if lo <= 0 or lo * 2 <= hi:
+        return 0, max(hi, 1), True
+    lo, hi = _nice_range(lo, hi)
+    return lo, hi, lo == 0
 
-        def xy(i, v):
-            return left + (w * i / n if len(series) > 1 else w / 2), top + h - h * (v - lo) / (hi - lo)
-        for val in (lo, hi):
-            y = xy(0, val)[1]
-            parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + w}" y2="{y:.1f}" stroke="{COLOUR.mid_grey}" '
-                         f'stroke-width="1"/>')
-            parts.append(f'<text x="{left - 4}" y="{y + 3.5:.1f}" text-anchor="end" font-size="10" '
-                         f'fill="{COLOUR.black}">{val:,}</text>')
-        segs, cur = [], []
-        for i, (_, v) in enumerate(series):
-            if isinstance(v, int):
-                cur.append(xy(i, v))
-            elif cur:
-                segs.append(cur)
-                cur = []
-        if cur:
-            segs.append(cur)
-        for seg in segs:
-            d = " ".join(f"{x:.1f},{y:.1f}" for x, y in seg)
-            parts.append(f'<polyline points="{d}" fill="none" stroke="{COLOUR.blue}" stroke-width="2.5"/>')
-        for i, v in pts:
-            x, y = xy(i, v)
-            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{COLOUR.blue}"/>')
-            bold = ' font-weight="bold"' if i == pts[-1][0] else ""
-            parts.append(f'<text x="{x:.1f}" y="{y - 6:.1f}" text-anchor="middle" font-size="9.5"{bold} '
-                         f'fill="{COLOUR.black}">{v:,}</text>')
+
+# Per point: its quarter as a person reads it, its value (an int, or None / "[c]" when there is
+# none to draw) and how many committees it covers.
+Point = tuple[str, Any, int | None]
+
+
+def sparkline_svg(ident: str, title: str, points: list[Point], width: int = 150, height: int = 34) -> str:
+    """A small trend line for a table row: one point per quarter held, the number of committees
+    under each point, and its text alternative (the title it is given; the series in words, each
+    value with its committees, and the axis).
+
+    The axis starts from zero, or the baseline carries a break mark (two short slanted strokes)
+    and the description says it does not (see :func:`axis_range`). A value that cannot be drawn
+    (not available, or suppressed) leaves a gap in the line."""
+    drawn = [(n, v) for n, (_, v, _) in enumerate(points) if isinstance(v, int) and not isinstance(v, bool)]
+    left, right, top, base = 18, 10, 3, height - 13
+    plot_w = width - left - right
+    step = plot_w / (len(points) - 1) if len(points) > 1 else 0
+
+    def x(n: int) -> float:
+        return left + (n * step if len(points) > 1 else plot_w / 2)
+
+    said = "; ".join(f"{p}: {fmt_num(v) if v is not None else 'not available'}"
+                     + (f" ({plural(c, 'committee')})" if c is not None else "") for p, v, c in points)
+    if drawn:
+        lo, hi, from_zero = axis_range([v for _, v in drawn])
+        axis = (f"Vertical axis from {lo:,} to {hi:,}" + ("." if from_zero else ", not from zero."))
     else:
-        parts.append(f'<text x="{left + w / 2}" y="{top + h / 2}" text-anchor="middle" font-size="11" '
-                     f'fill="{COLOUR.black}">No figures to show</text>')
-    for i, (p, _) in enumerate(series):
-        if len(series) <= 6 or i in (0, len(series) - 1):
-            x = left + (w * i / n if len(series) > 1 else w / 2)
-            anchor = "start" if i == 0 and len(series) > 1 else "end" if i == len(series) - 1 and len(series) > 1 \
-                else "middle"
-            parts.append(f'<text x="{x:.1f}" y="{height - 8}" text-anchor="{anchor}" font-size="9" '
-                         f'fill="{COLOUR.black}">{html.escape(p)}</text>')
+        lo, hi, from_zero, axis = 0, 1, True, "No value to draw."
+    parts = _svg_open(ident, width, height, title, f"By quarter: {said}. {axis}", "spark")
+    parts.append(f'<line x1="{left - 8}" y1="{base + 1}" x2="{width - 2}" y2="{base + 1}" stroke="{COLOUR.dark_grey}" '
+                 f'stroke-width="1"/>')
+    if not from_zero:  # the axis break: this line does not start from zero
+        parts.append(f'<path d="M2,{base + 4} l3,-6 M6,{base + 4} l3,-6" stroke="{COLOUR.black}" '
+                     f'stroke-width="1.2" fill="none"/>')
+
+    def y(v: int) -> float:
+        return base - (base - top) * (v - lo) / ((hi - lo) or 1)
+    segs: list[list[tuple[float, float]]] = [[]]
+    for n, (_, v, _) in enumerate(points):
+        if isinstance(v, int) and not isinstance(v, bool):
+            segs[-1].append((x(n), y(v)))
+        elif segs[-1]:
+            segs.append([])
+    for seg in (s for s in segs if len(s) > 1):
+        d = " ".join(f"{a:.1f},{b:.1f}" for a, b in seg)
+        parts.append(f'<polyline points="{d}" fill="none" stroke="{COLOUR.blue}" stroke-width="1.8"/>')
+    for n, v in drawn:
+        r = 2.6 if n == len(points) - 1 else 1.8
+        parts.append(f'<circle cx="{x(n):.1f}" cy="{y(v):.1f}" r="{r}" fill="{COLOUR.blue}"/>')
+    labelled = range(len(points)) if len(points) <= 10 else (0, len(points) - 1)
+    for n in labelled:
+        if points[n][2] is not None:
+            parts.append(f'<text x="{x(n):.1f}" y="{height - 3}" text-anchor="middle" font-size="9" '
+                         f'fill="{COLOUR.black}">{points[n][2]}</text>')
     parts.append("</svg>")
     return "".join(parts)
 

@@ -18,14 +18,14 @@ from datetime import datetime
 from cpip.briefing.advice import (ask_sentence, asks, bottom_line, falls_due, falls_due_sentence, log_items,
                                   slippage)
 from cpip.briefing.caveats import approving_despite
-from cpip.briefing.charts import STATUSES, stacked_bars_svg, trend_svg
+from cpip.briefing.charts import STATUSES, sparkline_svg, stacked_bars_svg
 from cpip.briefing.markdown import note_html
 from cpip.briefing.summary import (key_messages, last_reported, not_updated_sentence, provisional, quarters_title,
                                    status_counts)
 from cpip.briefing.words import (contributor_summary, finding, fmt_num, history_text, human_day, human_time, long_date,
-                                 short_committee)
+                                 plural, short_committee)
 from cpip.core import vocabulary
-from cpip.core.periods import period_short_words, uk_date
+from cpip.core.periods import Period, period_short_words, uk_date
 from cpip.core.text import DRAFT_LINE
 from cpip.core.vocabulary import BEHIND, CHIP, COLOUR, COMPLETE, OFF_TRACK, ON_TRACK
 from cpip.reference.rules import RULES
@@ -40,6 +40,7 @@ RAG_CSS = "\n".join(
 SEVERITY_CSS = "  " + " ".join(
     f".exception.sev-{RAG[s]} {{ border-color: {CHIP[vocabulary.RAG[s]][1]}; }}" for s in BEHIND)
 ATTENTION_ON_PAGE_1 = 5
+MINUS = "\u2212"  # a change below zero, as printed: a minus sign, which a screen reader reads as "minus"
 
 
 def context(doc: dict, annex: dict, form: str, marking: str) -> dict:
@@ -85,6 +86,9 @@ def context(doc: dict, annex: dict, form: str, marking: str) -> dict:
             "chart-quarters", quarters_title(quarters), [(period_short_words(p), c) for p, c in quarters],
             width=640, label_width=90),
         "workstreams": workstreams, "indicators": indicators, "indicators_nested": _nested(indicators),
+        "previous_period": str(Period.parse(doc["period"]).previous()), "signed": signed,
+        "committees_without": sorted(short_committee(n) for p, n in partner_names.items()
+                                     if annex["partners"][p]["cpc"] and p not in doc["indicators"]["by_partner"]),
         "headline": [i for i in indicators if i["headline"]], "committees": committees,
         "partner_names": partner_names, "cpcs_expected": cpcs_expected, "trend_periods": trend_periods,
         "fmt": fmt_num, "long_date": long_date, "contributor_summary": contributor_summary,
@@ -107,28 +111,33 @@ def review_context(annex: dict) -> dict:
 
 
 def _indicators(doc: dict, annex: dict, series_all: list[dict], restricted: bool = False) -> list[dict]:
-    """Each indicator's national total this quarter and the last, the change, and its trend chart.
+    """Each indicator's national total this quarter and the last, each with how many committees
+    it covers, and its trend line over the quarters held (the committees under each point).
 
-    In the restricted form every total carries how many committees it covers, and the change is
-    the one over the committees that reported the indicator in both quarters (annex.json
-    ``comparisons``), with their number: never the difference of two totals over different
-    committees. (The publication form's figures are those of publication.json.)"""
+    The restricted form's change is the one over the committees that reported the indicator in
+    both quarters (annex.json ``comparisons``), with their number: never the difference of two
+    totals over different committees. The publication form prints no change at all: its figures
+    are publication.json's and the trends' suppressed ones, and a like-for-like change, worked
+    out over unsuppressed values, could give a suppressed one away beside them."""
     compared = (annex.get("comparisons") or {}).get("indicators", {}) if restricted else {}
-    prev_national = None
-    if len(series_all) >= 2 and series_all[-1]["period"] == doc["period"]:
-        prev_national = series_all[-2]["national"]
+    held = {t["period"]: t for t in series_all}
+    now, before = held.get(doc["period"]), held.get(str(Period.parse(doc["period"]).previous()))
     indicators = []
     for n, (ind, value) in enumerate(doc["indicators"]["national"].items()):
         meta = annex["indicators"].get(ind, {"label": ind, "unit": "", "part_of": None})
-        series = [(t["period"], t["national"].get(ind)) for t in series_all]
-        before = prev_national.get(ind) if prev_national else None
-        change = value - before if isinstance(value, int) and isinstance(before, int) else None
+        c = compared.get(ind)
+        points = [(period_short_words(t["period"]), t["national"].get(ind), (t.get("cpcs") or {}).get(ind))
+                  for t in series_all]
         indicators.append({
-            "id": ind, "label": meta["label"], "unit": meta["unit"], "value": value, "previous": before,
-            "change": compared[ind]["change"] if ind in compared else change,
-            "coverage": compared.get(ind), "headline": not meta.get("part_of"),
+            "id": ind, "label": meta["label"], "unit": meta["unit"], "value": value,
+            "cpcs": (now.get("cpcs") or {}).get(ind) if now else None,
+            "previous": before["national"].get(ind) if before else None,
+            "previous_cpcs": (before.get("cpcs") or {}).get(ind) if before else None,
+            "change": c["change"] if c else None, "change_text": matched_change(c) if c else None,
+            "coverage": c, "headline": not meta.get("part_of"),
             "part_of": annex["indicators"].get(meta.get("part_of") or "", {}).get("label"),
-            "svg": trend_svg(f"trend-{n}", meta["label"], series),
+            "svg": sparkline_svg(f"trend-{n}", f"{meta['label']}: " + (
+                trend_finding(c) if c else "national totals over the quarters held"), points),
         })
     return indicators
 
@@ -141,6 +150,29 @@ def _on_track_but(items: list[dict], on_track: list[dict], item_flags: dict[str,
         if i["status"] in (ON_TRACK, COMPLETE) and i["item_id"] in item_flags:
             reasons.setdefault(i["item_id"], []).extend(item_flags[i["item_id"]])
     return [{"item_id": i["item_id"], "reasons": reasons[i["item_id"]]} for i in items if i["item_id"] in reasons]
+
+
+def signed(v) -> str:
+    """A change as a table prints it: "+24", "−29" (a minus sign, not a hyphen), "0"; "n/a" when there is none."""
+    if v is None:
+        return "n/a"
+    return f"{'+' if v > 0 else MINUS if v < 0 else ''}{abs(v):,}"
+
+
+def matched_change(c: dict) -> str:
+    """A table's change cell, from one indicator's ``comparisons``: "−29 over 25 committees"."""
+    if not c["matched_cpcs"] or c["change"] is None:
+        return "none: no committee gave it both quarters"
+    return f"{signed(c['change'])} over {plural(c['matched_cpcs'], 'committee')}"
+
+
+def trend_finding(c: dict) -> str:
+    """What a trend line's title says: the change over the committees that reported both quarters."""
+    if not c["matched_cpcs"] or c["change"] is None:
+        return "no committee reported it both quarters, so there is no like-for-like change"
+    how = "unchanged" if c["change"] == 0 else f"{'up' if c['change'] > 0 else 'down'} {abs(c['change']):,}"
+    who = "the one committee" if c["matched_cpcs"] == 1 else f"the {c['matched_cpcs']:,} committees"
+    return f"{how} across {who} that reported both quarters"
 
 
 def _workstreams(items: list[dict]) -> list[dict]:

@@ -8,6 +8,7 @@ expected figure below was worked out by hand from returns.md §9-§10.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from datetime import date
@@ -238,10 +239,15 @@ def test_partner_text_is_escaped_and_kept_out_of_the_publication(world):
 def test_trend_charts_are_inline_svg_with_a_text_alternative(world):
     _, paths = world
     html = Path(paths["restricted"]["html"]).read_text()
-    assert html.count("<svg ") == 5 and "&lt;svg" not in html  # two on page 1, one trend per indicator
-    assert '<desc id="trend-0-d">Cases opened, national total by quarter. 2026-Q2: 28; 2026-Q3: 32.</desc>' in html
+    assert html.count("<svg ") == 4 and "&lt;svg" not in html  # one on page 1, one trend line per indicator
+    assert re.findall(r'<svg [^>]*aria-labelledby="(trend-\d+)-t', html) == ["trend-0", "trend-1", "trend-2"]
+    # The title states the finding over the committees that reported both quarters (CPC-X: 20 to 30).
+    assert '<title id="trend-0-t">Cases opened: up 10 across the one committee that reported both quarters</title>' in html
+    assert ('<desc id="trend-0-d">By quarter: Apr–Jun 2026: 28 (2 committees); Jul–Sep 2026: 32 (2 committees). '
+            'Vertical axis from 28 to 32, not from zero.</desc>') in html
     public = Path(paths["publication"]["html"]).read_text()
-    assert "2026-Q3: [c]." in public  # the suppressed URGENT total, in the chart's text alternative too
+    assert "Jul–Sep 2026: [c] (2 committees)." in public  # the suppressed URGENT total, in the chart's text alternative too
+    assert '<title id="trend-0-t">Cases opened: national totals over the quarters held</title>' in public
 
 
 def test_exceptions_carry_the_leads_narrative_in_the_restricted_form_only(world):
