@@ -19,6 +19,7 @@ import pytest
 from cpip.briefing import figures
 from cpip.briefing.compose import annex_json, read_cycle_data
 from cpip.briefing.cycle import compose
+from cpip.core.periods import period_words
 from cpip.briefing.render import render_html
 from cpip.review.versions import plan_version
 from cpip.core.periods import Period, period_short_words
@@ -219,7 +220,7 @@ def test_an_item_not_updated_shows_what_was_last_reported_where_it_is_read(world
     assert f"{len(annex['items_not_updated'])} items were not updated this quarter (last reported:" in text
     for r in annex["items_not_updated"]:
         row = next(tr for tr in re.findall(r"<tr>(.*?)</tr>", html, re.S) if f">{r['item_id']}<" in tr)
-        said = (f"last reported {r['last_status']}, {r['last_period']}" if r["last_status"] else "never reported")
+        said = (f"last reported {r['last_status']}, {period_words(r['last_period'])}" if r["last_status"] else "never reported")
         assert said in html_lib.unescape(row), r
 
 

@@ -120,7 +120,7 @@ def test_cpip_status_says_it_in_words(collected):
     r = cpip_cli("status", "--period", "2026-Q3", "--home", str(collected.path), env={"CPIP_NOW": "2026-11-02T10:00"})
     assert r.returncode == 0, r.stderr
     out = r.stdout
-    assert out.startswith("Returns for 2026-Q3, due 28 October 2026 (was due 5 days ago):\n"
+    assert out.startswith("Returns for July to September 2026 (2026-Q3), due 28 October 2026 (was due 5 days ago):\n"
                           "  40 expected; 2 accepted (1 late); 1 only rejected files; 37 nothing received.")
     line = next(ln for ln in out.splitlines() if ln.strip().startswith("CELCIS"))
     assert "Accepted, late" in line and "1 file, first accepted 2 November 2026 at 09:00" in line
