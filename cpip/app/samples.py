@@ -21,6 +21,8 @@ from cpip.core.vocabulary import AT_RISK, COMPLETE, NOT_STARTED, OFF_TRACK, ON_T
 
 PROGRESS_HEADER = ["item_id", "status", "percent_complete", "milestone", "milestone_due",
                    "forecast_completion", "narrative", "risks"]
+# Optional Progress columns (returns.md §5, §11) a sample writes only when a row has one.
+OPTIONAL_PROGRESS = ["recovery_action", "ask", "explanation"]
 COVER_LABELS = [("partner_code", "Partner code"), ("period", "Reporting period"), ("prepared_by", "Prepared by"),
                 ("contact_email", "Contact email"), ("signed_off_by", "Signed off by"),
                 ("signed_off_on", "Date signed off")]
@@ -263,7 +265,7 @@ def _write_table(ws, header: list[str], rows: list[dict], dates_as_text: bool) -
             cell = ws.cell(r, c, v)
             if isinstance(v, date):
                 cell.number_format = "dd/mm/yyyy"
-    for extra_col in sorted({k for row in rows for k in row} - set(header)):
+    for extra_col in sorted({k for row in rows for k, v in row.items() if v is not None} - set(header)):
         c = ws.max_column + 1
         ws.cell(1, c, extra_col)
         for r, row in enumerate(rows, start=2):
@@ -282,8 +284,8 @@ def progress_csv_text(ret: SampleReturn, date_style: str = "iso") -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     cover_keys = [k for k, _ in COVER_LABELS]
-    # The optional explanation column (returns.md §11) only when a row has one.
-    header = PROGRESS_HEADER + (["explanation"] if any(r.get("explanation") for r in ret.progress) else [])
+    # The optional columns (returns.md §5, §11) only when a row has one.
+    header = PROGRESS_HEADER + [c for c in OPTIONAL_PROGRESS if any(r.get(c) for r in ret.progress)]
     w.writerow(cover_keys + header)
     for row in ret.progress:
         w.writerow([_fmt(ret.cover.get(k), date_style) for k in cover_keys] +

@@ -224,7 +224,8 @@ def annex_json(data: CycleData, ref: Reference, run_id: str, generated_at: datet
         "provisional": generated_at.date() <= data.due_date,
         "items": {r["item_id"]: {
             "title": r["title"], "number": r["number"], "target_date": _d(r["target_date"]),
-            "narrative": r["narrative"], "risks": r["risks"], "milestone": r["milestone"],
+            "narrative": r["narrative"], "risks": r["risks"],
+            "recovery_action": r["recovery_action"], "ask": r["ask"], "milestone": r["milestone"],
             "milestone_due": _d(r["milestone_due"]), "forecast_completion": _d(r["forecast_completion"]),
             "confirmed": ref.items[r["item_id"]].confirmed if r["item_id"] in ref.items else True,
         } for r in data.items},

@@ -37,7 +37,8 @@ GREEN, AMBER, RED, BLUE, GREY = "Green", "Amber", "Red", "Blue", "Grey"
 RAG = {ON_TRACK: GREEN, AT_RISK: AMBER, OFF_TRACK: RED, COMPLETE: BLUE, NOT_STARTED: GREY}
 
 # returns.md §5, §6, §11: the longest each text may be (P09).
-TEXT_LIMITS = {"milestone": 300, "narrative": 2000, "risks": 1000, "note": 500, "explanation": 1000}
+TEXT_LIMITS = {"milestone": 300, "narrative": 2000, "risks": 1000, "recovery_action": 1000, "ask": 500,
+               "note": 500, "explanation": 1000}
 
 # Order of the statuses in tables and charts: done, fine, then worse, then nothing to say.
 CHART_ORDER = (*sorted(STATUSES, key=lambda s: (-SCALE[s], -STATUSES.index(s))), NO_RETURN)

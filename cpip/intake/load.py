@@ -207,7 +207,7 @@ def _data_rows(b: "Batch", d) -> None:
     if d.rf.progress is not None and "progress" in d.plan.parts:
         rows = d.rf.progress.rows
         cols = {k: [] for k in ("row", "item_id", "status", "percent_complete", "milestone", "milestone_due",
-                                "forecast_completion", "narrative", "risks", "explanation")}
+                                "forecast_completion", "narrative", "risks", "recovery_action", "ask", "explanation")}
         for n, v in rows:
             cols["row"].append(n)
             cols["item_id"].append(text(v.get("item_id")))
@@ -218,6 +218,8 @@ def _data_rows(b: "Batch", d) -> None:
             cols["forecast_completion"].append(read_date(v.get("forecast_completion")))
             cols["narrative"].append(text(v.get("narrative")))
             cols["risks"].append(text(v.get("risks")))
+            cols["recovery_action"].append(text(v.get("recovery_action")))
+            cols["ask"].append(text(v.get("ask")))
             cols["explanation"].append(text(v.get("explanation")))
         b.add("progress_rows", **dict(zip(("submission_id", "partner_code", "period"),
                                           ([c] * len(rows) for c in common))), **cols)

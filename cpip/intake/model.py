@@ -11,7 +11,7 @@ from cpip.core.values import cut
 
 # Canonical column names, as the spec spells them.
 PROGRESS_COLUMNS = ("item_id", "status", "percent_complete", "milestone", "milestone_due",
-                    "forecast_completion", "narrative", "risks", "explanation")
+                    "forecast_completion", "narrative", "risks", "recovery_action", "ask", "explanation")
 PROGRESS_REQUIRED = ("item_id", "status", "percent_complete", "forecast_completion", "narrative")
 INDICATOR_COLUMNS = ("indicator_id", "value", "note")
 INDICATOR_REQUIRED = ("indicator_id", "value")

@@ -5,5 +5,6 @@ SELECT CAST(submission_id AS INTEGER) AS submission_id, CAST(partner_code AS VAR
        CAST(status AS VARCHAR) AS status, CAST(percent_complete AS INTEGER) AS percent_complete,
        CAST(milestone AS VARCHAR) AS milestone, CAST(milestone_due AS DATE) AS milestone_due,
        CAST(forecast_completion AS DATE) AS forecast_completion, CAST(narrative AS VARCHAR) AS narrative,
-       CAST(risks AS VARCHAR) AS risks, CAST(explanation AS VARCHAR) AS explanation
+       CAST(risks AS VARCHAR) AS risks, CAST(recovery_action AS VARCHAR) AS recovery_action,
+       CAST(ask AS VARCHAR) AS ask, CAST(explanation AS VARCHAR) AS explanation
 FROM batch;

@@ -20,7 +20,7 @@ SELECT q.period, i.register_order, i.item_id, i.kind, i.workstream, i.number, i.
             WHEN sc.rank > sp.rank THEN 'improved'
             WHEN sc.rank < sp.rank THEN 'worsened'
             ELSE 'unchanged' END AS movement,
-       r.narrative, r.risks, r.milestone, r.milestone_due, r.forecast_completion,
+       r.narrative, r.risks, r.recovery_action, r.ask, r.milestone, r.milestone_due, r.forecast_completion,
        c.submission_id AS source_submission
 FROM periods AS q
 CROSS JOIN ref_register AS i

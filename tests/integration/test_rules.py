@@ -331,7 +331,8 @@ def test_p08_at_risk_without_narrative(home):
     assert _errors(r) == [("P08", "Progress", 2, "narrative")]
 
 
-@pytest.mark.parametrize("col,limit", [("milestone", 300), ("narrative", 2000), ("risks", 1000)])
+@pytest.mark.parametrize("col,limit", [("milestone", 300), ("narrative", 2000), ("risks", 1000),
+                                       ("recovery_action", 1000), ("ask", 500)])
 def test_p09_text_limits(home, col, limit):
     def m(ret):
         ret.progress[0][col] = "x" * (limit + 1)

@@ -22,6 +22,7 @@ _DATE_FORMAT = "%Y-%m-%d"  # how cpip.core.values.canonical_date stages a readab
 _YEARS = f"from {EARLIEST_DATE.year} to {LATEST_DATE.year}"
 # How each text is named in a P09 message.
 _TEXT_NAMES = {"milestone": "The milestone", "narrative": "The narrative", "risks": "The risks text",
+               "recovery_action": "The recovery action", "ask": "The ask (the decision or help you need)",
                "explanation": "The explanation", "note": "The note"}
 
 
@@ -72,7 +73,7 @@ def suites() -> dict[str, dict]:
            value_set=[s.lower() for s in STATUSES]),
         _e("values_to_match_regex", "percent_complete", "P06",
            "Percent complete '{value}' is not a whole number from 0 to 100.", regex="^(?:100|[1-9]?[0-9])$"),
-        *(_length(c) for c in ("milestone", "narrative", "risks", "explanation")),
+        *(_length(c) for c in ("milestone", "narrative", "risks", "recovery_action", "ask", "explanation")),
         _date("milestone_due", "P10", "The milestone due date"),
         _date("forecast_completion", "P10", "The forecast completion date"),
     ]
