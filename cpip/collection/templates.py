@@ -23,6 +23,7 @@ from cpip.core.settings import officer_folder as folder_words
 from cpip.core.text import csv_cell, day_in_words, safe_text
 from cpip.core.values import EARLIEST_DATE, LATEST_DATE
 from cpip.core.vocabulary import AT_RISK, COMPLETE, OFF_TRACK, STATUSES, TEXT_LIMITS
+from cpip.intake.model import PROGRESS_COLUMNS, PROGRESS_CSV_COVER
 from cpip.reference.tables import Reference
 from cpip.warehouse import db as wh
 
@@ -75,6 +76,9 @@ def workbook(ref: Reference, partner_code: str, period: Period, due_days: int, l
         ("   Explanation (optional): your answer to a query on that row, for example why the forecast is later than "
          "the target date. A query you have answered is shown as answered in the briefing, and a later forecast "
          f"date you have explained is not queried again (at most {TEXT_LIMITS['explanation']:,} characters).", False),
+        (f"   Recovery action and ask (optional): for an item {AT_RISK} or {OFF_TRACK}, what you are doing to bring it "
+         "back on track and by when; and any decision or help you need from the Minister or the programme board.",
+         False),
     ]
     if partner.reports_indicators:
         lines.append(("3. Indicators: a whole number for every indicator; if a figure is not available, leave it "
@@ -131,12 +135,17 @@ def workbook(ref: Reference, partner_code: str, period: Period, due_days: int, l
     cover.protection.sheet = True
 
     prog = wb.create_sheet("Progress")
-    header = ["item_id", "title", "status", "percent_complete", "milestone", "milestone_due", "forecast_completion",
-              "narrative", "risks", "explanation"]
-    widths = [12, 50, 14, 10, 30, 14, 14, 60, 40, 50]
-    for col, (h, w) in enumerate(zip(header, widths), start=1):
+    # The reader's columns in its order, with each item's title (locked) after its id; widths by column.
+    header = [PROGRESS_COLUMNS[0], "title", *PROGRESS_COLUMNS[1:]]
+    widths = {"item_id": 12, "title": 50, "status": 14, "percent_complete": 10, "milestone": 30, "milestone_due": 14,
+              "forecast_completion": 14, "narrative": 60, "risks": 40, "recovery_action": 50, "ask": 40,
+              "explanation": 50}
+    at = {h: n for n, h in enumerate(header, start=1)}  # column number of each heading
+    letter = {h: openpyxl.utils.get_column_letter(n) for h, n in at.items()}
+    wrapped = {at[h] for h in ("milestone", "narrative", "risks", "recovery_action", "ask", "explanation")}
+    for h, col in at.items():
         prog.cell(1, col, h).font = head
-        prog.column_dimensions[openpyxl.utils.get_column_letter(col)].width = w
+        prog.column_dimensions[letter[h]].width = widths[h]
     items = ref.assigned_items(partner_code)
     before = last.rows if last else {}
     for r, item_id in enumerate(items, start=2):
@@ -145,41 +154,45 @@ def workbook(ref: Reference, partner_code: str, period: Period, due_days: int, l
         safe_text(prog.cell(r, 1), item_id)
         safe_text(prog.cell(r, 2), item.title)
         prog.cell(r, 2).alignment = Alignment(wrap_text=True, vertical="top")
-        safe_text(prog.cell(r, 3), prev.get("status"))
-        prog.cell(r, 4, prev.get("percent_complete"))
-        prog.cell(r, 7, prev.get("forecast_completion"))
-        for col in (6, 7):
+        safe_text(prog.cell(r, at["status"]), prev.get("status"))
+        prog.cell(r, at["percent_complete"], prev.get("percent_complete"))
+        prog.cell(r, at["forecast_completion"], prev.get("forecast_completion"))
+        for col in (at["milestone_due"], at["forecast_completion"]):
             prog.cell(r, col).number_format = DATE_FORMAT
-        for col in range(3, 11):
+        for col in range(at["status"], len(header) + 1):
             c = prog.cell(r, col)
             c.protection = unlocked
             c.fill = fill
-            if col in (5, 8, 9, 10):
+            if col in wrapped:
                 c.alignment = Alignment(wrap_text=True, vertical="top")
     last_row = max(len(items) + 1, 2)
-    rng = lambda col: f"{col}2:{col}{last_row}"  # noqa: E731
+    rng = lambda name: f"{letter[name]}2:{letter[name]}{last_row}"  # noqa: E731
     validations = [
         DataValidation(type="list", formula1="=Lists!$A$1:$A$5", allow_blank=False, showInputMessage=True,
                        showErrorMessage=True, promptTitle="Status", prompt="Choose: " + ", ".join(STATUSES) + ".",
-                       errorTitle="Status", error="Choose one of: " + ", ".join(STATUSES) + ".", sqref=rng("C")),
+                       errorTitle="Status", error="Choose one of: " + ", ".join(STATUSES) + ".", sqref=rng("status")),
         DataValidation(type="whole", operator="between", formula1="0", formula2="100", showInputMessage=True,
                        showErrorMessage=True, promptTitle="Percent complete",
                        prompt=f"A whole number from 0 to 100 (100 when {COMPLETE}).", errorTitle="Percent complete",
-                       error="Enter a whole number from 0 to 100.", sqref=rng("D")),
-        _text_limit("milestone", "Milestone", "Optional: the next milestone", "", rng("E")),
+                       error="Enter a whole number from 0 to 100.", sqref=rng("percent_complete")),
+        _text_limit("milestone", "Milestone", "Optional: the next milestone", "", rng("milestone")),
         DataValidation(type="date", operator="between", formula1=_excel_date(EARLIEST_DATE), formula2=_excel_date(LATEST_DATE),
                        showInputMessage=True, showErrorMessage=True, promptTitle="Milestone due",
                        prompt="Optional: when the milestone is due (DD/MM/YYYY).", errorTitle="Date",
-                       error="Enter a date as DD/MM/YYYY.", sqref=rng("F")),
+                       error="Enter a date as DD/MM/YYYY.", sqref=rng("milestone_due")),
         DataValidation(type="date", operator="between", formula1=_excel_date(EARLIEST_DATE), formula2=_excel_date(LATEST_DATE),
                        showInputMessage=True, showErrorMessage=True, promptTitle="Forecast completion",
                        prompt=f"When the item will be complete (DD/MM/YYYY); required unless {COMPLETE}.",
-                       errorTitle="Date", error="Enter a date as DD/MM/YYYY.", sqref=rng("G")),
+                       errorTitle="Date", error="Enter a date as DD/MM/YYYY.", sqref=rng("forecast_completion")),
         _text_limit("narrative", "Narrative", "What happened this quarter and what is next",
-                    f"; required when {AT_RISK} or {OFF_TRACK}", rng("H")),
-        _text_limit("risks", "Risks", "Optional: risks to delivery", "", rng("I")),
+                    f"; required when {AT_RISK} or {OFF_TRACK}", rng("narrative")),
+        _text_limit("risks", "Risks", "Optional: risks to delivery", "", rng("risks")),
+        _text_limit("recovery_action", "Recovery action", f"Optional: for an item {AT_RISK} or {OFF_TRACK}, what you "
+                    "are doing to bring it back on track, and by when", "", rng("recovery_action")),
+        _text_limit("ask", "Ask", "Optional: a decision or help you need from the Minister or the programme board",
+                    "", rng("ask")),
         _text_limit("explanation", "Explanation", "Optional: your answer to a query on this row, e.g. why the "
-                    "forecast is after the target date", "", rng("J")),
+                    "forecast is after the target date", "", rng("explanation")),
     ]
     for dv in validations:
         prog.add_data_validation(dv)
@@ -214,16 +227,17 @@ def workbook(ref: Reference, partner_code: str, period: Period, due_days: int, l
 def progress_csv(ref: Reference, partner_code: str, period: Period, last: LastReturn | None) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(["partner_code", "period", "prepared_by", "contact_email", "signed_off_by", "signed_off_on",
-                "item_id", "status", "percent_complete", "milestone", "milestone_due", "forecast_completion",
-                "narrative", "risks", "explanation"])
+    header = [*PROGRESS_CSV_COVER, *PROGRESS_COLUMNS]  # the reader's columns, in its order
+    w.writerow(header)
     before = last.rows if last else {}
     for item_id in ref.assigned_items(partner_code):
         prev = before.get(item_id, {})
         fc = prev.get("forecast_completion")
-        w.writerow([partner_code, str(period), "", "", "", "", item_id, csv_cell(prev.get("status")),
-                    prev.get("percent_complete") if prev.get("percent_complete") is not None else "", "", "",
-                    fc.isoformat() if isinstance(fc, date) else "", "", "", ""])
+        pct = prev.get("percent_complete")
+        known = {"partner_code": partner_code, "period": str(period), "item_id": item_id,
+                 "status": csv_cell(prev.get("status")), "percent_complete": "" if pct is None else pct,
+                 "forecast_completion": fc.isoformat() if isinstance(fc, date) else ""}
+        w.writerow([known.get(h, "") for h in header])
     return buf.getvalue()
 
 

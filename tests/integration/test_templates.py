@@ -70,6 +70,17 @@ def test_workbook_is_prefilled_locked_and_validated(made, ref):
     assert (pct.formula1, pct.formula2, pct.operator) == ("0", "100", "between") and pct.prompt
     assert {dv.type for dv in dvs.values()} >= {"list", "whole", "date", "textLength"}
     assert all(dv.prompt for dv in dvs.values())
+    # The optional texts of the third release: unlocked, with an input message and Excel's own length check.
+    from cpip.core.vocabulary import TEXT_LIMITS
+
+    header = [c.value for c in prog[1]]
+    for column, title in (("recovery_action", "Recovery action"), ("ask", "Ask")):
+        letter = openpyxl.utils.get_column_letter(header.index(column) + 1)
+        dv = next(d for d in dvs.values() if str(d.sqref).startswith(f"{letter}2"))
+        limit = TEXT_LIMITS[column]
+        assert (dv.type, dv.operator, dv.formula1, dv.promptTitle) == ("textLength", "lessThanOrEqual", str(limit), title)
+        assert f"at most {limit:,} characters" in dv.prompt and len(dv.prompt) <= 255  # Excel's limit on a prompt
+        assert not prog[f"{letter}2"].protection.locked
     ind = wb["Indicators"]
     assert [ind.cell(r, 1).value for r in range(2, 2 + len(ref.indicators))] == list(ref.indicators)
     assert not ind["C2"].protection.locked and ind["A2"].protection.locked
@@ -98,18 +109,26 @@ def test_text_that_looks_like_a_formula_is_written_as_text(tmp_path, ref):
         assert again.cell(row, 3).value == "=HYPERLINK(\"http://evil\")"
 
 
+RECOVERY = "Interim staffing agreed with two neighbouring councils; back on track by March 2027."
+ASK = "Agree to raise the recruitment freeze with COSLA in February."
+
+
 def _fill(path: Path, ref, code: str) -> None:
+    """Fill in a template as an officer would; the first item is At risk with a recovery action and an ask."""
     wb = openpyxl.load_workbook(path)
     c = wb["Cover"]
     c["B5"], c["B6"], c["B7"], c["B8"] = "Morag Fraser", "morag.fraser@example.org", "Ewan Reid", date(2027, 1, 10)
     prog = wb["Progress"]
+    at = {cell.value: cell.column for cell in prog[1]}
+    prog.cell(2, at["recovery_action"]).value = RECOVERY
+    prog.cell(2, at["ask"]).value = ASK
     for r in range(2, prog.max_row + 1):
         item = prog.cell(r, 1).value
         if not item:
             continue
         prev = prog.cell(r, 4).value or 0
         target = ref.items[item].target_date
-        prog.cell(r, 3).value = "On track"
+        prog.cell(r, 3).value = "At risk" if r == 2 else "On track"
         prog.cell(r, 4).value = min(100, prev + 5)
         prog.cell(r, 6).value = date(2027, 3, 1)
         prog.cell(r, 7).value = target if target and target > date(2027, 1, 1) else date(2027, 12, 31)
@@ -146,6 +165,11 @@ def test_round_trip_filled_in_resaved_by_libreoffice_and_accepted(made, ref, tmp
     bad = [(r["file"], r["issues"]) for r in results if r["outcome"] not in ("accepted", "accepted_with_warnings")]
     assert bad == []
     assert all(i["severity"] == "warning" for r in results for i in r["issues"])
+    held = home.query("SELECT partner_code, status, recovery_action, ask FROM progress_rows "
+                      "WHERE period = '2026-Q4' AND \"row\" = 2 ORDER BY partner_code")
+    assert held == [(p, "At risk", RECOVERY, ASK) for p in sorted(ref.partners)]
+    assert home.query("SELECT count(*) FROM progress_rows WHERE period = '2026-Q4' AND \"row\" > 2 "
+                      "AND (recovery_action IS NOT NULL OR ask IS NOT NULL)") == [(0,)]
 
 
 def test_an_untouched_template_is_rejected_with_the_errors_an_officer_expects(made, ref):
