@@ -8,6 +8,27 @@ intake run with the clock (``CPIP_NOW``) set to when the files "arrived", so lat
 and the warnings against last period come out as they would have. The cycle's draft is then
 approved as "Demo reviewer" with a short covering note, so the demo ends with a final briefing,
 delivered (the demo home has no [email], so the message is only written to outbox/mail/).
+
+Whatever the random draws, the 2026-Q3 briefing (made on 11 November 2026) always shows:
+
+- a committee that skips a quarter: South Ayrshire Child Protection Committee (``CPC-SOUTH-AYRSHIRE``)
+  sends nothing for 2026-Q2 and is back, on time, for 2026-Q3, so its figures are unmatched in the
+  comparison with last quarter;
+- a lead silent after Complete: the Care Inspectorate (``CARE-INSPECTORATE``) reports R-06 ("Make the
+  Care Inspectorate the central repository for Initial and Significant Case Reviews") Complete in
+  2026-Q2 and sends nothing for 2026-Q3: No return, last reported Complete;
+- a recovery action with an ask: A-LEAD-3 (Leadership and Workforce Development action 3, led by Child
+  Protection Committees Scotland, ``CPC-SCOTLAND``) is At risk, as last quarter, with a recovery action
+  and an ask of the Minister; A-TRAF-2 (Child Trafficking action 2, Police Scotland) Off track and A-DE-1
+  (Data and Evidence action 1, CELCIS) At risk have recovery actions and no ask. Every other item behind
+  that was behind last quarter too has a recovery action from the samples (one newly behind has none yet);
+- an overdue milestone: A-LEAD-2 (Leadership and Workforce Development action 2, Scottish Social
+  Services Council, ``SSSC``) is On track with its milestone due on 15 September 2026;
+- a forecast passed: A-CH-7 (Children's Hearings action 7, Children's Hearings Scotland, ``CHS``) is
+  On track with the forecast completion of 18 September 2026 it gave last quarter, unchanged;
+- the "Reported on track, but…" checks, once each, on items of ``PLANTED_LEAD`` (SG-CPIP).
+
+The partners of these cases are never drawn at random to be missing, late or rejected.
 """
 
 from __future__ import annotations
@@ -17,14 +38,14 @@ import random
 import shutil
 from collections import Counter
 from contextlib import contextmanager
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from cpip.app import samples
 from cpip.app.home import init_home
 from cpip.core.periods import UK, Period
 from cpip.core.settings import load_settings
-from cpip.core.vocabulary import AT_RISK, COMPLETE, ON_TRACK, RAG
+from cpip.core.vocabulary import AT_RISK, COMPLETE, OFF_TRACK, ON_TRACK, RAG
 from cpip.flows.cycle import cycle
 from cpip.flows.intake import intake
 from cpip.reference.tables import load_reference
@@ -52,6 +73,28 @@ REGISTER_AT_START = {
 # The partner whose items show the "Reported on track, but…" checks (it always reports on time).
 PLANTED_LEAD = "SG-CPIP"
 
+# The cases every demo briefing shows (the module docstring says what each is).
+SILENT_LEAD, SILENT_AFTER_COMPLETE = "CARE-INSPECTORATE", "R-06"  # R-06 Complete in 2026-Q2, its lead silent in 2026-Q3
+MISSING = {"CPC-SOUTH-AYRSHIRE": Period(2026, 2), SILENT_LEAD: Period(2026, 3)}  # partner: the quarter it skips
+WITH_ASK = "A-LEAD-3"
+RECOVERING = ("A-TRAF-2", "A-DE-1")
+MILESTONE_OVERDUE = "A-LEAD-2"
+FORECAST_PASSED = "A-CH-7"
+_BEHIND_IN_Q3 = {  # item: (status, narrative, recovery action, ask)
+    WITH_ASK: (AT_RISK,
+               "Two of the four training leads left in August and partner councils have frozen recruitment, so the "
+               "multi-agency training programme has stopped in six areas.",
+               "Interim staffing agreed with two neighbouring councils; training resumes in January; back on track by "
+               "March 2027.",
+               "Agree to raise the recruitment freeze with council leaders at the February meeting."),
+    RECOVERING[0]: (OFF_TRACK,
+                    "The revised guidance was delayed when the specialist officer leading it moved to another post.",
+                    "An investigator is seconded from the national unit; back on track by April 2027.", None),
+    RECOVERING[1]: (AT_RISK,
+                    "Two health boards have not yet sent their data, so the national dataset is incomplete.",
+                    "Data sharing agreements now signed; missing returns loaded by February 2027.", None),
+}
+
 
 def _plant_on_track_signs(ref, ret: samples.SampleReturn, qi: int) -> None:
     """Three of the lead's items reported On track whose figures say otherwise: (a) a forecast after
@@ -71,6 +114,37 @@ def _plant_on_track_signs(ref, ret: samples.SampleReturn, qi: int) -> None:
     b.update(percent_complete=min(55, 40 + 15 * qi), forecast_completion=QUARTERS[-1].last_day + timedelta(days=270))
     c.update(percent_complete=50 + 5 * qi,
              forecast_completion=QUARTERS[-1].last_day + timedelta(days=90 if qi < len(QUARTERS) - 1 else 272))
+
+
+def _case_partners(ref) -> set[str]:
+    """The partners the demo's cases need (never drawn at random to be missing, late or rejected)."""
+    items = (SILENT_AFTER_COMPLETE, *_BEHIND_IN_Q3, MILESTONE_OVERDUE, FORECAST_PASSED)
+    return {PLANTED_LEAD, *MISSING, *(ref.items[i].lead_partner for i in items)}
+
+
+def _plant_cases(ret: samples.SampleReturn, period: Period) -> None:
+    """The cases of the module docstring, in the returns that carry them (changed after the samples
+    are drawn, so every other value stays as drawn)."""
+    rows = {r["item_id"]: r for r in ret.progress}
+    last = QUARTERS[-1]
+    if SILENT_AFTER_COMPLETE in rows and period == MISSING[SILENT_LEAD].previous():
+        rows[SILENT_AFTER_COMPLETE].update(status=COMPLETE, percent_complete=100, milestone=None, milestone_due=None,
+                                           forecast_completion=None, narrative=samples._NARRATIVES[COMPLETE],
+                                           risks=None, recovery_action=None)
+    if FORECAST_PASSED in rows and period in (last.previous(), last):  # last quarter's forecast, left as it was
+        rows[FORECAST_PASSED].update(status=ON_TRACK, forecast_completion=date(2026, 9, 18))
+    if period != last:
+        return
+    for item_id, (status, narrative, recovery, ask) in _BEHIND_IN_Q3.items():
+        if item_id in rows:
+            r = rows[item_id]
+            r.update(status=status, narrative=narrative, recovery_action=recovery, ask=ask,
+                     percent_complete=min(r["percent_complete"], 95), risks=r["risks"] or "Staffing in partner agencies.",
+                     forecast_completion=r["forecast_completion"] or date(2027, 6, 30))
+    if MILESTONE_OVERDUE in rows:
+        r = rows[MILESTONE_OVERDUE]
+        r.update(status=ON_TRACK, milestone="Revised post-registration training standards published",
+                 milestone_due=date(2026, 9, 15), forecast_completion=r["forecast_completion"] or date(2027, 3, 31))
 
 
 @contextmanager
@@ -112,13 +186,15 @@ def build_demo(target: Path) -> str:
     partners = sorted(ref.partners)
     rng = random.Random(2026)
     previous: dict[str, samples.SampleReturn] = {}
+    pool = [p for p in partners if p not in _case_partners(ref)]  # who may be drawn to be missing, late or rejected
     outcomes: Counter = Counter()
     results_all = []
     for qi, period in enumerate(QUARTERS):
         due = period.due_date(settings.cycle.due_days)
-        missing = set(rng.sample([p for p in partners if p != PLANTED_LEAD], 2)) if qi else set()
-        late = set(rng.sample([p for p in partners if p not in missing | {PLANTED_LEAD}], 3))
-        broken = rng.sample([p for p in partners if p not in missing | late | {PLANTED_LEAD}], 2)
+        skipping = {p for p, q in MISSING.items() if q == period}
+        missing = skipping | set(rng.sample(pool, 2 - len(skipping))) if qi else set()
+        late = set(rng.sample([p for p in pool if p not in missing], 3))
+        broken = rng.sample([p for p in pool if p not in missing | late], 2)
         batches: dict[str, list] = {"on_time": [], "late": [], "fix": []}
         for n, code in enumerate(partners):
             if code in missing:
@@ -130,6 +206,7 @@ def build_demo(target: Path) -> str:
                 _add_queries(ref, ret, rng)
             if code == PLANTED_LEAD:
                 _plant_on_track_signs(ref, ret, qi)
+            _plant_cases(ret, period)
             previous[code] = ret
             when = "late" if code in late else "on_time"
             fmt = "csv" if n % 3 == 0 else "xlsx"

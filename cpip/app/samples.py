@@ -17,7 +17,7 @@ from pathlib import Path
 
 from cpip.core.periods import Period
 from cpip.reference.tables import STOCK_FLOW, Reference
-from cpip.core.vocabulary import AT_RISK, COMPLETE, NOT_STARTED, OFF_TRACK, ON_TRACK
+from cpip.core.vocabulary import AT_RISK, BEHIND, COMPLETE, NOT_STARTED, OFF_TRACK, ON_TRACK
 
 PROGRESS_HEADER = ["item_id", "status", "percent_complete", "milestone", "milestone_due",
                    "forecast_completion", "narrative", "risks"]
@@ -37,6 +37,14 @@ _NARRATIVES = {
     OFF_TRACK: "The pilot has paused because a key partner withdrew; a recovery plan goes to the programme board next month.",
     COMPLETE: "Delivered and signed off by the programme board.",
 }
+# What a lead does about an item behind (the recovery action), each with when it should be back on track.
+_RECOVERIES = [
+    "Two agency staff start next month to clear the backlog; back on track by {by}.",
+    "A revised plan goes to the programme board next month; the pilot restarts by {by}.",
+    "Weekly checks with the working group; the overdue stage will be done by {by}.",
+    "Funding re-profiled and the contract re-let; work back on track by {by}.",
+    "A replacement partner has been found; delivery back on plan by {by}.",
+]
 _MILESTONES = ["Draft guidance issued for consultation", "Pilot evaluation report", "Training programme launched",
                "Data sharing agreement signed", "Board sign-off of delivery plan"]
 
@@ -135,12 +143,26 @@ def make_return(ref: Reference, partner_code: str, period: Period, seed: int = 0
             "milestone_due": (period.last_day + timedelta(days=rng.randint(20, 120))) if status != COMPLETE else None,
             "forecast_completion": forecast, "narrative": narrative,
             "risks": "Capacity in partner agencies." if status in (AT_RISK, OFF_TRACK) else None,
+            "recovery_action": recovery_action(seed, partner_code, period, item_id, status,
+                                               before["status"] if before else None),
         })
     indicators = None
     if ref.is_cpc(partner_code):
         indicators = make_indicators(ref, partner_code, period, seed, previous.indicators if previous else None,
                                      register_size)
     return SampleReturn(partner_code, str(period), cover, rows, indicators)
+
+
+def recovery_action(seed: int, partner_code: str, period: Period, item_id: str, status: str,
+                    before: str | None) -> str | None:
+    """A lead's recovery action for an item behind that was behind last quarter too (one newly behind
+    has its plan still to make), saying by when it is back on track. It has a random generator of its
+    own, so none of the return's other values depends on it."""
+    if status not in BEHIND or before not in BEHIND:
+        return None
+    rng = random.Random(f"recovery:{seed}:{partner_code}:{period}:{item_id}")
+    by = period.last_day + timedelta(days=rng.randint(120, 240))
+    return rng.choice(_RECOVERIES).format(by=f"{by:%B %Y}")
 
 
 # The register's stock and flows (returns.md I06), which the samples keep consistent quarter to quarter.

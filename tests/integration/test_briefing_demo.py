@@ -331,3 +331,48 @@ def test_the_demo_committees_look_like_scotlands(demo):
                                                           - v[(now, c, "DEREGISTRATIONS")]), (now, c)
                 checked += 1
     assert checked >= 50
+
+
+def test_the_demo_shows_each_case_its_docstring_promises(demo):
+    """cpip/app/demo.py's cases: a committee back after a quarter away, a lead silent after Complete,
+    recovery actions (one with an ask), an overdue milestone and a forecast passed."""
+    from cpip.app import demo as d
+    from cpip.core.vocabulary import BEHIND, COMPLETE, ON_TRACK
+
+    home, out, docs = demo
+    b, annex = docs["briefing"], docs["annex"]
+    status = {i["item_id"]: i["status"] for i in b["items"]}
+    made = annex["generated_at"][:10]
+    # A committee with no return for 2026-Q2, back for 2026-Q3: its figures are not matched.
+    (skipper, quarter), = ((p, q) for p, q in d.MISSING.items() if p != d.SILENT_LEAD)
+    assert str(quarter) == "2026-Q2" and skipper.startswith("CPC-") and skipper in b["indicators"]["by_partner"]
+    import duckdb
+
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        assert con.execute("SELECT state FROM mart_returns('2026-Q2') WHERE partner_code = $p", {"p": skipper}
+                           ).fetchall() == [("missing",)]
+    finally:
+        con.close()
+    comparison = annex["comparisons"]["indicators"]["REGISTRATIONS"]
+    assert comparison["matched_cpcs"] < comparison["current_cpcs"]
+    # A lead silent after reporting an item Complete.
+    assert d.SILENT_LEAD in b["returns"]["missing"] and status[d.SILENT_AFTER_COMPLETE] == "No return"
+    assert {"item_id": d.SILENT_AFTER_COMPLETE, "last_status": COMPLETE, "last_period": "2026-Q2"} in \
+        annex["items_not_updated"]
+    # Recovery actions, one with an ask; most items behind have one.
+    items = annex["items"]
+    assert status[d.WITH_ASK] in BEHIND and items[d.WITH_ASK]["recovery_action"] and items[d.WITH_ASK]["ask"]
+    for item_id in d.RECOVERING:
+        assert status[item_id] in BEHIND and items[item_id]["recovery_action"] and items[item_id]["ask"] is None
+    behind = [i for i, s in status.items() if s in BEHIND]
+    assert sum(1 for i in behind if items[i]["recovery_action"]) > len(behind) / 2
+    assert [i for i, m in items.items() if m["ask"]] == [d.WITH_ASK]
+    # An overdue milestone and a forecast passed, on items not Complete.
+    assert status[d.MILESTONE_OVERDUE] == ON_TRACK and items[d.MILESTONE_OVERDUE]["milestone_due"] < made
+    assert status[d.FORECAST_PASSED] == ON_TRACK and items[d.FORECAST_PASSED]["forecast_completion"] < made
+    # Partner text: never in briefing.json, publication.json or the publication form.
+    public = [(out / f"{n}.json").read_text(encoding="utf-8") for n in ("briefing", "publication")]
+    public.append((out / "publication" / "cpip-briefing-2026-Q3-publication.html").read_text(encoding="utf-8"))
+    for text in public:
+        assert items[d.WITH_ASK]["ask"] not in text and items[d.WITH_ASK]["recovery_action"] not in text
