@@ -59,6 +59,12 @@ class SampleReturn:
     extra: dict = field(default_factory=dict)
 
 
+# A lead writes its return in the weeks after the quarter ends, so the dates it gives for what comes
+# next (milestones, forecasts) fall at least this many days after the quarter's last day: a date the
+# briefing finds already passed is one the demo plants on purpose (cpip/app/demo.py).
+_AHEAD = 50
+
+
 def _person(rng: random.Random) -> str:
     return f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"
 
@@ -125,22 +131,22 @@ def make_return(ref: Reference, partner_code: str, period: Period, seed: int = 0
         if drift and status != COMPLETE and before and before.get("forecast_completion"):
             forecast = before["forecast_completion"] + timedelta(days={AT_RISK: rng.choice([0, 0, 30]),
                                                                        OFF_TRACK: rng.choice([30, 60])}.get(status, 0))
-            if forecast <= period.last_day:  # a forecast date reached slips a quarter at most
-                forecast = max(forecast + timedelta(days=90), period.last_day + timedelta(days=1))
+            if forecast <= period.last_day + timedelta(days=_AHEAD):  # a forecast date reached slips a quarter at most
+                forecast = max(forecast + timedelta(days=90), period.last_day + timedelta(days=_AHEAD))
         elif status != COMPLETE:
             base = item.target_date or (period.last_day + timedelta(days=365))
             forecast = base - timedelta(days=rng.randint(0, 60))
-            if forecast <= period.last_day:
-                forecast = period.last_day + timedelta(days=rng.randint(30, 200))
+            if forecast <= period.last_day + timedelta(days=_AHEAD):
+                forecast = period.last_day + timedelta(days=rng.randint(_AHEAD, 200))
             if item.target_date and forecast > item.target_date and not past_target:
                 forecast = item.target_date
         narrative = _NARRATIVES[status]
         if before and status in (AT_RISK, OFF_TRACK):
-            narrative = f"{narrative} Update for {period}: actions reviewed at the {rng.choice(['June', 'September', 'December', 'March'])} board."
+            narrative = f"{narrative} Update for {period.words}: actions reviewed at the {rng.choice(['June', 'September', 'December', 'March'])} board."
         rows.append({
             "item_id": item_id, "status": status, "percent_complete": pct,
             "milestone": rng.choice(_MILESTONES) if status != COMPLETE else None,
-            "milestone_due": (period.last_day + timedelta(days=rng.randint(20, 120))) if status != COMPLETE else None,
+            "milestone_due": (period.last_day + timedelta(days=rng.randint(_AHEAD, 150))) if status != COMPLETE else None,
             "forecast_completion": forecast, "narrative": narrative,
             "risks": "Capacity in partner agencies." if status in (AT_RISK, OFF_TRACK) else None,
             "recovery_action": recovery_action(seed, partner_code, period, item_id, status,

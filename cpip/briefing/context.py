@@ -20,7 +20,7 @@ from cpip.briefing.advice import (ask_sentence, asks, bottom_line, falls_due, fa
 from cpip.briefing.caveats import approving_despite
 from cpip.briefing.charts import STATUSES, sparkline_svg, stacked_bars_svg
 from cpip.briefing.markdown import note_html
-from cpip.briefing.summary import (key_messages, last_reported, not_updated_sentence, provisional, quarters_title,
+from cpip.briefing.summary import (key_messages, last_reported, provisional, quarters_title,
                                    status_counts)
 from cpip.briefing.words import (contributor_summary, finding, fmt_num, history_text, human_day, human_time, long_date,
                                  plural, short_committee)
@@ -77,7 +77,6 @@ def context(doc: dict, annex: dict, form: str, marking: str) -> dict:
         "slippage": slippage, "finding": finding,
         "forecasts": {i["item_id"]: annex["items"][i["item_id"]]["forecast_completion"]
                       for i in items if i["status"] != COMPLETE},
-        "not_updated": not_updated_sentence(annex.get("items_not_updated", [])),
         "flags": flags, "by_item": {i["item_id"]: i for i in items}, "history": history, "history_text": history_text,
         "last_reported": {r["item_id"]: last_reported(r) for r in annex.get("items_not_updated", [])},
         "key_messages": key_messages(doc, annex, quarters, worsened_by_quarter, flags, partner_names,

@@ -132,7 +132,7 @@ def tables(doc: dict, annex: dict, form: str) -> list[Table]:
           _date(meta[i["item_id"]]["forecast_completion"])] for i in doc["items"]],
         [10, 14, 30, 60, 40, 12, 10, 12, 11, 16, 16]))
     out.append(Table(
-        "Quarters", f"The quarters held, and how many committees sent figures for each",
+        "Quarters", "The quarters held, and how many committees sent figures for each",
         ["Quarter", "Quarter code", "First day", "Last day", REPORTING, "Committees expected"],
         [[period_words(q.period), q.period, Period.parse(q.period).first_day, Period.parse(q.period).last_day,
           q.reporting_cpcs, expected] for q in qs],
