@@ -138,6 +138,11 @@ def _table_rows(html: str, start: str) -> list[list[str]]:
             for tr in re.findall(r"<tr[^>]*>(.*?)</tr>", section, re.S)]
 
 
+def _indicator_tables(html: str) -> list[str]:
+    """Every indicators table: the headline indicators in the section, their breakdowns in Annex A."""
+    return re.findall(r'<table class="indicators.*?</table>', html, re.S)
+
+
 def _committees(n: int) -> str:
     return f"{n} committee{'' if n == 1 else 's'}"
 
@@ -159,8 +164,8 @@ def test_every_change_the_restricted_form_prints_is_a_matched_change(world):
         label = " ".join(words).removeprefix("of which: ")
         return next(i for lab, i in by_label.items() if label.startswith(lab))
 
-    section = html[html.index('id="indicators"'):html.index('id="annex-committees"')]
-    rows = {ind_of(r[0]): r[1:] for r in _table_rows(section, '<table class="indicators')}
+    section = "".join(_indicator_tables(html))
+    rows = {ind_of(r[0]): r[1:] for t in _indicator_tables(html) for r in _table_rows(t, '<table class="indicators')}
     assert set(rows) == set(comp)
     for ind, (now, change, trend) in rows.items():
         c = comp[ind]
@@ -199,19 +204,19 @@ def test_the_publication_form_prints_no_change_between_quarters(world):
     text = html_lib.unescape(re.sub(r"<[^>]+>", " ", section))
     assert "same committees" not in text and "over 2 committees" not in text and "Change" not in text
     assert not re.search(r"[+\u2212]\d", text)
-    rows = _table_rows(section, '<table class="indicators')
+    rows = [r for t in _indicator_tables(html) for r in _table_rows(t, '<table class="indicators')]
     pub = docs.publication["indicators"]["national"]
     cpcs = {i: c["current_cpcs"] for i, c in annex["comparisons"]["indicators"].items()}
     assert [" ".join(r[1]) for r in rows] == [
         "n/a" if pub[i] is None else f"{pub[i]:,} ({cpcs[i]} of {expected})" if isinstance(pub[i], int)
-        else f"{pub[i]} ({cpcs[i]} of {expected})" for i in _nested_order(ref)]
+        else f"{pub[i]} ({cpcs[i]} of {expected})" for i in _headline_then_breakdowns(ref)]
     assert all(len(r) == 3 for r in rows)  # indicator, total, trend: no change column
 
 
-def _nested_order(ref) -> list[str]:
-    """Indicators as the tables list them: each breakdown straight after the indicator it is part of."""
+def _headline_then_breakdowns(ref) -> list[str]:
+    """Indicators as the two tables list them: the headline ones, then each one's breakdowns in turn."""
     whole = [i for i, v in ref.indicators.items() if not v.part_of]
-    return [x for i in whole for x in [i] + [j for j, v in ref.indicators.items() if v.part_of == i]]
+    return whole + [j for i in whole for j, v in ref.indicators.items() if v.part_of == i]
 
 
 def test_an_item_not_updated_shows_what_was_last_reported_where_it_is_read(world):

@@ -240,7 +240,9 @@ def test_trend_charts_are_inline_svg_with_a_text_alternative(world):
     _, paths = world
     html = Path(paths["restricted"]["html"]).read_text()
     assert html.count("<svg ") == 4 and "&lt;svg" not in html  # one on page 1, one trend line per indicator
-    assert re.findall(r'<svg [^>]*aria-labelledby="(trend-\d+)-t', html) == ["trend-0", "trend-1", "trend-2"]
+    # The headline indicators' trends in the section, the breakdown's (trend-1) in Annex A.
+    assert re.findall(r'<svg [^>]*aria-labelledby="(trend-\d+)-t', html) == ["trend-0", "trend-2", "trend-1"]
+    assert 'aria-labelledby="trend-1-t' in html.split('id="annex-committees"')[1]
     # The title states the finding over the committees that reported both quarters (CPC-X: 20 to 30).
     assert '<title id="trend-0-t">Cases opened: up 10 across the one committee that reported both quarters</title>' in html
     assert ('<desc id="trend-0-d">By quarter: Apr–Jun 2026: 28 (2 committees); Jul–Sep 2026: 32 (2 committees). '
