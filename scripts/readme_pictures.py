@@ -1,10 +1,12 @@
-"""Make the README's pictures of a receipt email and the collection status page from a real run.
+"""Make the README's pictures of a receipt email, the collection status page and the briefing from real runs.
 
 Usage:  .venv/bin/python scripts/readme_pictures.py [--out docs]
 
 Builds a home in a temporary folder, runs intake on a few returns with a real SMTP server on
 127.0.0.1 (aiosmtpd) catching the receipt emails, then screenshots in headless Chromium the HTML
 part of one email (as a mail client shows it, under its headers) and outbox/status/2026-Q3.html.
+Then makes a demo home (``cpip demo``) and draws page 1 and the first attention page of its
+restricted PDF (poppler's pdftoppm) as docs/briefing-page1.png and docs/briefing-attention.png.
 """
 
 from __future__ import annotations
@@ -60,7 +62,21 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="cpip-pictures-"))
     with smtp_on_localhost(catch) as port:
         _pictures(out, tmp, port, catch)
+    _briefing_pages(out, tmp)
     shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _briefing_pages(out: Path, tmp: Path) -> None:
+    """Page 1 and page 2 (Needs attention) of the demo's restricted briefing, as the reader sees them."""
+    import subprocess
+
+    home = tmp / "demo"
+    subprocess.run([str(Path(sys.executable).parent / "cpip"), "demo", "--home", str(home)], check=True,
+                   capture_output=True, env={**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"})
+    pdf = home / "outbox" / "briefings" / "2026-Q3" / "restricted" / "cpip-briefing-2026-Q3-restricted.pdf"
+    for page, name in ((1, "briefing-page1"), (2, "briefing-attention")):
+        subprocess.run(["pdftoppm", "-png", "-r", "80", "-singlefile", "-f", str(page), "-l", str(page), str(pdf),
+                        str(out / name)], check=True)
 
 
 def _pictures(out: Path, tmp: Path, port: int, catch: _Catch) -> None:

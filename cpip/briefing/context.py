@@ -83,7 +83,7 @@ def context(doc: dict, annex: dict, form: str, marking: str) -> dict:
                                      cpcs_expected, restricted),
         "quarters_svg": stacked_bars_svg(
             "chart-quarters", quarters_title(quarters), [(period_short_words(p), c) for p, c in quarters],
-            width=640, label_width=90),
+            width=560, label_width=84),
         "workstreams": workstreams, "indicators": indicators, "indicators_nested": _nested(indicators),
         "previous_period": str(Period.parse(doc["period"]).previous()), "signed": signed,
         "committees_without": sorted(short_committee(n) for p, n in partner_names.items()
