@@ -39,12 +39,13 @@ Prefect task in another process needs it); nothing persists settings.
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal, Mapping
 
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError,
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError,
                       field_validator, model_validator)
 from pydantic_settings import (BaseSettings, EnvSettingsSource, InitSettingsSource, NoDecode, SettingsConfigDict,
                                TomlConfigSettingsSource)
@@ -85,6 +86,22 @@ Whole = Annotated[int, BeforeValidator(_number)]
 Seconds = Annotated[float, BeforeValidator(_number), Field(ge=0)]
 Hour = Annotated[int, BeforeValidator(_number), Field(ge=0, le=23)]
 Addresses = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_text_list)]
+
+# One email address as people write it: a local part, "@", and a domain with at least one dot; no spaces,
+# no display name ("Statistics <stats@example.org>"), no list. Not a full RFC 5322 parser: enough to refuse
+# a name, a sentence or two addresses where one address is printed for the public to write to.
+_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+")
+
+
+def _email(value: str) -> str:
+    value = value.strip()
+    if not _EMAIL.fullmatch(value):
+        raise ValueError("it must be one email address, such as statistics@example.org (no name, no spaces)")
+    return value
+
+
+Email = Annotated[str, AfterValidator(_email)]
 
 
 class _Section(BaseModel):
@@ -155,6 +172,11 @@ class BriefingSettings(_Section):
         ("ON_REGISTER_END", "REGISTRATIONS"),
         description="The indicators page 1 leads with, most important first (ids from indicators.csv); ids the "
                     "programme does not have are ignored, and none at all means indicators.csv order.")
+    statistics_contact: Email = Field(
+        "statistics@example.org",
+        description="One email address the public can write to about the published figures, printed in the "
+                    "publication form's About these statistics and on its spreadsheet's cover. The default is a "
+                    "placeholder: set the programme's own address before a briefing is published.")
 
 
 class ScheduleSettings(_Section):

@@ -74,6 +74,9 @@ def _explain_key(err: dict, model: type[BaseModel], section: str, key: str, toml
         shown = "(hidden)"
     else:
         shown = "true" if given is True else "false" if given is False else repr(given)
+    reason = str(err.get("ctx", {}).get("error", ""))
+    if err["type"] == "value_error" and reason.startswith("it must be "):  # a check that says what it wants
+        return f"{where}: [{section}] {key} = {shown} is not valid; {reason}."
     return f"{where}: [{section}] {key} = {shown} is not valid; it must be {_expected(field)}."
 
 

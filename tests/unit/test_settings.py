@@ -132,6 +132,13 @@ def test_tls_and_ca_file(tmp_path):
     ("[email]\nbriefing_attach = 'all'\n", {}, ["it must be publication, restricted, both or none"]),
     ("[schedule]\ncycle_hour = 24\n", {}, ["cycle_hour = 24 is not valid; it must be a whole number from 0 to 23"]),
     ("[email]\npassword = 'x'\n", {}, ["secrets never go in cpip.toml", "CPIP_EMAIL_PASSWORD"]),
+    # the statistics contact is printed for the public to write to: one address, nothing else
+    ("[briefing]\nstatistics_contact = 'Statistics team'\n", {},
+     ["[briefing] statistics_contact = 'Statistics team' is not valid; it must be one email address"]),
+    ("[briefing]\nstatistics_contact = 'a@example.org, b@example.org'\n", {}, ["statistics_contact", "one email address"]),
+    ("[briefing]\nstatistics_contact = 'Stats <stats@example.org>'\n", {}, ["statistics_contact", "no name"]),
+    ("[briefing]\nstatistics_contact = 'stats@localhost'\n", {}, ["statistics_contact", "one email address"]),
+    ("[briefing]\nstatistics_contact = 7\n", {}, ["statistics_contact = 7 is not valid"]),
     ("[cycle\n", {}, ["cpip.toml cannot be read"]),
     # the environment: the variable is named
     ("", {"CPIP_INTAKE_SETTLE_SECONDS": "-1"}, ["CPIP_INTAKE_SETTLE_SECONDS: [intake] settle_seconds = '-1'",
@@ -154,6 +161,14 @@ def test_every_mistake_is_named_once(tmp_path):
         load_settings(_home(tmp_path, "[email]\nport = 'x'\nsendr = 'a'\n[cycle]\ndue_days = -1\n"), {})
     lines = str(err.value).splitlines()
     assert len(lines) == 3 and not any("[email] tls" in line for line in lines)  # its default is no mistake
+
+
+def test_the_statistics_contact_is_one_address_from_the_file_or_the_environment(tmp_path):
+    assert load_settings(tmp_path, {}).briefing.statistics_contact == "statistics@example.org"
+    home = _home(tmp_path, "[briefing]\nstatistics_contact = ' cpip.statistics@gov.scot '\n")
+    assert load_settings(home, {}).briefing.statistics_contact == "cpip.statistics@gov.scot"
+    got = load_settings(home, {"CPIP_BRIEFING_STATISTICS_CONTACT": "stats+cpip@example.org"})
+    assert got.briefing.statistics_contact == "stats+cpip@example.org"
 
 
 def test_other_cpip_variables_are_ignored(tmp_path):
