@@ -20,6 +20,7 @@ from cpip.briefing.advice import (ask_sentence, asks, bottom_line, falls_due, fa
 from cpip.briefing.caveats import approving_despite
 from cpip.briefing.charts import STATUSES, sparkline_svg, stacked_bars_svg
 from cpip.briefing.markdown import note_html
+from cpip.briefing.public import public_context
 from cpip.briefing.summary import (key_messages, last_reported, provisional, quarters_title,
                                    status_counts)
 from cpip.briefing.words import (contributor_summary, finding, fmt_num, history_text, human_day, human_time, long_date,
@@ -93,12 +94,14 @@ def context(doc: dict, annex: dict, form: str, marking: str) -> dict:
         "fmt": fmt_num, "long_date": long_date, "contributor_summary": contributor_summary,
         "rules": RULES, "by_rule": doc["data_quality"]["by_rule"],
         "provisional": provisional(doc, annex, cpcs_expected),
-        "item_meta": annex["items"], "covering_note": note_html(annex.get("covering_note")),
+        "item_meta": annex["items"],
+        "covering_note": note_html(annex.get("covering_note")) if restricted else None,
         "indicator_labels": {k: v["label"] for k, v in annex["indicators"].items()},
         "generated": human_time(annex["generated_at"]), "cutoff": human_time(annex["data_cutoff"]),
         "figures_file": f"cpip-briefing-{doc['period']}-{form}-figures.xlsx",
         "approving_despite": approving_despite(doc, annex),
         **review_context(annex),
+        **({} if restricted else public_context(doc, annex, quarters, partner_names)),
     }
 
 

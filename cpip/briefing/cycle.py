@@ -58,10 +58,11 @@ def compose(settings: Settings, ref: Reference, data: CycleData, run_id: str | N
     and opens page 1 of both forms as "From the programme office"."""
     run_id = run_id or f"cycle-{data.period}-{settings.now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     b = briefing_json(data, settings.now)
-    return Documents(run_id, b, publication(b, settings.briefing.suppress_below),
-                     annex_json(data, ref, run_id, settings.now, settings.briefing.suppress_below,
-                                settings.cycle.due_days, settings.briefing.programme, covering_note,
-                                settings.briefing.headline_indicators),
+    annex = annex_json(data, ref, run_id, settings.now, settings.briefing.suppress_below, settings.cycle.due_days,
+                       settings.briefing.programme, covering_note, settings.briefing.headline_indicators)
+    # The publication's contact is kept with the version, so the draft reviewed and the version published agree.
+    annex["statistics_contact"] = settings.briefing.statistics_contact
+    return Documents(run_id, b, publication(b, settings.briefing.suppress_below), annex,
                      {"run_id": run_id, **lineage(data)})
 
 

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from cpip.briefing.disclosure import SUPPRESSED
+from cpip.briefing.public import DEFAULT_CONTACT
 from cpip.core.files import write_atomically
 from cpip.core.periods import Period, period_short_words, period_words
 from cpip.core.text import csv_cell, safe_text
@@ -155,6 +156,24 @@ def _comparison(annex: dict, labels: dict[str, str], period: str) -> Table:
                  rows, [60, 30, 14, 14, 14, 14, 16, 16, 16, 16])
 
 
+def _about(annex: dict) -> list[tuple[str, bool]]:
+    """The publication spreadsheet's "About these statistics", as its HTML and PDF end with it."""
+    return [
+        ("About these statistics", True),
+        ("Source: the quarterly returns the programme's partners send after each quarter (each Child Protection "
+         "Committee its figures), checked against the published validation rules, received up to the data cut-off "
+         "above.", False),
+        ("Coverage: each quarter's heading says how many committees sent figures, and each indicator's Committees "
+         "reporting row how many gave it; a committee with no figure is shown as [x].", False),
+        (f"Small numbers: a committee's figure from 1 to {annex['suppress_below'] - 1} is shown as {SUPPRESSED}, and "
+         f"so is any other figure needed so that no {SUPPRESSED} can be worked out or narrowed down from the figures "
+         "published, in this release or an earlier one.", False),
+        ("Revisions: a late or corrected return makes a revised version, which says what it replaces and what "
+         "changed; earlier quarters are as held when this version was made.", False),
+        (f"Contact: {annex.get('statistics_contact') or DEFAULT_CONTACT}", False),
+    ]
+
+
 def _date(v: str | None) -> date | str:
     return date.fromisoformat(v) if v else ""
 
@@ -189,7 +208,7 @@ def write_xlsx(path: Path, doc: dict, annex: dict, form: str) -> Path:
          "heading says how many committees sent figures for it.", False),
         ("Two quarters' national totals can cover different committees: compare them only over the same committees"
          + (" (the Comparison table)." if form == "restricted" else "."), False),
-    ]
+    ] + (_about(annex) if form == "publication" else [])
     for r, (text, bold) in enumerate(lines, start=1):
         safe_text(cover.cell(r, 1), text)
         if bold:

@@ -16,8 +16,13 @@ from cpip.core.text import DRAFT_LINE
 from cpip.core.vocabulary import COLOUR
 
 
+# Each form's own template, both on templates/_briefing_base.html.j2: the Minister's briefing, and
+# the statistical release for the public.
+TEMPLATES = {"restricted": "briefing.html.j2", "publication": "publication.html.j2"}
+
+
 def render_html(doc: dict, annex: dict, form: str, marking: str) -> str:
-    return environment().get_template("briefing.html.j2").render(**context(doc, annex, form, marking))
+    return environment().get_template(TEMPLATES[form]).render(**context(doc, annex, form, marking))
 
 
 def render_document(html_text: str, form: str, marking: str, draft: bool = False):

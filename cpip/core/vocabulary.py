@@ -29,6 +29,18 @@ NO_RETURN = "No return"  # returns.md §9: an item whose lead sent no accepted p
 # exception in the briefing ("Needs attention"), in this order.
 BEHIND = (OFF_TRACK, AT_RISK)
 
+# What each status means, as the publication form's "About these statistics" tells the public
+# (returns.md §5 and §9), in CHART_ORDER.
+MEANINGS = {
+    COMPLETE: "the lead partner reports the action or recommendation done.",
+    ON_TRACK: "work is under way and the lead partner expects to finish by the target date.",
+    AT_RISK: "work is under way, but the lead partner reports a risk that it will not finish by the target date.",
+    OFF_TRACK: "the lead partner reports that it will not finish by the target date as planned.",
+    NOT_STARTED: "work has not begun.",
+    NO_RETURN: "the lead partner sent no accepted return for the quarter, so there is no status for it; "
+               "it is counted apart.",
+}
+
 # returns.md §9: the movement scale.
 SCALE = {OFF_TRACK: 1, NOT_STARTED: 1, AT_RISK: 2, ON_TRACK: 3, COMPLETE: 4}
 

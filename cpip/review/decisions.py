@@ -197,6 +197,7 @@ def approve(settings: Settings, period: Period, by: str, code: str, note: str | 
         annex["review"] = {**annex["review"], "state": "approved", "approved_by": who, "approved_account": account,
                            "approved_at": iso(settings.now)}
         annex["covering_note"] = note
+        annex.setdefault("statistics_contact", settings.briefing.statistics_contact)  # a draft made before it was kept
         docs = Documents(annex["run_id"], read_json(draft / "briefing.json"), read_json(draft / "publication.json"),
                          annex, read_json(draft / "lineage.json"))
         written = write_documents(settings, period, docs)

@@ -191,10 +191,62 @@ def test_no_table_row_is_split_and_none_is_left_alone(demo, form):
     for table, per_page in table_rows.items():
         if len(per_page) > 1:  # a table over pages: never a single row on a page
             assert min(per_page.values()) >= 2, (captions.get(table), per_page)
-    assert anchors["summary"] == 1 and anchors["attention"] == 2
+    # Page 1 is the summary; the items behind start page 2 (the restricted form's Needs attention, the
+    # publication's Actions and recommendations).
+    assert anchors["summary"] == 1 and anchors["attention" if form == "restricted" else "progress"] == 2
     assert anchors["annex-committees"] - 1 <= CORE_PAGES_MAX
     by_cpc = next(t for t, c in captions.items() if c.startswith("Headline indicators by committee"))
     assert len(table_rows[by_cpc]) == 1, "the committee table is split over pages"
+
+
+def _headings(html: str) -> list[str]:
+    return [html_text.unescape(re.sub(r"<[^>]+>", "", h)) for h in re.findall(r"<h[1-6][^>]*>(.*?)</h[1-6]>", html, re.S)]
+
+
+def test_the_publication_is_a_release_for_the_public(demo):
+    """interfaces.md, The publication form: titled for the public; never the covering note, the
+    approver's name, the run id or a partner's file name, in the HTML, the PDF, the spreadsheet or
+    the CSV; it ends with About these statistics, which gives the contact."""
+    home, out, docs = demo
+    from tests.integration.test_review import publication_text
+
+    annex = docs["annex"]
+    lineage = json.loads((out / "lineage.json").read_text())
+    paths = {"html": out / "publication" / "cpip-briefing-2026-Q3-publication.html",
+             "pdf": _pdf(out, "publication"),
+             "figures_xlsx": out / "publication" / "cpip-briefing-2026-Q3-publication-figures.xlsx",
+             "figures_csv": out / "publication" / "cpip-briefing-2026-Q3-publication-figures.csv"}
+    public = publication_text(paths)
+    note = [ln.strip("#-* ") for ln in annex["covering_note"].splitlines() if len(ln.strip("#-* ")) > 15]
+    files = sorted({s["file"] for s in lineage["submissions"].values()})
+    assert note and files and annex["review"]["approved_by"] and annex["run_id"]
+    secrets = [*note, annex["review"]["approved_by"], annex["run_id"], *files, "From the programme office"]
+    for kind, text in public.items():
+        flat = " ".join(text.split())
+        assert [s for s in secrets if " ".join(s.split()) in flat] == [], kind
+    title = "Child Protection Improvement Programme: progress and child protection figures, July to September 2026"
+    headings = _headings(public["html"])
+    assert headings[0] == title and not [h for h in headings if "Minister" in h]
+    assert "Minister" in " ".join(_headings((out / "restricted" / "cpip-briefing-2026-Q3-restricted.html").read_text()))
+    pages = _pages(paths["pdf"])
+    assert " ".join(title.split()) in " ".join(pages[0].split())
+    assert "Summary for the Minister" not in public["pdf"] and "the Minister's attention" not in public["pdf"]
+    # It ends with About these statistics: source, coverage, definitions, statuses, small numbers,
+    # revisions, the release, and the contact ([briefing] statistics_contact, the demo's default).
+    assert headings[-8:] == ["About these statistics", "Where the figures come from", "Coverage",
+                             "What each status means", "How small numbers are protected", "Revisions",
+                             "This release", "Contact"]
+    assert "About these statistics" in pages[-1] or "About these statistics" in pages[-2]
+    for kind in ("html", "pdf", "xlsx"):
+        assert "About these statistics" in public[kind] and "statistics@example.org" in public[kind], kind
+    assert 'href="mailto:statistics@example.org"' in public["html"]
+    flat = " ".join(public["pdf"].split())
+    about = html_text.unescape(public["html"].split('id="about"')[1])
+    for ind in annex["indicators"].values():  # what each indicator counts: its label and unit
+        assert f"{ind['label']} <span" in about and f"<td>{ind['unit']}</td>" in about
+    assert "Version 1, published 11 November 2026" in flat and "is shown as [c] (confidential)" in flat
+    missing = [annex["partners"][p]["name"] for p in docs["publication"]["returns"]["missing"]]
+    assert missing and all(n in flat for n in missing)
 
 
 def test_the_demo_flags_each_check_once(demo):

@@ -44,6 +44,20 @@ def _code(msg) -> str:
     return lines[0].removeprefix("Approval code: ").strip()
 
 
+def publication_text(paths: dict) -> dict[str, str]:
+    """Everything the public reads in one publication: its HTML, its PDF's text, and every cell of its
+    spreadsheet (each sheet) and its CSV; by kind."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(paths["figures_xlsx"], read_only=True)
+    try:
+        cells = "\n".join(str(v) for ws in wb for row in ws.iter_rows(values_only=True) for v in row if v is not None)
+    finally:
+        wb.close()
+    return {"html": Path(paths["html"]).read_text(), "pdf": "\n".join(_pages(paths["pdf"])), "xlsx": cells,
+            "csv": Path(paths["figures_csv"]).read_text(encoding="utf-8-sig")}
+
+
 def _pages(pdf: str | Path) -> list[str]:
     if shutil.which("pdftotext") is None:
         pytest.skip("poppler-utils (pdftotext) not installed")
@@ -201,20 +215,31 @@ def test_approval_renders_the_final_forms_records_it_and_delivers_exactly_once(d
         assert not Path(path).stat().st_mode & 0o222  # read-only
     assert home.query("SELECT count(*) FROM audit_log WHERE event = 'briefing delivered'") == [(1,)]
 
-    # The final forms: no DRAFT line anywhere, the covering note opens page 1, escaped.
+    # The final forms: no DRAFT line anywhere; the restricted form's covering note opens page 1, escaped,
+    # and its document control names the approver. The publication carries neither (interfaces.md, The
+    # publication form): it says which version it is and when it was published, and whom to write to.
     for form in ("restricted", "publication"):
         for pdf in (got["outputs"][form]["pdf"], out[form]["pdf"]):
             pages = _pages(pdf)
             assert all(DRAFT not in p for p in pages), form
-            assert "From the programme office" in pages[0] and "Points for the Minister" in pages[0]
-            assert "Approved by Jo Bloggs, Head of Programme Office" in pages[-1] or \
-                any("Approved by" in p and "Jo Bloggs" in p for p in pages)
+            if form == "restricted":
+                assert "From the programme office" in pages[0] and "Points for the Minister" in pages[0]
+                assert "Approved by Jo Bloggs, Head of Programme Office" in pages[-1] or \
+                    any("Approved by" in p and "Jo Bloggs" in p for p in pages)
+    public = publication_text(got["outputs"]["publication"])
+    for secret in ("Points for the Minister", "the rest are chasing", "alert(", "From the programme office", "Jo Bloggs",
+                   "Head of Programme Office", "Approved by", code):
+        assert all(secret not in text for text in public.values()), secret
+    assert not any(re.search(rf"\b{re.escape(detail['account'])}\b", t) for t in public.values())  # the OS account
+    assert all("About these statistics" in public[k] and "statistics@example.org" in public[k] for k in ("html", "pdf", "xlsx"))
+    assert "Version 1, published 11 November 2026" in " ".join(public["pdf"].split())
     html = Path(got["outputs"]["restricted"]["html"]).read_text()
     assert "&lt;script&gt;alert(" in html and "<script>alert(" not in html
     assert "<li><strong>Glasgow</strong> is on track</li>" in html  # simple Markdown, escaped first
     from tests.integration.test_cycle import _axe
 
     assert _axe(Path(got["outputs"]["restricted"]["html"]).as_uri()) == []  # with the covering note
+    assert _axe(Path(got["outputs"]["publication"]["html"]).as_uri()) == []  # the final publication
     # The draft as reviewed is kept beside the final.
     draft_pdf = Path(out["version_folder"]) / "restricted" / Path(out["restricted"]["pdf"]).name
     assert all(p.count(DRAFT) == 2 for p in _pages(draft_pdf))
@@ -281,6 +306,10 @@ def test_a_cycle_after_approval_makes_version_2_with_what_changed(drafted, tmp_p
     assert "Revised: this replaces version 1 of 10 November 2026" in pages[0]
     text = "\n".join(pages)
     assert "What changed since version 1" in text and "CPC-ORKNEY-2026-Q3.xlsx" in text
+    # The publication's revision says what changed too, naming neither the approver nor a partner's file.
+    public = publication_text(second["publication"])
+    assert "What changed since version 1" in public["pdf"] and "Revised: this replaces version 1" in public["pdf"]
+    assert all("Jo Bloggs" not in t and "CPC-ORKNEY-2026-Q3" not in t for t in public.values())
     from tests.integration.test_cycle import _axe
 
     assert _axe(Path(second["restricted"]["html"]).as_uri()) == []  # a draft revision: banner, annex
