@@ -1,5 +1,6 @@
-"""Everything ``templates/briefing.html.j2`` needs, derived only from ``briefing.json`` (or
-``publication.json``) and the annex.
+"""Everything the two forms' templates need (``templates/briefing.html.j2``, the restricted form;
+``templates/publication.html.j2``, the release for the public, which adds :mod:`cpip.briefing.public`),
+derived only from ``briefing.json`` (or ``publication.json``) and the annex.
 
 The briefing is laid out for a private secretary with two minutes: page 1 is the
 "Summary for the Minister" (what this is, the programme office's covering note when there
@@ -34,7 +35,7 @@ from cpip.reference.rules import RULES
 # The CSS class of each status (its RAG colour in lower case; "none" for No return): from cpip.core.vocabulary.
 RAG = {s: (vocabulary.RAG.get(s) or "none").lower() for s in vocabulary.CHART_ORDER}
 # The styles of the status labels and of the exceptions' edges, drawn as cpip.core.vocabulary says
-# (templates/briefing.html.j2 puts them in its <style>).
+# (templates/_briefing_base.html.j2 puts them in its <style>).
 RAG_CSS = "\n".join(
     f"  .rag-{(rag or 'none').lower()} {{ background: {bg}; border-color: {edge}; color: {COLOUR.black}; "
     + ("font-style: italic; " if rag is None else "") + "}" for rag, (bg, edge) in CHIP.items())
