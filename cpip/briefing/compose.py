@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from cpip.briefing.disclosure import suppress_cells
+from cpip.briefing.disclosure import Protection, protect, rules_for
 from cpip.briefing.flags import attention_flags, on_track_flags
 from cpip.core.periods import Period, iso, uk_date
 from cpip.reference.tables import Reference
@@ -200,18 +200,21 @@ def briefing_json(data: CycleData, generated_at: datetime) -> dict:
 
 def annex_json(data: CycleData, ref: Reference, run_id: str, generated_at: datetime, suppress_below: int,
                due_days: int, programme: str = "", covering_note: str | None = None,
-               headline_indicators: tuple[str, ...] = ()) -> dict:
+               headline_indicators: tuple[str, ...] = (), protection: Protection | None = None) -> dict:
     """What the briefing prints besides briefing.json's figures, and the trend series (both forms).
 
     ``covering_note`` is the programme office's note (plain text or simple Markdown) that opens
     page 1 as "From the programme office" when the briefing was approved with one; always
-    rendered as text, never as HTML.
+    rendered as text, never as HTML. ``protection`` is the publication's suppression of every
+    quarter held (:func:`cpip.briefing.disclosure.protect`; by default, against no earlier version).
     """
+    if protection is None:
+        protection = protect(data.trends, rules_for(ref, suppress_below))
     trends_public = []
     for t in data.trends:
-        by_partner, nat = suppress_cells(t["by_partner"], t["national"], suppress_below)
-        trends_public.append({"period": t["period"], "national": nat, "cpcs": t["cpcs"],
-                              "reporting_cpcs": t["reporting_cpcs"], "by_partner": by_partner})
+        shown = protection.quarter(t["period"])
+        trends_public.append({"period": t["period"], "national": shown["national"], "cpcs": t["cpcs"],
+                              "reporting_cpcs": t["reporting_cpcs"], "by_partner": shown["by_partner"]})
     return {
         "programme": programme,
         "period": str(data.period),
@@ -252,6 +255,9 @@ def annex_json(data: CycleData, ref: Reference, run_id: str, generated_at: datet
                    for t in data.trends],
         "trends_publication": trends_public,
         "suppress_below": suppress_below,
+        # What the publication suppresses and why (returns.md §10): counts, national totals and
+        # figures an earlier approved version showed (the restricted form's Annex C lists them).
+        "disclosure": protection.report,
         "due_days": due_days,
         "status_history": status_history(data.history),
         "on_track_flags": on_track_flags(data.history, str(data.period)),

@@ -6,6 +6,7 @@ tasks and ``flows/cycle.py`` lists them). """
 from __future__ import annotations
 
 import json
+import logging
 import multiprocessing
 import threading
 import uuid
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from cpip.briefing import figures
 from cpip.briefing.compose import CycleData, annex_json, briefing_json, lineage, read_cycle_data
-from cpip.briefing.disclosure import publication
+from cpip.briefing.disclosure import Protection, protect, publication, release_of, rules_for
 from cpip.briefing.render import render_html, render_pdf
 from cpip.core.errors import NotAsAsked
 from cpip.core.files import write_atomically
@@ -30,6 +31,12 @@ INSERT_LINEAGE = """
 INSERT INTO briefing_lineage (run_id, period, figure, submission_id)
 SELECT $run_id, $period, unnest($figure), unnest($submission_id)
 """
+
+
+# Every approved version of every period: what the publication form has made public so far.
+APPROVED_VERSIONS = "SELECT period, version FROM briefing_versions WHERE state = 'approved' ORDER BY period, version"
+
+log = logging.getLogger("cpip.briefing.cycle")
 
 
 class CycleError(NotAsAsked):
@@ -58,12 +65,48 @@ def compose(settings: Settings, ref: Reference, data: CycleData, run_id: str | N
     and opens page 1 of both forms as "From the programme office"."""
     run_id = run_id or f"cycle-{data.period}-{settings.now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     b = briefing_json(data, settings.now)
+    protection = protect(data.trends, rules_for(ref, settings.briefing.suppress_below), published(settings))
+    report_suppression(data.period, protection)
     annex = annex_json(data, ref, run_id, settings.now, settings.briefing.suppress_below, settings.cycle.due_days,
-                       settings.briefing.programme, covering_note, settings.briefing.headline_indicators)
+                       settings.briefing.programme, covering_note, settings.briefing.headline_indicators, protection)
     # The publication's contact is kept with the version, so the draft reviewed and the version published agree.
     annex["statistics_contact"] = settings.briefing.statistics_contact
-    return Documents(run_id, b, publication(b, settings.briefing.suppress_below), annex,
+    return Documents(run_id, b, publication(b, protection), annex,
                      {"run_id": run_id, **lineage(data)})
+
+
+def published(settings: Settings) -> list:
+    """Every approved version of every period as the disclosure audit reads it (returns.md §10: a new
+    release must protect against all of them), from the files kept under ``versions/N/final/``."""
+    if not settings.warehouse.exists():
+        return []
+    with wh.session(settings.warehouse) as con:
+        approved = con.execute(APPROVED_VERSIONS).fetchall()
+    out = []
+    for period, version in approved:
+        final = output_dir(settings, Period.parse(period)) / "versions" / str(version) / "final"
+        if (final / "annex.json").is_file() and (final / "publication.json").is_file():
+            out.append(release_of(f"{period} version {version}", json.loads((final / "annex.json").read_text("utf-8")),
+                                  json.loads((final / "publication.json").read_text("utf-8"))))
+    return out
+
+
+def report_suppression(period: Period, protection: Protection) -> None:
+    """The cycle's log: what the public will not see that it could, or a total, and why."""
+    r = protection.report
+    log.info("publication of %s: %d small values suppressed, %d more to protect them, %d national totals, %d kept "
+             "as earlier versions had them (%.2f s)", period, r["primary"], r["secondary"], r["totals"], r["carried"],
+             r["seconds"])
+    for t in r["national_totals"]:
+        log.warning("publication of %s: the national total of %s for %s is suppressed (%s)", period, t["indicator"],
+                    t["period"], t["why"])
+    for c in r["shown_before"]:
+        log.warning("publication of %s: %s of %s for %s, shown as %s in %s, is suppressed (%s)", period,
+                    c["indicator"], c["partner_code"] or "all committees", c["period"], c["shown_before"], c["shown_in"],
+                    c["why"])
+    for c in r["unprotectable"]:
+        log.warning("publication of %s: %s of %s for %s can be narrowed down from earlier versions alone", period,
+                    c["indicator"], c["partner_code"], c["period"])
 
 
 def output_dir(settings: Settings, period: Period) -> Path:
@@ -172,7 +215,8 @@ def record_briefing(settings: Settings, ref: Reference, period: Period, docs: Do
     pairs = [(fig, sid) for fig, sids in docs.lineage["figures"].items() for sid in sids]
     with wh.home_session(settings, ref) as con, wh.transaction(con):
         wh.audit(con, settings.now, "briefing written", {"period": str(period), "run_id": docs.run_id,
-                                                         "outputs": written})
+                                                         "outputs": written,
+                                                         "disclosure": docs.annex.get("disclosure")})
         if pairs:
             con.execute(INSERT_LINEAGE, {"run_id": docs.run_id, "period": str(period),
                                          "figure": [p[0] for p in pairs], "submission_id": [p[1] for p in pairs]})

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from cpip.briefing.audit import SUPPRESSED
+
 ITEM_FIELDS = (("status", "status"), ("rag", "RAG"), ("percent_complete", "percent complete"),
                ("movement", "movement"))
 
@@ -92,6 +94,13 @@ def what_changed(old: dict, new: dict, lineage: dict, since: list[dict]) -> list
         out.append({"figure": path, "label": label, "old": old_v, "new": new_v, "old_text": _show(old_v),
                     "new_text": _show(new_v), "files": why})
     return out
+
+
+def published_changes(old: dict, new: dict, lineage: dict, since: list[dict]) -> list[dict]:
+    """What the publication form's "What changed" annex may print: the changes between two versions'
+    ``publication.json``, leaving out every figure suppressed (``[c]``) in either, so no change gives
+    away a suppressed value or total (returns.md §10: each is already printed in the versions)."""
+    return [c for c in what_changed(old, new, lineage, since) if SUPPRESSED not in (c["old"], c["new"])]
 
 
 def partner_states(b: dict) -> dict[str, str]:

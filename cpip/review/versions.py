@@ -29,7 +29,7 @@ from cpip.briefing.cycle import Documents, output_dir
 from cpip.core.files import write_atomically
 from cpip.core.periods import Period, iso
 from cpip.core.settings import Settings
-from cpip.review.changes import what_changed
+from cpip.review.changes import published_changes, what_changed
 from cpip.warehouse import db as wh
 
 # Every version of a period's briefing, oldest first.
@@ -161,6 +161,9 @@ def plan_version(settings: Settings, period: Period, docs: Documents) -> Documen
         review["replaces"] = {"version": replaces.version, "approved_at": iso(replaces.approved_at),
                               "approved_by": replaces.approved_by}
         review["changes"] = what_changed(old, docs.briefing, docs.lineage, since)
+        # The publication form's annex: only figures shown in both versions' publication.json.
+        old_public = read_json(replaces.folder(settings, "final") / "publication.json")
+        review["changes_publication"] = published_changes(old_public, docs.publication, docs.lineage, since)
         review["files_since"] = [_file(f) for f in since]
     annex = {**docs.annex, "review": review, "covering_note": None}
     return Documents(docs.run_id, docs.briefing, docs.publication, annex, docs.lineage)

@@ -1,11 +1,13 @@
-"""Disclosure control (returns.md §10) on many generated tables."""
+"""The first release's fixed suppression rule, kept as the plain alternative (bench/disclosure.py) and
+the rule the audit shows failing (tests/unit/test_disclosure_audit.py), on many generated tables; and
+the publication twin of briefing.json."""
 
 from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cpip.briefing.disclosure import SUPPRESSED, publication, suppress_cells
+from cpip.briefing.disclosure import SUPPRESSED, first_release_rule, publication
 
 INDICATORS = ["A", "B", "C"]
 values = st.one_of(st.none(), st.integers(0, 6), st.integers(0, 2000))
@@ -29,7 +31,7 @@ def national_of(table):
 @given(tables, thresholds)
 def test_suppression_properties(table, k):
     national = national_of(table)
-    cells, nat = suppress_cells(table, national, k)
+    cells, nat = first_release_rule(table, national, k)
     for ind in INDICATORS:
         suppressed = [p for p in table if cells[p][ind] == SUPPRESSED]
         primary = [p for p in table if isinstance(table[p][ind], int) and 1 <= table[p][ind] <= k - 1]
@@ -62,7 +64,7 @@ def test_suppression_properties(table, k):
 
 def test_ties_go_to_the_first_partner_code():
     table = {"CPC-B": {"A": 9}, "CPC-A": {"A": 9}, "CPC-C": {"A": 2}}
-    cells, nat = suppress_cells(table, {"A": 20}, 5)
+    cells, nat = first_release_rule(table, {"A": 20}, 5)
     assert cells == {"CPC-A": {"A": SUPPRESSED}, "CPC-B": {"A": 9}, "CPC-C": {"A": SUPPRESSED}}
     assert nat == {"A": 20}
 
