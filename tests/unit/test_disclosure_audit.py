@@ -73,7 +73,7 @@ def published_ok(quarters: list[dict], protection) -> None:
                     assert shown in (v, SUPPRESSED)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(worlds())
 def test_what_protect_publishes_passes_the_audit(quarters):
     p = protect(quarters, RULES)
@@ -82,7 +82,7 @@ def test_what_protect_publishes_passes_the_audit(quarters):
     assert p.report["unprotectable"] == []
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(worlds(n_quarters=(3, 3)), st.data())
 def test_a_later_release_and_a_revision_pass_the_audit_with_the_approved_ones(quarters, data):
     """Quarter 2 approved, then quarter 3 (every quarter reprinted), then quarter 3 revised after a late
