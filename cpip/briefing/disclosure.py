@@ -74,10 +74,11 @@ def protect(quarters: Iterable[dict], rules: Rules, earlier: Iterable[Release] =
             rows = component.binding(x) + k.rows_of[x]
             if touched & set(rows):
                 continue  # the next round sees what that figure did for this value
-            choice = _choose(k, rows, shown, shown_now)
-            if choice is None:  # nothing to suppress where it is pinned: anywhere it is linked to
-                rows = sorted({f.row for f in component.rows})
-                choice = _choose(k, rows, shown, shown_now)
+            # Where it is pinned: a committee value, else the national total; only when neither is left
+            # to suppress there, anywhere it is linked to.
+            linked = sorted({f.row for f in component.rows})
+            choice = next((c for where in (rows, linked) for totals in (False, True)
+                           if (c := _choose(k, where, shown, shown_now, totals)) is not None), None)
             if choice is None:
                 given_up.add(x)
                 continue
@@ -90,11 +91,11 @@ def protect(quarters: Iterable[dict], rules: Rules, earlier: Iterable[Release] =
     return Protection(_published(quarters, cur, why), report)
 
 
-def _choose(k: Knowledge, rows: list[int], shown: set[Key], shown_now: set[Key]) -> Key | None:
-    """The figure to suppress next, from the constraints that pin a small value (``rows``): a committee
-    value before a national total, one that no other constraint would pin on its own before one that
-    one would, then the smallest."""
-    cands = {key for r in rows for key, _ in k.rows[r].terms if key in shown_now and key.value > 0}
+def _choose(k: Knowledge, rows: list[int], shown: set[Key], shown_now: set[Key], totals: bool) -> Key | None:
+    """The figure to suppress next from the constraints ``rows`` (committee values only, unless ``totals``):
+    one that no other constraint would pin on its own before one that one would, then the smallest."""
+    cands = {key for r in rows for key, _ in k.rows[r].terms
+             if key in shown_now and key.value > 0 and (totals or isinstance(key, Cell))}
     if not cands:
         return None
 
