@@ -199,8 +199,9 @@ def write_xlsx(path: Path, doc: dict, annex: dict, form: str) -> Path:
         ("Symbols", True),
         (f"{NOT_AVAILABLE} not available: the committee sent no figures for that quarter, or marked this figure as "
          "not available, or no committee gave it.", False),
-        (f"{SUPPRESSED} confidential: a value from 1 to {annex['suppress_below'] - 1} is suppressed, and so is one "
-         "more value where needed so that none can be worked out from a total." if form == "publication" else
+        (f"{SUPPRESSED} confidential: a value from 1 to {annex['suppress_below'] - 1} is suppressed, and so are other "
+         "values, or a national total, where needed so that none can be worked out from the figures published, "
+         "in this or an earlier version." if form == "publication" else
          f"No figure is suppressed in this version; the publication version shows small numbers as {SUPPRESSED}.",
          False),
         ("National totals are the sum over the committees that gave the figure (the Committees reporting row under "
