@@ -80,7 +80,9 @@ def public_review(review: dict, partner_names: dict[str, str]) -> dict:
     out["files_since"] = [{"file": A_RETURN, "partner_code": who[f["file"]], "folder": None,
                            "received_at": f["received_at"]} for f in files]
     if review.get("changes") is not None:
-        out["changes"] = [{**c, "files": sorted({f"{A_RETURN.lower()} from {who.get(n, 'a partner')}"
-                                                 for n in c.get("files") or []})}
-                          for c in review["changes"]]
+        # Only changes in figures shown in both versions' publication.json (returns.md §10: a change in
+        # a [c] figure could give it away); the restricted form's list is never the publication's.
+        out["changes"] = out["changes_publication"] = [
+            {**c, "files": sorted({f"{A_RETURN.lower()} from {who.get(n, 'a partner')}" for n in c.get("files") or []})}
+            for c in review.get("changes_publication") or []]
     return out

@@ -18,6 +18,9 @@ def _review() -> dict:
         "replaces": {"version": 1, "approved_at": "2026-11-10T09:00:00+00:00", "approved_by": "Jo Bloggs, Head"},
         "changes": [{"figure": "returns.accepted", "label": "Returns accepted", "old": 2, "new": 3, "old_text": "2",
                      "new_text": "3", "files": ["CPC-X 2026-Q3 final (Jo's copy).xlsx"]}],
+        # The publication's list (cpip.review.changes.published_changes): figures shown in both versions.
+        "changes_publication": [{"figure": "returns.accepted", "label": "Returns accepted", "old": 2, "new": 3,
+                                 "old_text": "2", "new_text": "3", "files": ["CPC-X 2026-Q3 final (Jo's copy).xlsx"]}],
         "files_since": [{"submission_id": "7", "file": "CPC-X 2026-Q3 final (Jo's copy).xlsx", "folder": "CPC-X",
                          "partner_code": "CPC-X", "received_at": "2026-11-12T09:00:00+00:00"}],
     }
@@ -33,6 +36,16 @@ def test_the_publications_review_names_nobody_and_no_file():
     assert got["changes"][0]["files"] == ["a quarterly return from Xtown Child Protection Committee"]
     assert (got["version"], got["state"], got["changes"][0]["new_text"]) == (2, "draft", "3")  # the rest as it was
     assert public_review({}, NAMES) == {}
+
+
+def test_the_publications_what_changed_is_only_what_both_versions_show():
+    """A change in a figure suppressed in either version is the restricted form's only (returns.md §10)."""
+    review = {**_review(), "changes": _review()["changes"] + [
+        {"figure": "indicators.national.SCR_STARTED", "label": "National total: SCR_STARTED", "old": 3, "new": 2,
+         "old_text": "3", "new_text": "2", "files": []}]}
+    got = public_review(review, NAMES)
+    assert [c["figure"] for c in got["changes"]] == [c["figure"] for c in got["changes_publication"]] == \
+        ["returns.accepted"]
 
 
 def test_title_scale_and_default_contact():
