@@ -352,6 +352,30 @@ def test_the_publication_spreadsheet_holds_no_unsuppressed_small_number(demo):
     assert "[c]" in values and not [v for v in values if v in ("1", "2", "3", "4")]
 
 
+def test_the_publication_pages_show_the_same_cells_suppressed_as_its_json(demo):
+    """The publication's committee table (its HTML, from which the PDF is rendered) shows each
+    committee's headline figures exactly as publication.json has them: [c] where it has [c], and no
+    committee value from 1 to 4 anywhere."""
+    _, out, docs = demo
+    pub, annex = docs["publication"], docs["annex"]
+    html = (out / "publication" / "cpip-briefing-2026-Q3-publication.html").read_text()
+    table = html[html.index('<table class="by-cpc'):]
+    table = table[:table.index("</table>")]
+    heads = [i for i, v in annex["indicators"].items() if not v["part_of"]]
+    by_name = {re.sub(r"\s+(Child|Public) Protection Committee$", "", annex["partners"][p]["name"]): p
+               for p in pub["indicators"]["by_partner"]}
+    seen = 0
+    for tr in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S):
+        cells = [html_text.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", tr, re.S)]
+        if cells and cells[0] in by_name:
+            values = pub["indicators"]["by_partner"][by_name[cells[0]]]
+            want = ["n/a" if values.get(i) is None else values[i] if values[i] == "[c]" else f"{values[i]:,}" for i in heads]
+            assert cells[1:] == want, cells[0]
+            assert not [c for c in cells[1:] if c in ("1", "2", "3", "4")]
+            seen += 1
+    assert seen == len(pub["indicators"]["by_partner"]) and "[c]" in table
+
+
 def test_the_demo_committees_look_like_scotlands(demo):
     home, _, docs = demo
     import duckdb
