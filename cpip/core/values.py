@@ -10,8 +10,14 @@ import math
 import re
 from datetime import date, datetime, time, timedelta
 
-# returns.md §3: the largest file accepted (F02), refused by its size before it is read.
+# returns.md §3: the largest file accepted (F02), refused by its size before it is read; the most a
+# workbook may expand to; and the most rows (a sheet's last row holding a value, or a CSV's records,
+# the header included) and columns a sheet or CSV may hold, judged from its structure, streamed,
+# before any row is checked.
 MAX_FILE_BYTES = 10_000_000
+MAX_UNCOMPRESSED = 100_000_000
+MAX_ROWS = 10_000
+MAX_COLUMNS = 1_000
 
 _NAME_RE = re.compile(r"[\s_]+")
 

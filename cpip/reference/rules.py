@@ -12,7 +12,7 @@ import tomllib
 from dataclasses import dataclass
 from importlib import resources
 
-from cpip.core.values import MAX_FILE_BYTES
+from cpip.core.values import MAX_COLUMNS, MAX_FILE_BYTES, MAX_ROWS
 from cpip.core.vocabulary import STATUSES, TEXT_LIMITS, in_words
 
 ERROR = "error"
@@ -36,7 +36,8 @@ def _words() -> dict[str, str]:
     return {"statuses": ", ".join(STATUSES), "n_statuses": in_words(len(STATUSES)),
             **{s.lower().replace(" ", "_"): s for s in STATUSES},
             **{f"limit_{k}": f"{n:,}" for k, n in TEXT_LIMITS.items()},
-            "max_file_mb": f"{MAX_FILE_BYTES // 1_000_000}"}
+            "max_file_mb": f"{MAX_FILE_BYTES // 1_000_000}",
+            "max_rows": f"{MAX_ROWS:,}", "max_columns": f"{MAX_COLUMNS:,}"}
 
 
 def _read_catalogue() -> list[Rule]:

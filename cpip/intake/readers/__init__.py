@@ -15,9 +15,7 @@ import zipfile
 from pathlib import PurePath
 
 from cpip.intake.model import FileRejected, ReturnFile, make_issue
-from cpip.core.values import MAX_FILE_BYTES
-
-MAX_UNCOMPRESSED = 100_000_000
+from cpip.core.values import MAX_FILE_BYTES, MAX_UNCOMPRESSED
 
 _SEND_INSTEAD = "Send your return as an .xlsx workbook or a .csv file."
 _OTHER_FORMATS = {
@@ -76,10 +74,10 @@ def _read_xlsx(data: bytes) -> ReturnFile:
     if data[:2] != b"PK":
         raise _f01("This file has an .xlsx name but is not an Excel workbook inside; it may be damaged or another kind of file.")
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            infos = zf.infolist()
-            names = {i.filename.lower() for i in infos}
-            total = sum(i.file_size for i in infos)
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+        names = {i.filename.lower() for i in infos}
+        total = sum(i.file_size for i in infos)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
         raise _f01("This workbook is damaged and cannot be opened (it may have been cut short while copying).") from None
     if total > MAX_UNCOMPRESSED:
@@ -92,6 +90,22 @@ def _read_xlsx(data: bytes) -> ReturnFile:
         if any(n.startswith("content.xml") for n in names):
             raise _f01("This is an OpenDocument spreadsheet with an .xlsx name. Save it as an Excel Workbook (.xlsx).")
         raise _f01("This file is a zip archive, not an Excel workbook.")
+    _check_extent(zf)
     from cpip.intake.readers.xlsx import read_xlsx
 
     return read_xlsx(data)
+
+
+def _check_extent(zf: zipfile.ZipFile) -> None:
+    """F02 for a sheet holding too many rows or columns, streamed before the workbook is read; a
+    workbook whose parts cannot even be parsed is left to the reader (F01)."""
+    from xml.etree.ElementTree import ParseError
+
+    from cpip.intake.readers.extent import check_workbook
+
+    try:
+        check_workbook(zf)
+    except (ParseError, zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, KeyError):
+        pass
+    finally:
+        zf.close()

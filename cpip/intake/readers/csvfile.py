@@ -13,7 +13,7 @@ import io
 
 from cpip.intake.model import (COVER_FIELDS, INDICATOR_COLUMNS, INDICATORS_CSV_COVER, PROGRESS_COLUMNS,
                         PROGRESS_CSV_COVER, Cell, FileRejected, Part, ReturnFile, make_issue)
-from cpip.core.values import is_blank, norm_name
+from cpip.core.values import MAX_COLUMNS, MAX_ROWS, is_blank, norm_name
 
 csv.field_size_limit(20_000_000)
 
@@ -32,13 +32,31 @@ def _cp1252_ok(data: bytes) -> bool:
     return not any(b in data for b in (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d"))
 
 
+def _records(text: str) -> list[list[str]]:
+    """The CSV's records (empty lines are none), streamed: F02 as soon as there are more than
+    :data:`MAX_ROWS` (the header included) or one has more than :data:`MAX_COLUMNS` fields, so that
+    a file of millions of tiny records costs what its first ten thousand cost."""
+    records: list[list[str]] = []
+    for r in csv.reader(io.StringIO(text, newline="")):
+        if not r:
+            continue
+        if len(r) > MAX_COLUMNS:
+            raise FileRejected([make_issue("F02", f"Record {len(records) + 1:,} of this CSV file has {len(r):,} "
+                                                  f"columns, more than the {MAX_COLUMNS:,} any return needs.")])
+        if len(records) == MAX_ROWS:
+            raise FileRejected([make_issue("F02", f"This CSV file holds more than {MAX_ROWS:,} records (rows), "
+                                                  "more than any return needs, so we have not read it.")])
+        records.append(r)
+    return records
+
+
 def read_csv(data: bytes) -> ReturnFile:
     text = decode(data)
     if "\x00" in text:
         raise FileRejected([make_issue(
             "F01", "This file has a .csv name but contains binary data, so it is not a CSV file.")])
     try:
-        records = [r for r in csv.reader(io.StringIO(text, newline="")) if r]
+        records = _records(text)
     except csv.Error as exc:
         raise FileRejected([make_issue("F01", f"This CSV file cannot be read ({exc}).")]) from None
     if not records:
