@@ -45,7 +45,7 @@ def _handle(settings, reference, records, retrying: bool) -> tuple[list[dict], l
     queued for email with its file), receipt; then the status pages and the receipts owed an email
     (both flows hold the home's lock here)."""
     handled = parse_files(settings, records)
-    handled = validate_files(reference, handled)
+    handled = validate_files(settings, reference, handled)
     handled = load_files(settings, reference, handled, retrying, queue_emails=True)
     results = write_receipts(settings, handled)
     write_status_pages(settings, reference)

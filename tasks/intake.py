@@ -7,7 +7,7 @@ judges data is retried.
 from __future__ import annotations
 
 from cpip.core.settings import Settings
-from cpip.intake import load, steps
+from cpip.intake import guard, load, steps
 from cpip.intake.archive import Record
 from cpip.intake.checks.columns import prepare_in_background
 from cpip.intake.inbox import Found, scan, settle
@@ -47,12 +47,14 @@ def archive_files(settings: Settings, settled: list[Found], unloaded: list[Recor
 
 @step(name="parse", retries=2, retry_delay_seconds=1)
 def parse_files(settings: Settings, records: list[Record]) -> list[steps.Handling]:
-    return steps.read_files(settings, records)
+    """Read each file, in watched child processes (:mod:`cpip.intake.guard`)."""
+    return guard.read_files(settings, records)
 
 
 @step(name="validate")
-def validate_files(reference: Reference, handled: list[steps.Handling]) -> list[steps.Handling]:
-    return steps.check_files(reference, handled)
+def validate_files(settings: Settings, reference: Reference, handled: list[steps.Handling]) -> list[steps.Handling]:
+    """Check each file, in watched child processes (:mod:`cpip.intake.guard`)."""
+    return guard.check_files(settings, reference, handled)
 
 
 @step(name="load")

@@ -15,7 +15,7 @@ from pathlib import Path
 from cpip.core.faults import fault
 from cpip.core.lock import home_lock
 from cpip.core.settings import Settings
-from cpip.intake import steps
+from cpip.intake import guard, steps
 from cpip.intake.archive import Archive
 from cpip.intake.load import load_files
 from cpip.intake.receipts import write_receipt, write_rule_catalogue
@@ -48,8 +48,10 @@ def rebuild_warehouse(settings: Settings) -> list[dict]:
         try:
             into = settings.with_warehouse(new)
             records = Archive(settings.archive).all_records()
-            handled = steps.read_files(into, records)
-            handled = steps.check_files(ref, handled)
+            faulted = {f["file_number"]: f for f in steps.faulted_files(settings)} if old is not None else {}
+            handled = guard.read_files(into, [r for r in records if r.number not in faulted])
+            handled = guard.check_files(into, ref, handled)
+            handled = _with_faulted(handled, records, faulted)
             handled = load_files(into, ref, handled, retrying=False, queue_emails=False)  # a replay emails nothing
             _carry_over(settings, new, old, len(records))
             _swap(new, path)
@@ -67,6 +69,17 @@ def rebuild_warehouse(settings: Settings) -> list[dict]:
         for h in handled:
             write_receipt(h, rules_page, settings.cycle.due_days, settings.briefing.programme)
         return [h.to_json() for h in handled]
+
+
+def _with_faulted(handled: list, records: list, faulted: dict[int, dict]) -> list:
+    """The replayed files with the still-faulted ones put back in their places, faulted as they were
+    (not run again: a file is taken again only by `cpip retry`)."""
+    by_number = {h.record.number: h for h in handled}
+    for rec in records:
+        f = faulted.get(rec.number)
+        if f is not None:
+            by_number[rec.number] = steps.Handling(rec).faulted(f["step"], None, place=f["place"])
+    return [by_number[r.number] for r in records if r.number in by_number]
 
 
 def _wal(path: Path) -> Path:

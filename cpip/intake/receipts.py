@@ -35,6 +35,35 @@ _HEADLINES = {
 }
 
 
+# However many issues a file has, its receipt stays readable (returns.md §3): the HTML, the email and the
+# JSON beside them list the first LISTED_PER_RULE issues of each rule and say how many more there are.
+# `cpip intake --json` lists them all, and so does the warehouse.
+LISTED_PER_RULE = 100
+
+
+def listed_issues(issues: list) -> tuple[list, dict[str, int]]:
+    """(the issues a receipt lists, in their order: the first :data:`LISTED_PER_RULE` of each rule;
+    how many more each rule has beyond those, for the rules that have more)."""
+    seen: dict[str, int] = {}
+    listed = []
+    for i in issues:
+        seen[i.rule] = seen.get(i.rule, 0) + 1
+        if seen[i.rule] <= LISTED_PER_RULE:
+            listed.append(i)
+    return listed, {r: n - LISTED_PER_RULE for r, n in seen.items() if n > LISTED_PER_RULE}
+
+
+def receipt_json(h) -> dict:
+    """The receipt's JSON: what `cpip intake --json` says of the file, with the issues a receipt
+    lists; only when some are not listed, ``issues_not_listed`` counts them by rule."""
+    out = h.to_json()
+    listed, more = listed_issues(h.issues)
+    if more:
+        out["issues"] = [i.to_json() for i in listed]
+        out["issues_not_listed"] = more
+    return out
+
+
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")  # what may not be in a receipt's file name
 
 
@@ -92,12 +121,14 @@ def render_receipt(h, rules_page: Path | None, due_days: int, programme: str,
     due = day_in_words(period.due_date(due_days)) if period else ""
     rec = h.record
     received = rec.received.astimezone(UK)
+    listed, more = listed_issues(h.issues)
     return _receipt_template().render(
         name=rec.name, folder=drop_folder(h, officer_folder), open_queries=n - explained,
         received=f"{time_in_words(received)} (UK time)", partner=h.partner_code, period=h.period,
         late=h.late, due=due, number=rec.number, sha256=rec.sha256, outcome=h.outcome, tone=tone,
         headline=headline, summary=summary, caption=caption,
-        issues=[] if faulted else [{**i.to_json(), "explanation": i.explanation} for i in h.issues],
+        issues=[] if faulted else [{**i.to_json(), "explanation": i.explanation} for i in listed],
+        more=[] if faulted else sorted(more.items()), listed_per_rule=LISTED_PER_RULE,
         rules_href=os.path.relpath(rules_page, Path(h.receipt_html).parent) if rules_page else None,
         programme=programme,
     )
@@ -138,7 +169,7 @@ def with_rendered(h, rules_page: Path, due_days: int, programme: str, officer_fo
 def write_receipt(h, rules_page: Path, due_days: int, programme: str, officer_folder: str = "") -> None:
     """Write the receipt (HTML and JSON): the HTML rendered at load time when there is one."""
     write_atomically(Path(h.receipt_html), h.rendered or render_receipt(h, rules_page, due_days, programme, officer_folder))
-    write_atomically(Path(h.receipt_json), json.dumps(h.to_json(), indent=2, ensure_ascii=False) + "\n")
+    write_atomically(Path(h.receipt_json), json.dumps(receipt_json(h), indent=2, ensure_ascii=False) + "\n")
 
 
 def rule_families() -> list[tuple[str, list]]:

@@ -80,10 +80,11 @@ class Handling:
             "receipt": self.receipt_html,
         }
 
-    def faulted(self, step: str, exc: BaseException) -> "Handling":
+    def faulted(self, step: str, exc: BaseException | None, place: str | None = None) -> "Handling":
         """This file, faulted: whatever the fault was, the officer is told once that we kept the
-        file but could not process it, and the data team finds its place in the log."""
-        place = fault(exc)
+        file but could not process it, and the data team finds its place in the log. ``place``:
+        given instead of an exception's (a watchdog's overrun, a fault recorded before)."""
+        place = place or fault(exc)
         log.error("file %d (%s) faulted while %s: %s. It is kept in the archive and reported as not processed; "
                   "`cpip retry` runs it again once the fault is fixed.",
                   self.record.number, self.record.inbox_path, STEP_WORDS.get(step, step), place)
@@ -175,16 +176,23 @@ def _receipts_from_rows(settings: Settings, rows: list) -> list[Handling]:
 
 
 def read_files(settings: Settings, records: list[Record]) -> list[Handling]:
-    """Read each pending file from the archive; spot duplicates of earlier files.
-
-    A file over the size limit is refused by its recorded size, without reading it into memory.
-    An I/O error reading the archive is retried (:meth:`Archive.read`) and, if it persists, the
-    file is left pending for the next run: it is the system's fault, not the partner's. Any other
-    fault while reading is confined to the file (:meth:`Handling.faulted`).
-    """
+    """Read each pending file from the archive; spot duplicates of earlier files (in this process:
+    :mod:`cpip.intake.guard` does the same with the reading in a watched child)."""
+    handled, to_read = triage(settings, records)
     archive = Archive(settings.archive)
+    read = {i: read_one(archive, handled[i]) for i in to_read}
+    return kept(handled, read)
+
+
+def triage(settings: Settings, records: list[Record]) -> tuple[list[Handling], list[int]]:
+    """Each record's handling as far as it goes without reading the file, and which need reading.
+
+    Not a regular file, a duplicate of an earlier file (or of one earlier in this run), or over the
+    size limit (F02: refused by its recorded size, never read into memory) are settled here; the
+    rest (their indexes) are read by :func:`read_one`. Reads the warehouse, never the files."""
     known = _known_shas(settings, {r.sha256 for r in records if r.sha256})
     out: list[Handling] = []
+    to_read: list[int] = []
     for rec in records:
         h = Handling(rec)
         if rec.not_regular or rec.sha256 is None:
@@ -196,21 +204,44 @@ def read_files(settings: Settings, records: list[Record]) -> list[Handling]:
         known[rec.sha256] = rec.number
         try:
             readers.refuse_by_size(rec.size)
-            data = archive.read(rec.sha256)
         except FileRejected as exc:
             out.append(dataclasses.replace(h, read_issues=exc.issues))
             continue
-        except OSError as exc:
-            log.error("could not read file %d (%s) from the archive (%s); it stays pending for the next run",
-                      rec.number, rec.inbox_path, fault(exc))
-            del known[rec.sha256]
+        to_read.append(len(out))
+        out.append(h)
+    return out, to_read
+
+
+def read_one(archive: Archive, h: Handling) -> Handling | None:
+    """One file read from the archive into a :class:`ReturnFile` (or its F01/F02 issues).
+
+    None when the archive cannot be read (an I/O error, retried by :meth:`Archive.read`): that is
+    the system's fault, not the partner's, and the file is left pending for the next run. Any other
+    fault while reading is confined to the file (:meth:`Handling.faulted`)."""
+    rec = h.record
+    try:
+        data = archive.read(rec.sha256)
+    except OSError as exc:
+        log.error("could not read file %d (%s) from the archive (%s); it stays pending for the next run",
+                  rec.number, rec.inbox_path, fault(exc))
+        return None
+    try:
+        return dataclasses.replace(h, rf=readers.read_return(rec.name, data))
+    except FileRejected as exc:
+        return dataclasses.replace(h, read_issues=exc.issues)
+    except Exception as exc:  # a reader bug must not lose the file or stop the run
+        return h.faulted("read", exc)
+
+
+def kept(handled: list[Handling], read: dict[int, Handling | None]) -> list[Handling]:
+    """The handlings with those read put in; a file left pending (None) is dropped, and so is any
+    later file of this run taken as its duplicate (both are handled by the next run)."""
+    pending = {handled[i].record.number for i, h in read.items() if h is None}
+    out = []
+    for i, h in enumerate(handled):
+        h = read.get(i, h)
+        if h is None or h.duplicate_of in pending:
             continue
-        try:
-            h = dataclasses.replace(h, rf=readers.read_return(rec.name, data))
-        except FileRejected as exc:
-            h = dataclasses.replace(h, read_issues=exc.issues)
-        except Exception as exc:  # a reader bug must not lose the file or stop the run
-            h = h.faulted("read", exc)
         out.append(h)
     return out
 

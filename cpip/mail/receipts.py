@@ -62,7 +62,7 @@ def plain_text(settings: Settings, h) -> str:
         due = day_in_words(period.due_date(settings.cycle.due_days))
         lines.append(f"On time? {'Late: received after the due date of ' + due if h.late else 'Yes: due by ' + due}")
     lines.append(f"Receipt number: {rec.number}")
-    issues = [] if h.issues == [FAULT_ISSUE] else h.issues
+    issues, more = ([], {}) if h.issues == [FAULT_ISSUE] else intake_receipts.listed_issues(h.issues)
     if issues:
         rejected = h.outcome == "rejected"
         lines += ["", "What to fix:" if rejected else "Queries to look at:"]
@@ -75,6 +75,8 @@ def plain_text(settings: Settings, h) -> str:
             lines.append(f"   {_clean(i.message)}")
             if i.explained:
                 lines.append(f"   Your explanation: {_clean(i.explanation)}")
+        lines += [f"And {n:,} more under rule {rule}, not listed here: only the first "
+                  f"{intake_receipts.LISTED_PER_RULE} of each rule are." for rule, n in sorted(more.items())]
         if rejected:
             lines += ["", f"Fix every problem above in your file, then drop the corrected file into {folder} again. "
                           "Nothing from this file has been used: the previous accepted return (if any) still stands."]

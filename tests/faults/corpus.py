@@ -89,7 +89,17 @@ def _csv(mutate_text: Callable[[str], str], partner=P, seed=0, encoding="utf-8")
 
 
 def _million_rows(path: Path, ref):
-    """A workbook whose used range runs to the last of Excel's 1,048,576 rows, all blank."""
+    """A workbook formatted down to the last of Excel's 1,048,576 rows, all blank (no value)."""
+    from openpyxl.styles import Font
+
+    def m(wb):
+        wb["Progress"].cell(1_048_576, 8).font = Font(bold=True)
+    path.write_bytes(_xlsx_bytes(ref, seed=4, mutate=m))
+
+
+def _space_in_last_row(path: Path, ref):
+    """A workbook with a value (a space) in the last of Excel's 1,048,576 rows: its used range, which
+    a reader holds, runs there, so it holds more rows than any return needs (F02)."""
     from openpyxl.styles import Font
 
     def m(wb):
@@ -306,6 +316,8 @@ CASES: list[Case] = [
     Case("unterminated-quote.csv", P, _csv(lambda t: t.replace("Delivery", '"Delivery', 1)), ("rejected", {"P04"})),
     # Formatting down to row 1,048,576 is not data: the blank rows are skipped and the return stands.
     Case("a-million-blank-rows.xlsx", P, _million_rows, ("accepted", set())),
+    # A value there (even a space) is: the sheet's used range holds a million rows (F02, before reading).
+    Case("a-space-in-row-1048576.xlsx", P, _space_in_last_row, ("rejected", {"F02"})),
     # Formulas without a cached value read as blank: percent (C2) and status (B3) are missing.
     Case("formulas.xlsx", P, _xlsx(seed=11, mutate=_formulas), ("rejected", {"P05", "P06"})),
     Case("error-cells.xlsx", P, _error_cells, ("rejected", {"P06"})),  # #DIV/0! in percent complete
