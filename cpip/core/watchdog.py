@@ -2,7 +2,8 @@
 
 No rule can foresee every file that costs too much to read or check; so the work on files runs in a
 forked child (a copy of this process: what it has imported and made is there at no cost), and this
-process watches it: past its time budget, or once its memory (resident set) grows past its budget,
+process watches it: past its time budget, or once its memory grows past its budget (the resident
+memory it adds to what it shares with this process at the fork),
 the child is killed and :class:`Overrun` raised here, where the caller confines it to the files the
 child was given. The child's result comes back pickled through a pipe; its log records are handed
 to this process's loggers, as if it had logged them itself. A hard address-space limit in the child
@@ -108,6 +109,7 @@ def run_within(budget: Budget, fn: Callable, *args: Any) -> Any:
         finally:
             os._exit(code)
     os.close(write_end)
+    base = _rss(pid)  # what the child shares with this process at the fork
     chunks: list[bytes] = []
     overrun = None
     deadline = time.monotonic() + budget.seconds
@@ -123,7 +125,7 @@ def run_within(budget: Budget, fn: Callable, *args: Any) -> Any:
                 if not b:
                     break
                 chunks.append(b)
-            if _rss(pid) > budget.memory_bytes:
+            if _rss(pid) - base > budget.memory_bytes:
                 overrun = f"grew past its memory budget of {budget.memory_bytes // 2**20:,} MB"
                 break
     finally:

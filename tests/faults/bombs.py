@@ -119,3 +119,15 @@ BOMBS = {
     "two-thousand-columns.xlsx": wide_workbook,
     "an-error-on-every-row.csv": error_on_every_row_csv,
 }
+
+
+def slow_workbook(path: Path, ref, partner: str = BOMB_PARTNER, rows: int = 5_000, columns: int = 1_000) -> None:
+    """A workbook within every limit (5,000 rows of 1,000 columns, under 100 MB when opened) whose
+    five million cells take seconds and hundreds of megabytes to read: a cost no rule foresees."""
+    def sheet(out):
+        out.write(_HEAD + _header_row(list(_HEADER) + [f"extra_{i}" for i in range(len(_HEADER) + 1, columns + 1)]))
+        row = b"<row>" + b"<c><v>1</v></c>" * columns + b"</row>"
+        for _ in range(rows - 1):
+            out.write(row)
+        out.write(_TAIL)
+    _with_progress(path, ref, partner, sheet)

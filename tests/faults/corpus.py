@@ -17,6 +17,7 @@ from typing import Callable
 
 from cpip.app import samples
 from cpip.core.periods import Period
+from tests.faults import bombs
 
 Q3 = Period(2026, 3)
 P = "CELCIS"        # a national partner (progress only)
@@ -376,6 +377,12 @@ CASES: list[Case] = [
     Case(os.fsdecode(b"not-utf8-\xff\xfe.csv"), P, _status_sort_of(60), ("rejected", {"P05"})),
     Case("control-\x1b[31m-\x07-chars\nname.csv", P, _status_sort_of(61), ("rejected", {"P05"})),
     Case("very-long-" + "n" * 235 + ".csv", P, _status_sort_of(62), ("rejected", {"P05"})),
+    # Bombs: cost grows with rows or columns. Refused from their structure before any row is read (F02),
+    # or, within the limits, checked with a receipt that lists the first 100 issues of each rule.
+    Case("a-million-rows.xlsx", P, bombs.million_row_workbook, ("rejected", {"F02"})),
+    Case("tiny-rows-under-10mb.csv", P, bombs.tiny_rows_csv, ("rejected", {"F02"})),
+    Case("two-thousand-columns.xlsx", P, bombs.wide_workbook, ("rejected", {"F02"})),
+    Case("an-error-on-every-row.csv", P, bombs.error_on_every_row_csv, ("rejected", {"P01", "P04"})),
     # A file-system fault: archived and handled once, reported, left in place.
     Case("cannot-be-deleted.csv", P, _undeletable, ("rejected", {"P05"}), stays=True),
 ]

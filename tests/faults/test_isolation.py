@@ -20,6 +20,7 @@ import pytest
 from cpip.intake.inbox import shown
 from cpip.intake.model import FAULT_ISSUE
 from tests.conftest import NOW, cpip_cli
+from tests.faults.bombs import BOMBS, slow_workbook
 
 VALID = ["CELCIS", "CPC-DUNDEE", "CPC-EDINBURGH", "CPC-ANGUS"]
 # Valid returns whose name is the hazard (taken as any other file, shown safely everywhere).
@@ -302,3 +303,61 @@ def test_contract_a_csv_without_a_cover_column_is_f03_alone(home):
     r = home.one()
     assert sorted(i["rule"] for i in r["issues"]) == ["F03", "F03"], r["issues"]
     assert {i["column"] for i in r["issues"]} == {"signed_off_by", "contact_email"}
+
+
+# --- bombs: files whose cost grows with their rows or columns ---------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(BOMBS))
+def test_a_bomb_is_rejected_beside_a_valid_return_and_not_taken_again(home, ref, name):
+    """Each bomb, beside a valid return from another partner: the bomb rejected (F02 from its
+    structure, or its every error listed by --json while its receipt lists the first 100 of each
+    rule), the valid return accepted, no receipt over 1 MB, and nothing taken again."""
+    from cpip.intake.receipts import LISTED_PER_RULE
+
+    BOMBS[name](home.inbox / "CELCIS" / name, ref)
+    home.drop_progress_csv(home.sample("CPC-FIFE"))
+    by_name = _by_name(home.intake())
+    assert by_name["CPC-FIFE-2026-Q3-progress.csv"]["outcome"] == "accepted"
+    r = by_name[name]
+    assert r["outcome"] == "rejected"
+    receipts = [p for p in (home.path / "outbox" / "receipts").rglob("*") if p.is_file()]
+    assert receipts and max(p.stat().st_size for p in receipts) < 1_000_000
+    html = Path(r["receipt"]).read_text()
+    if name.endswith("every-row.csv"):
+        p01 = [i for i in r["issues"] if i["rule"] == "P01"]
+        assert len(p01) == 9_000  # --json lists them all, and so does the warehouse
+        assert home.query("SELECT count(*) FROM issues WHERE rule = 'P01'") == [(9_000,)]
+        assert html.count(">P01</a>") == LISTED_PER_RULE and "And 8,900 more under rule P01" in html
+        kept = json.loads(Path(r["receipt"]).with_suffix(".json").read_text())
+        assert len(kept["issues"]) < 200 and kept["issues_not_listed"] == {"P01": 8_900}
+    else:
+        [issue] = r["issues"]
+        assert issue["rule"] == "F02" and ("10,000 r" in issue["message"] or "1,000 columns" in issue["message"])
+        assert r["partner_code"] is None and r["period"] is None
+    assert home.intake() == []
+
+
+def test_a_file_whose_cost_no_rule_foresaw_is_stopped_and_faulted_alone(home, ref):
+    """A workbook within every limit whose five million cells cost more memory than the watchdog
+    allows: stopped and faulted alone, beside a valid return accepted in the same run; not taken
+    again by a later intake or a rebuild, and listed for `cpip retry`."""
+    from cpip.intake.model import FAULT_ISSUE
+
+    (home.path / "cpip.toml").write_text("[intake]\nsettle_seconds = 0\nwatchdog_memory_mb = 256\n")
+    slow_workbook(home.inbox / "CELCIS" / "five-million-cells.xlsx", ref)
+    home.drop_progress_csv(home.sample("CPC-FIFE"))
+    by_name = _by_name(home.intake())
+    assert by_name["CPC-FIFE-2026-Q3-progress.csv"]["outcome"] == "accepted"
+    r = by_name["five-million-cells.xlsx"]
+    assert r["outcome"] == "rejected" and r["issues"] == [FAULT_ISSUE.to_json()]
+    [(step, place)] = home.query("SELECT step, place FROM faulted_files WHERE resolved_at IS NULL")
+    assert step == "read" and place.startswith("watchdog: grew past its memory budget of 256 MB")
+    assert home.intake() == []
+    env = {"CPIP_NOW": NOW}
+    listed = json.loads(cpip_cli("retry", "--list", "--json", "--home", str(home.path), env=env).stdout)
+    assert [Path(f["file"]).name for f in listed["faulted"]] == ["five-million-cells.xlsx"]
+    rebuilt = cpip_cli("rebuild", "--home", str(home.path), "--json", env=env)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert home.query("SELECT place FROM faulted_files WHERE resolved_at IS NULL") == [(place,)]
+    assert home.intake() == []
