@@ -36,6 +36,9 @@ class Record:
     sha256: str | None  # None for something that was not a regular file
     size: int | None
     not_regular: bool = False
+    # A file over the size limit (F02) is not kept whole: only its first ``kept`` bytes, beside its
+    # SHA-256 (of the whole file). None: the whole file is kept.
+    kept: int | None = None
 
     @property
     def received(self) -> datetime:
@@ -43,8 +46,9 @@ class Record:
 
 
 class Archive:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, oversize_keep: int = 0):
         self.root = root
+        self.oversize_keep = oversize_keep  # how much of a file over the size limit is kept ([intake] oversize_keep_bytes)
         self.objects = root / "objects"
         self.records = root / "records"
         self.tmp = root / "tmp"
@@ -61,6 +65,11 @@ class Archive:
 
     def object_path(self, sha: str) -> Path:
         return self.objects / sha[:2] / sha
+
+    def kept_path(self, record: Record) -> Path:
+        """Where a record's bytes are kept: the whole file, or the start of one kept only in part."""
+        path = self.object_path(record.sha256)
+        return path if record.kept is None else path.with_name(f"{record.sha256}.head")
 
     def read(self, sha: str, attempts: int = 3) -> bytes:
         """The bytes kept for ``sha``. An I/O error (a flaky share or disk) is retried, then raised:
@@ -95,7 +104,8 @@ class Archive:
         for folder in sorted(set(folders)):
             _fsync_dir(folder)
 
-    def store_stream(self, fd: int, chunk: int = 1 << 20, sync_dir: bool = True) -> tuple[str, int]:
+    def store_stream(self, fd: int, chunk: int = 1 << 20, sync_dir: bool = True,
+                     keep: int | None = None) -> tuple[str, int]:
         """Copy an open file into the archive as it streams, hashing the bytes on the way.
 
         Memory holds one chunk at a time, whatever the file's size (a multi-gigabyte file
@@ -103,6 +113,7 @@ class Archive:
         (SHA-256, size). The bytes land under a temporary name, are synced, and are renamed
         to their content address only when complete. ``sync_dir`` False: the caller syncs the
         object's folder (:meth:`sync_folders`) before it relies on the object being there.
+        ``keep``: only the first ``keep`` bytes are kept (as ``<sha>.head``), the whole file hashed.
         """
         self.tmp.mkdir(parents=True, exist_ok=True)
         tmp = self.tmp / f"stream.{os.getpid()}.{time.monotonic_ns()}.tmp"
@@ -115,13 +126,13 @@ class Archive:
                     if not b:
                         break
                     digest.update(b)
-                    out.write(b)
+                    out.write(b if keep is None else b[:max(0, keep - size)])
                     size += len(b)
                 out.flush()
                 os.fsync(out.fileno())
             sha = digest.hexdigest()
-            target = self.object_path(sha)
-            if target.exists() and target.stat().st_size == size:
+            target = self.object_path(sha) if keep is None else self.objects / sha[:2] / f"{sha}.head"
+            if target.exists() and target.stat().st_size == (size if keep is None else min(size, keep)):
                 tmp.unlink()
                 return sha, size
             make_dirs_durably(target.parent)
@@ -185,9 +196,9 @@ def make_dirs_durably(path: Path) -> None:
 
 
 def make_record(number: int, received_at: datetime, run_id: str, inbox_path: Path, folder: str,
-                sha: str | None, size: int | None, not_regular: bool = False) -> Record:
+                sha: str | None, size: int | None, not_regular: bool = False, kept: int | None = None) -> Record:
     """A record; names are stored as :func:`cpip.intake.inbox.shown` gives them (safe to print and store)."""
     from cpip.intake.inbox import shown
 
     return Record(number, iso(received_at), run_id, shown(inbox_path), shown(folder), shown(inbox_path.name), sha, size,
-                  not_regular)
+                  not_regular, kept)

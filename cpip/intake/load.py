@@ -141,7 +141,7 @@ class _Job:
             p = Period.parse(d.period)
             period_valid = p is not None and p.ended_by(rec.received)
         accepted = d.outcome in ACCEPTED
-        object_path = self.archive.object_path(rec.sha256) if rec.sha256 else None
+        object_path = self.archive.kept_path(rec) if rec.sha256 else None
         if self.retrying:
             b.add("forget", submission_id=[n])
         if rec.sha256 and d.outcome != "duplicate":

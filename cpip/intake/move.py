@@ -31,6 +31,7 @@ from cpip.intake.archive import Archive, Record, make_record
 from cpip.core.faults import fault
 from cpip.intake.inbox import Found, shown
 from cpip.core.settings import Settings
+from cpip.core.values import MAX_FILE_BYTES
 
 log = logging.getLogger("cpip.intake.move")
 
@@ -42,6 +43,7 @@ class _Read:
     sha256: str
     size: int
     identity: tuple  # (device, inode, size, mtime_ns) of the file that was read
+    kept: int | None = None  # over the size limit: only this many first bytes were kept
 
 
 class LeftInInbox:
@@ -90,7 +92,7 @@ def take_files(settings: Settings, settled: list[Found], run_id: str, pending: l
     as a record not yet loaded) is removed, not taken twice. A fault with one file (anything at
     all) leaves that file in the inbox for the next run and never stops the others.
     """
-    archive = Archive(settings.archive)
+    archive = Archive(settings.archive, oversize_keep=settings.intake.oversize_keep_bytes)
     archive.ensure()
     archive.clear_partial_writes()
     _recover_held(settings.inbox, archive)
@@ -117,7 +119,7 @@ def take_files(settings: Settings, settled: list[Found], run_id: str, pending: l
             continue  # already handled and reported; still waiting to be removed by hand
         try:
             rec = make_record(number, settings.now, run_id, f.path, f.folder, r.sha256 if r else None,
-                              r.size if r else None, not_regular=f.is_symlink)
+                              r.size if r else None, not_regular=f.is_symlink, kept=r.kept if r else None)
             archive.add_record(rec, sync_dir=False)
         except Exception as exc:
             log.error("could not take %s (%s); it is left in the inbox for the next run", shown(f.path), fault(exc))
@@ -173,7 +175,8 @@ def _identity(st: os.stat_result) -> tuple:
 def _stream_into_archive(archive: Archive, path: Path) -> _Read | None:
     """Stream a regular file into the archive (its folder synced by the caller); None when it
     vanished, is not regular, cannot be opened or read, or changed while it was read (each left
-    for the next run)."""
+    for the next run). A file over the size limit (refused, F02) is hashed whole but only its first
+    ``archive.oversize_keep`` bytes are kept, so that no partner can fill the disk."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
@@ -185,8 +188,9 @@ def _stream_into_archive(archive: Archive, path: Path) -> _Read | None:
         before = os.fstat(fd)
         if not stat.S_ISREG(before.st_mode):
             return None
+        keep = min(archive.oversize_keep, MAX_FILE_BYTES) if before.st_size > MAX_FILE_BYTES else None
         try:
-            sha, size = archive.store_stream(fd, sync_dir=False)
+            sha, size = archive.store_stream(fd, sync_dir=False, keep=keep)
         except OSError as exc:
             log.warning("could not read %s into the archive (%s); left for the next run", shown(path), exc.strerror)
             return None
@@ -194,7 +198,7 @@ def _stream_into_archive(archive: Archive, path: Path) -> _Read | None:
         if _identity(after) != _identity(before) or size != before.st_size:
             log.info("still changing while it was read, left for the next run: %s", shown(path))
             return None
-        return _Read(sha, size, _identity(before))
+        return _Read(sha, size, _identity(before), min(keep, size) if keep is not None else None)
     finally:
         os.close(fd)
 

@@ -203,7 +203,7 @@ def triage(settings: Settings, records: list[Record]) -> tuple[list[Handling], l
             continue
         known[rec.sha256] = rec.number
         try:
-            readers.refuse_by_size(rec.size)
+            readers.refuse_by_size(rec.size, rec.kept)
         except FileRejected as exc:
             out.append(dataclasses.replace(h, read_issues=exc.issues))
             continue

@@ -82,9 +82,13 @@ def test_every_taken_file_is_archived_byte_for_byte(corpus_run):
     assert len(records) == len(results)
     assert home.intake() == []  # a second run takes nothing again, the undeletable file included
     for rec in records:
-        if rec["sha256"]:
+        if rec["sha256"] and rec.get("kept") is None:
             obj = home.path / "archive" / "objects" / rec["sha256"][:2] / rec["sha256"]
             assert obj.stat().st_size == rec["size"]
+        elif rec["sha256"]:  # over the size limit: only its start is kept, with the whole file's SHA-256
+            head = home.path / "archive" / "objects" / rec["sha256"][:2] / f"{rec['sha256']}.head"
+            assert rec["size"] > 10_000_000 and head.stat().st_size == rec["kept"] == 65536
+            assert not head.with_name(rec["sha256"]).exists()
     accepted = [r["sha256"] for r in results if r["outcome"].startswith("accepted")]
     assert len(accepted) == 1  # only the workbook whose blank rows are just formatting
     assert home.query("SELECT DISTINCT s.sha256 FROM progress_rows JOIN submissions s USING (submission_id)") == \

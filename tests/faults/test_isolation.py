@@ -361,3 +361,28 @@ def test_a_file_whose_cost_no_rule_foresaw_is_stopped_and_faulted_alone(home, re
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert home.query("SELECT place FROM faulted_files WHERE resolved_at IS NULL") == [(place,)]
     assert home.intake() == []
+
+
+def test_a_file_over_the_size_limit_is_not_kept_whole(home):
+    """Three 40 MB files (under three names, from three partners) beside a valid return: each refused
+    (F02), only their first 64 KB kept with their SHA-256, and the receipt says so."""
+    import hashlib
+
+    blobs = {}
+    for n, code in enumerate(("CELCIS", "SSSC", "CPC-ANGUS")):
+        data = (b"partner_code,period\r\n" + bytes([65 + n]) * 40_000_000)
+        blobs[code] = home.drop_bytes(code, f"big-{n}.csv", data), hashlib.sha256(data).hexdigest(), data[:65536]
+    home.drop_progress_csv(home.sample("CPC-FIFE"))
+    by_name = _by_name(home.intake())
+    assert by_name["CPC-FIFE-2026-Q3-progress.csv"]["outcome"] == "accepted"
+    for n, (code, (path, sha, head)) in enumerate(blobs.items()):
+        r = by_name[f"big-{n}.csv"]
+        assert r["outcome"] == "rejected" and r["sha256"] == sha and not path.exists()
+        [issue] = r["issues"]
+        assert issue["rule"] == "F02" and "kept only its first 65,536 bytes" in issue["message"]
+        assert "kept only its first 65,536 bytes" in Path(r["receipt"]).read_text()
+        kept = home.path / "archive" / "objects" / sha[:2] / f"{sha}.head"
+        assert kept.read_bytes() == head and not kept.with_name(sha).exists()
+    archived = sum(p.stat().st_size for p in (home.path / "archive").rglob("*") if p.is_file())
+    assert archived < 1_000_000
+    assert home.intake() == []

@@ -39,11 +39,15 @@ def _f01(what: str) -> FileRejected:
     return FileRejected([make_issue("F01", what)])
 
 
-def refuse_by_size(size: int | None) -> None:
-    """F02 for a file over the limit, judged by its size alone, so it is never read into memory."""
+def refuse_by_size(size: int | None, kept: int | None = None) -> None:
+    """F02 for a file over the limit, judged by its size alone, so it is never read into memory.
+    ``kept``: the archive kept only this many of its first bytes (said in the receipt)."""
     if size is not None and size > MAX_FILE_BYTES:
+        part = "" if kept is None else (f" We have kept only its first {kept:,} bytes and its fingerprint "
+                                        "(SHA-256), not the whole file.")
         raise FileRejected([make_issue(
-            "F02", f"This file is {size:,} bytes; the largest we accept is {MAX_FILE_BYTES:,} bytes ({MAX_FILE_BYTES // 1_000_000} MB).")])
+            "F02", f"This file is {size:,} bytes; the largest we accept is {MAX_FILE_BYTES:,} bytes "
+                   f"({MAX_FILE_BYTES // 1_000_000} MB).{part}")])
 
 
 def read_return(name: str, data: bytes) -> ReturnFile:
