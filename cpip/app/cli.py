@@ -22,7 +22,7 @@ from cpip.app.home import init_home
 from cpip.app.serve import serve_forever, start_local_server
 from cpip.collection.picture import status as read_status
 from cpip.collection.status_page import status_lines
-from cpip.core.errors import NotAsAsked
+from cpip.core.errors import NotAsAsked, storage_problem
 from cpip.core.lock import Busy, home_lock
 from cpip.core.periods import parse_period
 from cpip.core.settings import SettingsError, load_settings
@@ -74,6 +74,11 @@ def _clear_failures():
               "was not sent (nothing is sent twice).", 1)
     except WarehouseError as exc:
         _fail(str(exc), 1)
+    except Exception as exc:  # a full disk or a read-only home: one line naming the path and what to do
+        message = storage_problem(exc, "the home")
+        if message is None:
+            raise
+        _fail(message, 1)
 
 
 def _run_flow(settings, flow, **params):

@@ -386,3 +386,50 @@ def test_a_file_over_the_size_limit_is_not_kept_whole(home):
     archived = sum(p.stat().st_size for p in (home.path / "archive").rglob("*") if p.is_file())
     assert archived < 1_000_000
     assert home.intake() == []
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A home on its own 40 MB file system (a tmpfs), which a test may fill or make read-only."""
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=40m", "tmpfs", str(mnt)], capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here")
+    home = mnt / "home"
+    home.mkdir()
+    (home / "cpip.toml").write_text("[intake]\nsettle_seconds = 0\n")
+    assert cpip_cli("init", "--home", str(home)).returncode == 0
+    yield mnt, home
+    subprocess.run(["umount", str(mnt)], capture_output=True)
+
+
+def test_a_full_disk_or_a_read_only_home_is_one_line_and_loses_nothing(small_disk, ref):
+    from cpip.app import samples
+    from cpip.core.periods import Period
+
+    mnt, home = small_disk
+    env = {"CPIP_NOW": NOW}
+    dropped = samples.write_progress_csv(home / "inbox" / "CPC-FIFE" / "fife.csv",
+                                         samples.make_return(ref, "CPC-FIFE", Period(2026, 3)))
+    filler = mnt / "filler"
+    with open(filler, "wb") as fh:
+        try:
+            while True:
+                fh.write(b"\0" * 2**20)
+        except OSError:
+            pass
+    for args in (("intake",), ("status", "--period", "2026-Q3")):
+        r = cpip_cli(*args, "--home", str(home), env=env)
+        assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+        [line] = [x for x in r.stderr.splitlines() if x.startswith("cpip:")]
+        assert str(home) in line and "the disk is full" in line and "nothing was lost" in line
+    assert dropped.exists()  # still in the inbox: taken once there is room
+    filler.unlink()
+    subprocess.run(["mount", "-o", "remount,ro", str(mnt)], check=True)
+    for args in (("intake",), ("status", "--period", "2026-Q3")):
+        r = cpip_cli(*args, "--home", str(home), env=env)
+        assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+        assert "the file system is read-only" in r.stderr and str(home) in r.stderr
+    subprocess.run(["mount", "-o", "remount,rw", str(mnt)], check=True)
+    r = cpip_cli("intake", "--home", str(home), "--json", env=env)
+    assert r.returncode == 0 and [x["outcome"] for x in json.loads(r.stdout)] == ["accepted"]
