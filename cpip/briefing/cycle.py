@@ -19,7 +19,7 @@ from cpip.briefing.compose import CycleData, annex_json, briefing_json, lineage,
 from cpip.briefing.disclosure import Protection, protect, publication, release_of, rules_for
 from cpip.briefing.render import render_html, render_pdf
 from cpip.core.errors import NotAsAsked
-from cpip.core.files import write_atomically
+from cpip.core.files import RESTRICTED_MODE, write_atomically
 from cpip.core.periods import Period
 from cpip.core.settings import Settings
 from cpip.reference.tables import Reference
@@ -119,7 +119,8 @@ def write_documents(settings: Settings, period: Period, docs: Documents) -> dict
              "annex_json": out / "annex.json", "lineage_json": out / "lineage.json"}
     for key, doc in (("briefing_json", docs.briefing), ("publication_json", docs.publication),
                      ("annex_json", docs.annex), ("lineage_json", docs.lineage)):
-        write_atomically(paths[key], (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode())
+        write_atomically(paths[key], (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode(),
+                         mode=None if key == "publication_json" else RESTRICTED_MODE)
     return {k: str(v) for k, v in paths.items()}
 
 
@@ -163,6 +164,11 @@ class FormJob:
     def path(self, suffix: str) -> Path:
         return self.out / f"{self.stem}{suffix}"
 
+    @property
+    def mode(self) -> int | None:
+        """The restricted form's files are readable by owner and group only; the publication's as any file."""
+        return RESTRICTED_MODE if self.form == "restricted" else None
+
 
 def form_job(settings: Settings, period: Period, docs: Documents, form: str) -> FormJob:
     doc = docs.briefing if form == "restricted" else docs.publication
@@ -188,15 +194,16 @@ def write_form(job: FormJob) -> dict:
 def write_document(job: FormJob) -> dict:
     """One form as HTML and as a tagged PDF."""
     html_text = render_html(job.doc, job.annex, job.form, job.marking)
-    write_atomically(job.path(".html"), html_text.encode())
-    write_atomically(job.path(".pdf"), render_pdf(html_text, job.form, job.marking, draft=job.draft))
+    write_atomically(job.path(".html"), html_text.encode(), mode=job.mode)
+    write_atomically(job.path(".pdf"), render_pdf(html_text, job.form, job.marking, draft=job.draft), mode=job.mode)
     return {"html": str(job.path(".html")), "pdf": str(job.path(".pdf"))}
 
 
 def write_figures(job: FormJob) -> dict:
     """One form's figures as a spreadsheet and a CSV."""
-    figures.write_xlsx(job.path("-figures.xlsx"), job.doc, job.annex, job.form)
-    write_atomically(job.path("-figures.csv"), figures.csv_text(job.doc, job.annex, job.form).encode("utf-8-sig"))
+    figures.write_xlsx(job.path("-figures.xlsx"), job.doc, job.annex, job.form, mode=job.mode)
+    write_atomically(job.path("-figures.csv"), figures.csv_text(job.doc, job.annex, job.form).encode("utf-8-sig"),
+                     mode=job.mode)
     return {"figures_xlsx": str(job.path("-figures.xlsx")), "figures_csv": str(job.path("-figures.csv"))}
 
 

@@ -178,7 +178,7 @@ def _date(v: str | None) -> date | str:
     return date.fromisoformat(v) if v else ""
 
 
-def write_xlsx(path: Path, doc: dict, annex: dict, form: str) -> Path:
+def write_xlsx(path: Path, doc: dict, annex: dict, form: str, mode: int | None = None) -> Path:
     import openpyxl
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
@@ -245,7 +245,7 @@ def write_xlsx(path: Path, doc: dict, annex: dict, form: str) -> Path:
         ws.freeze_panes = "B3"
     buf = io.BytesIO()
     wb.save(buf)
-    write_atomically(path, buf.getvalue())
+    write_atomically(path, buf.getvalue(), mode=mode)
     return path
 
 

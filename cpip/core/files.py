@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+# The restricted form and the documents it is made from are readable by their owner and group only.
+RESTRICTED_MODE = 0o640
+
 
 def write_atomically(path: Path, data: str | bytes, *, mode: int | None = None) -> None:
     """Write ``data`` (text is UTF-8) to ``path`` all at once: into ``<name>.tmp`` beside it, then

@@ -124,6 +124,17 @@ def test_cycle_json_lists_what_was_written(world):
             assert Path(paths[form][kind]).is_file()
 
 
+def test_the_restricted_form_is_readable_by_owner_and_group_only(world):
+    home, paths = world
+    restricted = Path(paths["restricted"]["html"]).parent
+    written = [p for p in restricted.iterdir() if p.is_file()]
+    assert {p.suffix for p in written} >= {".html", ".pdf", ".xlsx", ".csv"}
+    for p in written + [Path(paths["briefing_json"])]:
+        assert p.stat().st_mode & 0o777 == 0o640, p
+    for kind in ("html", "pdf"):
+        assert Path(paths["publication"][kind]).stat().st_mode & 0o004  # the release for the public: as any file
+
+
 def test_briefing_json_figures(world):
     home, paths = world
     b = json.loads(Path(paths["briefing_json"]).read_text())
