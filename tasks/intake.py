@@ -18,7 +18,7 @@ from cpip.reference.tables import Reference
 
 @step(name="scan-inbox", retries=2, retry_delay_seconds=1)
 def scan_inbox(settings: Settings) -> list[Found]:
-    return scan(settings.inbox)
+    return scan(settings.inbox, settings.archive / "notices.json")
 
 
 @step(name="prepare-checks")

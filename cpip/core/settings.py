@@ -148,15 +148,10 @@ class IntakeSettings(_Section):
                         "\"https://files.example.org/cpip/{partner_code}/\". Empty means the folder's name in the "
                         "home, inbox/<partner code>/.")
 
-    # The watchdog (cpip/intake/guard.py): reading and checking files runs in child processes held to these.
-    watchdog_seconds: Seconds = Field(60.0, ge=1, le=3600, description="How long reading or checking files may "
-                                    "take, in seconds, before it is stopped and the file that causes it is faulted.")
-    watchdog_memory_mb: Whole = Field(1024, ge=256, le=65536, description="How much memory, in MB, reading or "
-                                    "checking files may use before it is stopped and the file that causes it is "
-                                    "faulted.")
-    oversize_keep_bytes: Whole = Field(65536, ge=0, le=10_000_000, description="How much of a file refused for its "
-                                     "size (F02 by its bytes) the archive keeps, in bytes: its start and its SHA-256, "
-                                     "never the whole file.")
+    # Bounds on one file's cost: the watchdog (cpip/intake/guard.py) and what is kept of an oversized file.
+    watchdog_seconds: Seconds = Field(60.0, ge=1, le=3600, description="Seconds reading or checking a file may take before it is stopped and faulted.")
+    watchdog_memory_mb: Whole = Field(1024, ge=256, le=65536, description="MB of memory reading or checking a file may add before it is stopped and faulted.")
+    oversize_keep_bytes: Whole = Field(65536, ge=0, le=10_000_000, description="Bytes kept (the start, with its SHA-256) of a file refused for its size.")
 
     def folder_for(self, partner_code: str) -> str:
         """The partner's drop folder in the words its officers see (:attr:`officer_folder`)."""

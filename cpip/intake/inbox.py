@@ -3,13 +3,17 @@
 ``inbox/<partner_code>/`` is one partner's drop folder. Only regular files directly
 in ``inbox/`` or directly in one of its folders are looked at; nothing deeper. Lock
 files (``~$*``), hidden files (``.*``) and partial downloads (``*.tmp``, ``*.part``,
-``*.crdownload``) are ignored and left alone. Symbolic links are never followed:
-they are reported once (F01) and removed. Other special files (pipes, sockets) are
-left alone and logged.
+``*.crdownload``) are ignored and left alone. Links are never followed: a symbolic
+link, or a file with more than one hard link (its bytes may be any file on the disk),
+is reported once (F01) and removed from the inbox, unopened. A partner folder that is a
+symbolic link (an operator mapping a share) is reported once to the operator and left in
+place, as is a folder inside a partner's folder (files in it are not taken). Other special
+files (pipes, sockets) are left alone and logged.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import stat
@@ -27,7 +31,7 @@ IGNORED_SUFFIXES = (".tmp", ".part", ".crdownload")
 class Found:
     path: Path  # absolute path in the inbox
     folder: str  # the folder directly under inbox/ ("" for inbox/ itself)
-    is_symlink: bool
+    is_symlink: bool  # a link (symbolic, or a file with other hard links): never opened
     size: int
     mtime_ns: int
     seen_at: float = 0.0  # time.monotonic() when the scan saw it
@@ -55,7 +59,32 @@ def ignored(name: str) -> bool:
     return name.startswith(".") or name.startswith("~$") or low.endswith(IGNORED_SUFFIXES)
 
 
-def _entries(folder: Path, name: str) -> list[Found]:
+class Notices:
+    """What the operator has been told once about the inbox (kept in ``archive/notices.json``), so a
+    link or a sub-folder left in place is logged once, not at every run."""
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        try:
+            self.told: set[str] = set(json.loads(path.read_text(encoding="utf-8"))) if path else set()
+        except (OSError, ValueError):
+            self.told = set()
+        self.new = False
+
+    def tell(self, key: str, message: str, *args) -> None:
+        if key not in self.told:
+            log.warning(message, *args)
+            self.told.add(key)
+            self.new = True
+
+    def save(self) -> None:
+        if self.new and self.path is not None and self.path.parent.is_dir():
+            from cpip.core.files import write_atomically
+
+            write_atomically(self.path, json.dumps(sorted(self.told), indent=1))
+
+
+def _entries(folder: Path, name: str, notices: Notices, top: bool = False) -> list[Found]:
     out: list[Found] = []
     try:
         it = os.scandir(folder)
@@ -71,28 +100,42 @@ def _entries(folder: Path, name: str) -> list[Found]:
             except OSError:
                 continue  # vanished between listing and looking
             now = time.monotonic()
-            if stat.S_ISLNK(st.st_mode):
-                out.append(Found(Path(e.path), name, True, 0, st.st_mtime_ns, now))
+            if top and stat.S_ISLNK(st.st_mode) and os.path.isdir(e.path):
+                notices.tell(f"linked-folder {shown(e.path)}", "%s is a symbolic link to a folder; it is never "
+                             "followed and is left in place. Make it a real folder (or mount the share there) for "
+                             "its files to be taken.", shown(e.path))
+            elif stat.S_ISLNK(st.st_mode) or (stat.S_ISREG(st.st_mode) and st.st_nlink > 1):
+                out.append(Found(Path(e.path), name, True, 0, st.st_mtime_ns, now))  # a link: never opened
             elif stat.S_ISREG(st.st_mode):
                 out.append(Found(Path(e.path), name, False, st.st_size, st.st_mtime_ns, now))
-            elif not stat.S_ISDIR(st.st_mode):
+            elif stat.S_ISDIR(st.st_mode):
+                if not top:
+                    notices.tell(f"sub-folder {shown(e.path)}", "%s is a folder inside a partner's folder: files "
+                                 "in it are not taken. Move them up into the partner's folder.", shown(e.path))
+            else:
                 log.warning("left alone %s: not a regular file", shown(e.path))
     return out
 
 
-def scan(inbox: Path) -> list[Found]:
-    """Every candidate in the inbox, in path order (the order files are taken)."""
+def scan(inbox: Path, notices_file: Path | None = None) -> list[Found]:
+    """Every candidate in the inbox, in path order (the order files are taken). ``notices_file``:
+    where what the operator has been told once is kept (else they are told at every scan)."""
     found: list[Found] = []
     if not inbox.is_dir():
         return found
-    found += _entries(inbox, "")
+    notices = Notices(notices_file)
+    found += _entries(inbox, "", notices, top=True)
     try:
         with os.scandir(inbox) as it:
             folders = [e for e in it if e.is_dir(follow_symlinks=False) and not ignored(e.name)]
     except OSError:
         folders = []
     for f in sorted(folders, key=lambda e: e.name):
-        found += _entries(Path(f.path), f.name)
+        found += _entries(Path(f.path), f.name, notices)
+    try:
+        notices.save()
+    except OSError as exc:
+        log.warning("could not keep what the operator was told (%s)", exc.strerror)
     found.sort(key=lambda x: x.relative)
     return found
 

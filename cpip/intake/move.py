@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,6 +127,9 @@ def take_files(settings: Settings, settled: list[Found], run_id: str, pending: l
         number += 1
     archive.sync_folders([archive.records])
     taken: list[Record] = []
+    journal = _Journal(archive)
+    journal.write({f.path.with_name(f"{_HOLD}{rec.number}"): (rec.number, r.identity)
+                   for f, r, rec, _ in recorded if r is not None})
     for f, r, rec, now in recorded:
         try:
             _remove(left, f, r, rec, now)
@@ -135,6 +137,7 @@ def take_files(settings: Settings, settled: list[Found], run_id: str, pending: l
             log.error("could not remove %s from the inbox (%s); the next run removes it", shown(f.path), fault(exc))
         if now:
             taken.append(rec)
+    journal.write({})
     left.save(archive)
     return taken
 
@@ -186,7 +189,7 @@ def _stream_into_archive(archive: Archive, path: Path) -> _Read | None:
         return None
     try:
         before = os.fstat(fd)
-        if not stat.S_ISREG(before.st_mode):
+        if not stat.S_ISREG(before.st_mode) or before.st_nlink > 1:  # hard-linked since the scan: the next run refuses it
             return None
         keep = min(archive.oversize_keep, MAX_FILE_BYTES) if before.st_size > MAX_FILE_BYTES else None
         try:
@@ -240,36 +243,48 @@ def _put_back(hold: Path, path: Path) -> None:
         log.error("could not put %s back in the inbox (%s): it is kept as %s", shown(path), exc.strerror, shown(hold))
 
 
-_HELD_RE = re.compile(re.escape(_HOLD) + r"(\d+)$")
+
+
+class _Journal:
+    """The files this service is renaming aside (``.cpip-taking-N``) to remove them from the inbox,
+    written durably before the first rename and emptied after the last: only a name it lists, for
+    the very file it names (same device, inode, size and modification time), is ever recovered, so
+    a file someone plants under such a name is never acted on."""
+
+    def __init__(self, archive: Archive):
+        self.archive = archive
+        self.path = archive.root / "taking.json"
+
+    def write(self, entries: dict[Path, tuple[int, tuple]]) -> None:
+        if not entries and not self.path.exists():
+            return
+        data = {os.fsencode(p).hex(): {"record": n, "identity": list(ident)} for p, (n, ident) in entries.items()}
+        self.archive.write_durably(self.path, json.dumps(data, sort_keys=True).encode())
+
+    def read(self) -> dict[Path, tuple[int, tuple]]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return {Path(os.fsdecode(bytes.fromhex(k))): (v["record"], tuple(v["identity"])) for k, v in data.items()}
 
 
 def _recover_held(inbox: Path, archive: Archive) -> None:
     """A run killed while removing a file leaves it renamed aside: remove it when it is the archived
-    file, else put it back under its name so that the next run takes it."""
-    folders = [inbox]
-    try:
-        with os.scandir(inbox) as it:
-            folders += [Path(e.path) for e in it if e.is_dir(follow_symlinks=False)]
-    except OSError:
-        return
-    for folder in folders:
+    file, else put it back under its name so that the next run takes it. Only the files the
+    service's own journal lists are touched (:class:`_Journal`)."""
+    journal = _Journal(archive)
+    for held, (number, identity) in journal.read().items():
         try:
-            names = [n for n in os.listdir(folder) if n.startswith(_HOLD)]
-        except OSError:
+            if _identity(os.lstat(held)) != identity:
+                continue  # not the file this service renamed aside: left alone
+            rec = archive.read_record(number)
+        except (OSError, ValueError):
             continue
-        for name in names:
-            m = _HELD_RE.match(name)
-            held = folder / name
-            if not m or os.path.islink(held):
-                continue
-            try:
-                rec = archive.read_record(int(m.group(1)))
-            except (OSError, ValueError):
-                continue
-            read = _stream_into_archive(archive, held)
-            if read is not None and read.sha256 == rec.sha256:
-                archive.sync_folders([archive.object_path(read.sha256).parent])
-                os.unlink(held)
-            elif read is not None:
-                _put_back(held, folder / Path(rec.inbox_path).name)
-
+        read = _stream_into_archive(archive, held)
+        if read is not None and read.sha256 == rec.sha256:
+            archive.sync_folders([archive.kept_path(rec).parent])
+            os.unlink(held)
+        elif read is not None:
+            _put_back(held, held.parent / Path(rec.inbox_path).name)
+    journal.write({})

@@ -191,6 +191,21 @@ def _symlink_dir(path: Path, ref):
     path.symlink_to(target, target_is_directory=True)
 
 
+def _hard_link_to_secret(path: Path, ref):
+    """A second name, in the inbox, for a file outside it (a hard link): never opened."""
+    secret = path.parents[2] / "secret-hard-linked.csv"
+    secret.write_text(f"partner_code,period\n{SECRET},2026-Q3\n")
+    os.link(secret, path)
+
+
+def _linked_partner_folder(path: Path, ref):
+    """A partner folder that is a symbolic link to a share elsewhere (an operator mapping it)."""
+    share = path.parents[1] / "mapped-share"
+    share.mkdir(exist_ok=True)
+    (share / "return.csv").write_text(f"partner_code,period\n{SECRET},2026-Q3\n")
+    path.symlink_to(share, target_is_directory=True)
+
+
 def _ods(path: Path, ref):
     path.write_bytes(_zip({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet", "content.xml": b"<x/>"}))
 
@@ -344,6 +359,8 @@ CASES: list[Case] = [
     Case("no-extension", P, _csv(lambda t: t, seed=23), ("rejected", {"F01"})),
     Case("link-to-outside.csv", P, _symlink_to_secret, ("rejected", {"F01"})),
     Case("link-to-a-folder", C, _symlink_dir, ("rejected", {"F01"})),
+    Case("hard-link-to-outside.csv", C, _hard_link_to_secret, ("rejected", {"F01"})),
+    Case("CPC-MAPPED-SHARE", "", _linked_partner_folder, "left"),  # reported once, never followed, kept
     Case("folder-named.xlsx", P, _directory, "left"),
     Case("a-pipe.csv", C, _fifo, "left"),
     Case("~$lockfile.xlsx", P, _write(b"lock"), "ignored"),

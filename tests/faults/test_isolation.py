@@ -433,3 +433,42 @@ def test_a_full_disk_or_a_read_only_home_is_one_line_and_loses_nothing(small_dis
     subprocess.run(["mount", "-o", "remount,rw", str(mnt)], check=True)
     r = cpip_cli("intake", "--home", str(home), "--json", env=env)
     assert r.returncode == 0 and [x["outcome"] for x in json.loads(r.stdout)] == ["accepted"]
+
+
+def test_links_folders_and_planted_names_beside_a_valid_return(home, caplog):
+    """A partner folder that is a symbolic link (reported once, left, never followed), a hard link to
+    a file outside the home (refused unopened, like a link), a sub-folder in a partner's folder
+    (logged once), and a planted ``.cpip-taking-N`` (ignored: not in the service's journal), beside
+    a valid return accepted in the same run."""
+    caplog.set_level("WARNING")
+    home.drop_progress_csv(home.sample("CELCIS"))
+    [first] = home.intake()
+    outside = home.path.parent / "outside"
+    outside.mkdir()
+    (outside / "return.csv").write_text("partner_code,period\nSECRET-THROUGH-A-LINK,2026-Q3\n")
+    (home.inbox / "CPC-MAPPED").symlink_to(outside, target_is_directory=True)
+    secret = outside / "secret.csv"
+    secret.write_text("SECRET-HARD-LINKED")
+    os.link(secret, home.inbox / "SSSC" / "linked.csv")
+    (home.inbox / "CPC-ANGUS" / "old returns").mkdir()
+    (home.inbox / "CPC-ANGUS" / "old returns" / "2025.csv").write_text("x")
+    planted = home.drop_bytes("CELCIS", ".cpip-taking-1", Path(first["receipt"]).read_bytes())
+    home.drop_progress_csv(home.sample("CPC-FIFE"))
+    caplog.clear()
+    by_name = _by_name(home.intake())
+    assert set(by_name) == {"CPC-FIFE-2026-Q3-progress.csv", "linked.csv"}
+    assert by_name["CPC-FIFE-2026-Q3-progress.csv"]["outcome"] == "accepted"
+    linked = by_name["linked.csv"]
+    assert linked["outcome"] == "rejected" and [i["rule"] for i in linked["issues"]] == ["F01"]
+    assert linked["sha256"] is None and not (home.inbox / "SSSC" / "linked.csv").exists()
+    assert secret.read_text() == "SECRET-HARD-LINKED" and (outside / "return.csv").exists()
+    assert (home.inbox / "CPC-MAPPED").is_symlink() and planted.exists()
+    assert (home.inbox / "CPC-ANGUS" / "old returns" / "2025.csv").exists()
+    blob = "".join(p.read_text(errors="ignore") for p in (home.path / "outbox").rglob("*") if p.is_file())
+    assert "SECRET" not in blob
+    told = caplog.text
+    assert told.count("is a symbolic link to a folder") == 1 and told.count("is a folder inside a partner") == 1
+    caplog.clear()
+    assert home.intake() == []
+    assert "symbolic link to a folder" not in caplog.text and "folder inside a partner" not in caplog.text
+    assert planted.exists() and (home.inbox / "CPC-MAPPED").is_symlink()
