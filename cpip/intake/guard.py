@@ -15,6 +15,7 @@ nothing; they never touch the warehouse, which only this process opens.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Callable
 
@@ -102,5 +103,10 @@ def check_files(settings: Settings, ref: Reference, handled: list) -> list:
         runner()
     except Exception:  # noqa: BLE001: confined below, file by file, as check_files confines it
         pass
-    checked = _guarded("check", lambda hs: steps.check_files(ref, hs), handled, to_check, budget(settings))
-    return [checked.get(i, h) for i, h in enumerate(handled)]
+    def check(hs: list) -> list:  # the rows read are this process's already: not sent back
+        return [dataclasses.replace(h, rf=None) for h in steps.check_files(ref, hs)]
+
+    checked = _guarded("check", check, handled, to_check, budget(settings))
+    return [h if i not in checked else
+            checked[i] if checked[i].fault is not None else dataclasses.replace(checked[i], rf=h.rf)
+            for i, h in enumerate(handled)]
