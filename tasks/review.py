@@ -12,11 +12,16 @@ than making another. The timeout is always given (Prefect's default for a pause 
 hour). The decision itself is checked by :func:`take_decision` against the draft's approval
 code; a wrong code leaves the run waiting again (a new suspension, up to ``MAX_WRONG_CODES``), so a typing
 slip in the form does not end the wait.
+
+**The typed code is not kept.** Prefect stores a resumed form's input with the run, readable by
+anyone who can read its API. Once the run has checked the code (right or wrong), it overwrites
+that input with the code blanked (:func:`cpip.orchestration.prefect_api.forget_typed_code`).
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 from typing import Literal
 
 from pydantic import Field
@@ -25,10 +30,13 @@ from cpip.briefing.cycle import Documents
 from cpip.core.periods import Period
 from cpip.core.settings import Settings
 from cpip.mail import delivery
+from cpip.orchestration import prefect_api
 from cpip.orchestration.steps import in_deployment_run, step
 from cpip.review import decisions, versions
 from cpip.review.codes import MAX_WRONG_CODES
 from cpip.review.decisions import APPROVE, RETURN
+
+log = logging.getLogger("cpip.tasks.review")
 
 
 @functools.cache
@@ -100,7 +108,22 @@ def wait_for_decision(settings: Settings, outputs: dict) -> dict:
     for attempt in range(1, MAX_WRONG_CODES + 1):
         given = suspend_flow_run(wait_for_input=form, timeout=settings.review.wait_days * 86400,
                                  key=f"decision-{outputs['period'].lower()}-v{outputs['version']}-{attempt}")
-        taken = take_decision(settings, outputs, given.model_dump(), attempt=attempt)
+        try:
+            taken = take_decision(settings, outputs, given.model_dump(), attempt=attempt)
+        finally:
+            _forget_typed_code(given.metadata.key)
         if taken["settled"]:
             return taken["outputs"]
     return {**outputs, "refused": "too many wrong approval codes"}
+
+
+def _forget_typed_code(key: str) -> None:
+    """Blank the approval code in the run's input stored under ``key``, now that it has been checked
+    (a replayed attempt reads its decision back blanked; its result is already kept)."""
+    from prefect.runtime import flow_run
+
+    try:
+        prefect_api.forget_typed_code(flow_run.id, key)
+    except Exception as exc:  # never let it end the wait; say loudly that the input still holds a code
+        log.error("the approval code typed into flow run %s's form could not be blanked (%s: %s); delete the "
+                  "run's input %s in Prefect", flow_run.id, type(exc).__name__, exc, key)

@@ -60,10 +60,10 @@ def tell_reviewers(settings: Settings, outputs: dict) -> dict:
     reviewers) the code is returned instead, for ``cpip cycle`` to print."""
     if outputs.get("state") != "draft":
         return outputs
-    code, replaces_code = issue_code(settings, outputs["period"], outputs["version"])
+    issued = issue_code(settings, outputs["period"], outputs["version"])
     if settings.email is None or not settings.review.reviewers:
-        return {**outputs, "approval_code": code, "reviewers_emailed": []}
-    msg = reviewer_message(settings, outputs, code, replaces_code)
+        return {**outputs, "approval_code": issued.code, "reviewers_emailed": []}
+    msg = reviewer_message(settings, outputs, issued)
     keep_copy(settings, f"review-{outputs['period']}-version-{outputs['version']}", [redacted(msg)])
     send(settings, [msg])
     record_event(settings, "reviewers told", {"period": outputs["period"], "version": outputs["version"],

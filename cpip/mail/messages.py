@@ -30,6 +30,7 @@ from cpip.core.text import day_in_words
 from cpip.core.vocabulary import AT_RISK, COMPLETE, NO_RETURN, NOT_STARTED, OFF_TRACK, ON_TRACK
 from cpip.mail.ledger import Outgoing
 from cpip.reference.tables import Reference
+from cpip.review.codes import Issued
 from cpip.review.versions import read_json
 
 # The statuses the status sentence counts, in the order it names them (then "without a return").
@@ -131,8 +132,9 @@ def briefing_message(settings: Settings, outputs: dict, briefing: dict, annex: d
 
 # --- the draft, to the reviewers -----------------------------------------------------------------
 
-def reviewer_message(settings: Settings, outputs: dict, code: str, replaces_code: bool) -> Outgoing:
-    """The email to the reviewers: what the draft says, where it is, and the approval code."""
+def reviewer_message(settings: Settings, outputs: dict, issued: Issued) -> Outgoing:
+    """The email to the reviewers: what the draft says, where it is, and the approval code. Its key,
+    ``review/<period>/version-<N>/<code id>``, names the code by its random id (never a hash of it)."""
     email = settings.email or EmailSettings()
     period, number = outputs["period"], outputs["version"]
     quarter = period_words(period)
@@ -159,14 +161,14 @@ def reviewer_message(settings: Settings, outputs: dict, code: str, replaces_code
               f'  cpip approve --period {period} --by "YOUR NAME, ROLE" --note note.md --code CODE',
               f'To ask for changes:  cpip reject --period {period} --by "YOUR NAME" --reason "..." --code CODE',
               "Or use the form on the waiting cycle run in the Prefect UI, if the cycle ran there.", ""]
-    if replaces_code:
+    if issued.replaces:
         lines.append("This code replaces any approval code sent before for this draft.")
-    lines += [f"{CODE_LINE}{code}", "",
-              "The code works for this draft only, and only once. Do not forward this email. If you did not "
-              "expect it, tell the programme office.", "", f"Run {annex['run_id']}."]
+    lines += [f"{CODE_LINE}{issued.code}", "",
+              "The code works for this draft only, and for one decision: approving it or returning it for changes. "
+              "Do not forward this email. If you did not expect it, tell the programme office.", "", f"Run {annex['run_id']}."]
     msg.set_content("\n".join(lines))
     attach_forms(msg, outputs, email.briefing_attach)
-    return Outgoing(f"review/{period}/version-{number}/{hashlib.sha256(code.encode()).hexdigest()[:12]}", msg)
+    return Outgoing(f"review/{period}/version-{number}/{issued.code_id}", msg)
 
 
 def approving_despite_lines(caveats: list[dict]) -> list[str]:

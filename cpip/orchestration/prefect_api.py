@@ -1,5 +1,6 @@
 """The Prefect API, for the commands that decide on a draft: resuming the cycle run that waits
-for the decision, and waiting for it to finish.
+for the decision, and waiting for it to finish; and, for the waiting run itself, blanking the
+approval code typed into its input form once the code has been checked (:func:`forget_typed_code`).
 
 A cycle run in a deployment suspends itself until a reviewer decides (:mod:`cpip.tasks.review`).
 When the decision is taken with ``cpip approve`` or ``cpip reject`` instead, the command resumes
@@ -10,11 +11,17 @@ the draft was made by such a run and ``PREFECT_API_URL`` is set.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from uuid import UUID
 
 from cpip.core.settings import Settings
+from cpip.review.decisions import FROM_CLI
+
+# What a decision typed into the Prefect form keeps of its approval code, once checked.
+CODE_CHECKED = "(checked in the form; not kept)"
+_NOT_CODES = {CODE_CHECKED, *FROM_CLI.values()}
 
 log = logging.getLogger("cpip.orchestration.prefect_api")
 
@@ -53,3 +60,25 @@ def wait_for_run(settings: Settings, flow_run_id: str, seconds: float = 300) -> 
                 return state.name
             time.sleep(1)
     return None
+
+
+def forget_typed_code(flow_run_id: str, key: str) -> bool:
+    """Overwrite the decision stored as this flow run's input under ``key`` (a resumed form's
+    ``*-response`` input, which Prefect keeps and serves to anyone who can read its API) with its
+    approval code replaced by :data:`CODE_CHECKED`; the rest of the decision is kept, so a resumed
+    run that reads it back again still loads it. Called by the waiting run once it has checked the
+    code given under ``key``, and only for that key: a decision typed since (the input of a later
+    suspension) is still to be checked. True when the input was overwritten."""
+    from prefect.client.orchestration import get_client
+
+    run = UUID(str(flow_run_id))
+    with get_client(sync_client=True) as client:
+        try:
+            value = json.loads(client.read_flow_run_input(run, key))
+        except ValueError:
+            return False
+        if not isinstance(value, dict) or value.get("approval_code", CODE_CHECKED) in _NOT_CODES:
+            return False
+        client.delete_flow_run_input(run, key)
+        client.create_flow_run_input(run, key, json.dumps({**value, "approval_code": CODE_CHECKED}))
+    return True

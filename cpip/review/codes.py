@@ -4,7 +4,14 @@ The code is 16 characters from a 31-letter alphabet read off an email and typed 
 random bits), written ``XXXX-XXXX-XXXX-XXXX``; the warehouse keeps only a salted PBKDF2 hash.
 Only the email to the reviewers carries the code itself. After :data:`MAX_WRONG_CODES` wrong
 codes for one draft no code is accepted until a new cycle run (checked in
-:mod:`cpip.review.decisions`).
+:mod:`cpip.review.decisions`). Any decision spends the code: approving a draft or returning it
+for changes clears its hash, and a returned draft is never given a new code (a new cycle makes
+a new draft with a new one).
+
+**Nothing else is derived from the code.** Each code is hashed with its own random salt (16
+bytes), and the one name a code has outside the warehouse's hash (the reviewers' email's message
+key, kept in ``email_sent`` and the audit log) is :attr:`Issued.code_id`, the first 16 hex digits
+of that salt: random, so it says nothing of the code. No unsalted hash of a code is kept anywhere.
 """
 
 from __future__ import annotations
@@ -12,7 +19,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 
+from cpip.core.errors import NotAsAsked
 from cpip.core.lock import home_lock
 from cpip.core.settings import Settings
 from cpip.review.versions import versions
@@ -22,11 +31,27 @@ MAX_WRONG_CODES = 5
 _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read off an email and typed
 _PBKDF2_ROUNDS = 200_000
 
-# A new one-time approval code for a draft (its hash only); wrong attempts start again from 0.
+# A new one-time approval code for a draft (its hash only); wrong attempts start again from 0. Never for a
+# draft returned for changes: its code was spent by the decision.
 SET_CODE = """
 UPDATE briefing_versions SET code_hash = $code_hash, wrong_codes = 0
 WHERE period = $period AND version = $version AND state = 'draft'
+  AND NOT EXISTS (SELECT 1 FROM review_decisions d
+                  WHERE d.period = $period AND d.version = $version AND d.decision = 'returned')
 """
+
+# The stored hash of a draft's code (NULL once spent).
+CODE_HASH = "SELECT code_hash FROM briefing_versions WHERE period = $period AND version = $version"
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A draft's approval code as issued: the code (only ever put in the reviewers' email), its
+    random name :attr:`code_id` (for the message key), and whether it replaces an earlier code."""
+
+    code: str
+    code_id: str
+    replaces: bool
 
 
 def new_code() -> str:
@@ -51,17 +76,28 @@ def code_matches(code: str, stored: str | None) -> bool:
     return hmac.compare_digest(hash_code(code, bytes.fromhex(salt)).partition("$")[2], digest)
 
 
-_ISSUED: dict[tuple[str, int], str] = {}  # codes issued in this process: a retried send re-sends the same code
+def code_id(stored: str) -> str:
+    """A code's name outside the warehouse: the start of its random salt, never anything of the code."""
+    return stored.partition("$")[0][:16]
 
 
-def issue_code(settings: Settings, period: str, version: int) -> tuple[str, bool]:
-    """The draft's approval code, made once per process and draft; (code, replaces an earlier one)."""
+_ISSUED: dict[tuple[str, int], Issued] = {}  # codes issued in this process: a retried send re-sends the same code
+
+
+def issue_code(settings: Settings, period: str, version: int) -> Issued:
+    """The draft's approval code, made once per process and draft. Refused (:class:`NotAsAsked`)
+    for a version that is no longer a draft or was returned for changes: its code was spent."""
     key = (f"{settings.home}/{period}", version)
     if key in _ISSUED:
-        return _ISSUED[key], False
+        return Issued(_ISSUED[key].code, _ISSUED[key].code_id, False)
     code = new_code()
+    stored = hash_code(code)
     with home_lock(settings.lock_path, settings.intake.lock_timeout_seconds), wh.session(settings.warehouse) as con:
         had = next((v.code_hash for v in versions(con, period) if v.version == version), None)
-        con.execute(SET_CODE, {"period": period, "version": version, "code_hash": hash_code(code)})
-    _ISSUED[key] = code
-    return code, had is not None
+        con.execute(SET_CODE, {"period": period, "version": version, "code_hash": stored})
+        now = con.execute(CODE_HASH, {"period": period, "version": version}).fetchall()
+    if not now or now[0][0] != stored:
+        raise NotAsAsked(f"Version {version} of the {period} briefing takes no new approval code: it was decided on "
+                         f"(approved, or returned for changes). Run `cpip cycle --period {period}` for a new draft.")
+    _ISSUED[key] = Issued(code, code_id(stored), had is not None)
+    return _ISSUED[key]

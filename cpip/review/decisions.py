@@ -8,8 +8,9 @@ to the private office follows (:func:`cpip.mail.delivery.deliver`).
 
 **Who may decide.** A wrong code is refused and written to the audit log; after
 :data:`~cpip.review.codes.MAX_WRONG_CODES` wrong codes for one draft no code is accepted until a
-new cycle run. A rejection (``cpip reject``) needs the code too but does not use it up: the
-draft stays a draft, and may still be approved, or be replaced by running the cycle again.
+new cycle run. Any decision spends the code: a rejection (``cpip reject``, or "Return for
+changes" in the form) needs the code and uses it up, so the draft stays a draft that no code can
+approve; only a new cycle run replaces it, with a new code.
 Every decision records the name given, the operating-system account (or "Prefect UI"), the time
 and the version. A draft is refused once a file was accepted after it was made (it is stale).
 """
@@ -42,6 +43,9 @@ FROM_CLI = {"approve": "(checked by cpip approve)", "reject": "(checked by cpip 
 
 # One more wrong approval code for a draft.
 WRONG_CODE = "UPDATE briefing_versions SET wrong_codes = wrong_codes + 1 WHERE period = $period AND version = $version"
+
+# A draft returned for changes: its code is spent (no code can approve it; a new cycle replaces it).
+SPEND_CODE = "UPDATE briefing_versions SET code_hash = NULL WHERE period = $period AND version = $version"
 
 # One decision on a draft.
 INSERT_DECISION = """
@@ -124,7 +128,17 @@ def _latest_draft(con, period: Period) -> Version:
 
 
 def _check_code(settings: Settings, con, v: Version, code: str, who: str, account: str) -> None:
-    """Refuse (and record) a wrong code; after MAX_WRONG_CODES, refuse every code."""
+    """Refuse (and record) a wrong code; after MAX_WRONG_CODES, refuse every code; a draft returned
+    for changes takes no code at all (its code was spent by that decision)."""
+    returned = [d for d in decisions_of(con, v.period) if d["version"] == v.version and d["decision"] == "returned"]
+    if returned:
+        audit(con, settings, "approval code refused", {"period": v.period, "version": v.version, "by": who,
+                                                       "account": account, "reason": "spent"})
+        d = returned[-1]
+        raise ReviewRefused(f"Version {v.version} of the {v.period} briefing was returned for changes by "
+                            f"{d['decided_by']} on {day_in_words(iso(d['decided_at']))}, which spent its approval "
+                            f"code; no code can approve or return it now. Run `cpip cycle --period {v.period}` to "
+                            "make a new draft with a new code.")
     if v.wrong_codes >= MAX_WRONG_CODES or v.code_hash is None:
         audit(con, settings, "approval code refused", {"period": v.period, "version": v.version, "by": who,
                                                        "account": account, "reason": "locked"})
@@ -219,7 +233,8 @@ def approve(settings: Settings, period: Period, by: str, code: str, note: str | 
 
 
 def reject(settings: Settings, period: Period, by: str, code: str, reason: str, account: str | None = None) -> dict:
-    """Record that changes were asked for: the draft stays a draft (and its code stays usable)."""
+    """Record that changes were asked for: the draft stays a draft, and its code is spent (no code
+    approves it now; a new cycle run makes a new draft with a new code)."""
     who = _clean_name(by, "cpip reject")
     account = account or os_account()
     reason = clean_note(reason)
@@ -228,6 +243,7 @@ def reject(settings: Settings, period: Period, by: str, code: str, reason: str, 
     with home_lock(settings.lock_path, settings.intake.lock_timeout_seconds), wh.session(settings.warehouse) as con:
         v = _draft_for(settings, con, period, code, who, account)
         with wh.transaction(con):
+            con.execute(SPEND_CODE, {"period": str(period), "version": v.version})
             _decision(con, settings, v, "returned", who, account, reason)
             audit(con, settings, "briefing returned for changes", {
                 "period": str(period), "version": v.version, "by": who, "account": account, "at": iso(settings.now),

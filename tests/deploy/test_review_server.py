@@ -15,6 +15,7 @@ from uuid import UUID
 import pytest
 
 from tests.deploy.test_prefect_server import BIN, REPO, _env, _make_home, _run, _stop, server  # noqa: F401
+from cpip.orchestration.prefect_api import CODE_CHECKED
 from tests.integration.test_delivery import Collector
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]  # a Prefect server or test harness, tens of seconds
@@ -112,6 +113,22 @@ def _wait_form(url, run_id, seconds=60):
     raise AssertionError(f"flow run {run_id} has no input form")
 
 
+def _inputs(url, run_id) -> str:
+    """Everything Prefect keeps as the run's input (each form's schema and each decision typed), as text."""
+    async def read(client):
+        return await client.filter_flow_run_input(run_id, key_prefix="", limit=1000, exclude_keys=set())
+    return json.dumps({i.key: i.value for i in _client_call(url, read)})
+
+
+def _task_runs(url, run_id) -> str:
+    """What Prefect keeps of the run's task runs, as text."""
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    async def read(client):
+        return await client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])))
+    return json.dumps([t.model_dump(mode="json") for t in _client_call(url, read)])
+
+
 def test_a_cycle_run_waits_for_a_decision_and_resumes_to_deliver_once(server, mail, tmp_path):  # noqa: F811
     url, base = server
     port, handler = mail
@@ -145,12 +162,18 @@ def test_a_cycle_run_waits_for_a_decision_and_resumes_to_deliver_once(server, ma
         _wait_state(url, run_id, _waiting, what="suspended again")
         _wait_form(url, run_id)
         assert _to(handler, OFFICE) == []
+        assert "2222-2222-2222-2222" not in _inputs(url, run_id)  # checked, then blanked in the stored input
 
         _resume(url, run_id, {"approver": "Jo Bloggs, Head of Programme Office", "decision": "Approve",
                               "approval_code": code, "covering_note": "Two partners reported."})
         final = _wait_state(url, run_id, lambda s: s.is_final(), what="finished")
         assert final.is_completed(), (tmp_path / "worker.log").read_text()[-4000:]
         assert len(_to(handler, OFFICE)) == 1
+        decided = [json.loads(v) for v in json.loads(_inputs(url, run_id)).values()]
+        assert {"approver": "Jo Bloggs, Head of Programme Office", "decision": "Approve",  # kept, but not its code
+                "approval_code": CODE_CHECKED, "covering_note": "Two partners reported."} in decided
+        for kept in (_inputs(url, run_id), _task_runs(url, run_id)):
+            assert code not in kept and code.replace("-", "") not in kept
         status = json.loads(_run([str(BIN / "cpip"), "status", "--period", "2026-Q3", "--json", "--home", str(home)],
                                  {**env, "PREFECT_API_URL": ""}).stdout)
         (v,) = status["briefing_versions"]
@@ -176,6 +199,22 @@ def test_a_cycle_run_waits_for_a_decision_and_resumes_to_deliver_once(server, ma
         again = subprocess.run([str(BIN / "cpip"), "approve", "--period", "2026-Q3", "--by", "Sam", "--code", code2,
                                 "--home", str(home)], env=env, capture_output=True, text=True, timeout=120)
         assert again.returncode == 2 and len(_to(handler, OFFICE)) == 2
+
+        # A third draft returned for changes through the form: the run ends, the typed code is not kept,
+        # and the code, spent by the return, approves nothing.
+        run3 = _start_cycle(url, env)
+        _wait_state(url, run3, _waiting, what="suspended")
+        _wait_form(url, run3)
+        code3 = _code(_to(handler, REVIEWER)[-1])
+        _resume(url, run3, {"approver": "Sam Reviewer", "decision": "Return for changes", "approval_code": code3,
+                            "covering_note": "Check the Glasgow figures."})
+        assert _wait_state(url, run3, lambda s: s.is_final(), what="finished").is_completed()
+        assert code3 not in _inputs(url, run3) and code3 not in _task_runs(url, run3)
+        spent = subprocess.run([str(BIN / "cpip"), "approve", "--period", "2026-Q3", "--by", "anyone", "--code", code3,
+                                "--home", str(home)], env={**env, "PREFECT_API_URL": ""}, capture_output=True,
+                               text=True, timeout=120)
+        assert spent.returncode == 2 and "returned for changes" in spent.stderr, spent.stderr
+        assert len(_to(handler, OFFICE)) == 2
     finally:
         _stop(worker)
         worker_log.close()

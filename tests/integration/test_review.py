@@ -336,3 +336,35 @@ def test_without_email_the_cycle_prints_the_code(home):
     # A new cycle run makes a new draft, and the first one's code no longer works.
     stale = _cli(home, "approve", "--period", "2026-Q3", "--by", "Jo", "--code", out["approval_code"])
     assert stale.returncode == 2
+
+
+def test_a_code_used_to_return_a_draft_cannot_approve_it_and_no_hash_of_a_code_is_kept(drafted):
+    home, handler, _ = drafted
+    code = _code(_to(handler, REVIEWERS[0])[0])
+    r = _cli(home, "reject", "--period", "2026-Q3", "--by", "Sam Reviewer", "--reason", "Check Glasgow", "--code", code)
+    assert r.returncode == 0, r.stderr
+    # The return spent the code: it approves nothing, and returns nothing a second time.
+    approve = _cli(home, "approve", "--period", "2026-Q3", "--by", "Anyone", "--code", code)
+    assert approve.returncode == 2 and "returned for changes by Sam Reviewer" in approve.stderr, approve.stderr
+    assert "cpip cycle --period 2026-Q3" in approve.stderr
+    again = _cli(home, "reject", "--period", "2026-Q3", "--by", "Anyone", "--reason", "x", "--code", code)
+    assert again.returncode == 2
+    assert home.query("SELECT state, code_hash FROM briefing_versions") == [("draft", None)]
+    assert _to(handler, OFFICE[0]) == []
+    refused = [json.loads(d)["reason"] for (d,) in home.query(
+        "SELECT detail FROM audit_log WHERE event = 'approval code refused' ORDER BY event_id")]
+    assert refused == ["spent", "spent"]
+    # Neither the ledger of sent email nor the audit log holds the code or an unsalted hash of it.
+    forms = {code, _normal(code)}
+    unsalted = {hashlib.sha256(c.encode()).hexdigest()[:n] for c in forms for n in (8, 12)}
+    kept = [k for (k,) in home.query("SELECT message_key FROM email_sent")]
+    kept += [d for (d,) in home.query("SELECT detail FROM audit_log") if d]
+    assert any(k.startswith("review/2026-Q3/version-1/") for k in kept)
+    assert not any(s in k for k in kept for s in forms | unsalted)
+    # A new cycle makes a new draft with a new code, which does approve.
+    _cycle(home, now="2026-11-11T09:00")
+    code2 = _code(_to(handler, REVIEWERS[0])[-1])
+    assert code2 != code
+    r = _cli(home, "approve", "--period", "2026-Q3", "--by", "Jo Bloggs, Head", "--code", code2, now="2026-11-11T10:00")
+    assert r.returncode == 0, r.stderr
+    assert len(_to(handler, OFFICE[0])) == 1

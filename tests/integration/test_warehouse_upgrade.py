@@ -219,3 +219,28 @@ def test_a_rebuild_stops_rather_than_count_rows_twice(tmp_path):
             carryover.carry_over(con, old)
     finally:
         con.close()
+
+
+def test_the_unsalted_hash_prefixes_of_old_codes_are_replaced_in_the_sent_ledger_and_the_audit_log(tmp_path):
+    import hashlib
+
+    salted = next(m.version for m in MIGRATIONS if m.name == "salted_code_keys")
+    con = wh.connect(tmp_path / "warehouse.duckdb")
+    try:
+        migrations.migrate(con, tuple(m for m in MIGRATIONS if m.version < salted))
+        old = [hashlib.sha256(c.encode()).hexdigest()[:12] for c in ("AAAA-BBBB-CCCC-DDDD", "EEEE-FFFF-GGGG-HHHH")]
+        con.execute("INSERT INTO email_sent VALUES "
+                    f"('review/2026-Q3/version-1/{old[0]}', 'a@example.org', now(), 'For approval', NULL), "
+                    f"('review/2026-Q3/version-1/{old[1]}', 'a@example.org', now(), 'For approval', NULL), "
+                    "('briefing/2026-Q3/version-1', 'office@example.org', now(), 'Briefing', NULL)")
+        con.execute("INSERT INTO audit_log (occurred_at, event, detail) VALUES (now(), 'reviewers told', "
+                    f"'{{\"period\": \"2026-Q3\", \"version\": 1, \"key\": \"review/2026-Q3/version-1/{old[0]}\"}}')")
+        assert migrations.migrate(con, MIGRATIONS)[0] == salted
+        keys = sorted(k for (k,) in con.execute("SELECT message_key FROM email_sent").fetchall())
+        (detail,) = con.execute("SELECT detail FROM audit_log WHERE event = 'reviewers told'").fetchall()[0]
+    finally:
+        con.close()
+    assert keys[0] == "briefing/2026-Q3/version-1" and len(set(keys)) == 3
+    assert all(k.startswith("review/2026-Q3/version-1/unsalted-") for k in keys[1:])
+    assert not any(o in k for o in old for k in keys + [detail])
+    assert '"key": "review/2026-Q3/version-1/unsalted-code"' in detail
