@@ -9,7 +9,7 @@ from cpip.core.lock import home_lock
 from cpip.tasks.common import read_reference, read_settings, write_status_pages
 from cpip.tasks.cycle import (check_period, choose_period, compose_briefing, read_marts, record_briefing, render_forms,
                               write_json)
-from cpip.tasks.delivery import deliver_briefing, publish_cycle_artifact
+from cpip.tasks.delivery import deliver_briefing, deliver_owed, publish_cycle_artifact
 from cpip.tasks.review import plan_version, record_version, tell_reviewers, wait_for_decision
 
 
@@ -17,7 +17,8 @@ def cycle(period: str | None = None, home: str | None = None) -> dict:
     """Read the marts for the period (default: the latest one due), compose briefing.json and
     publication.json, render both forms as HTML and PDF as version N of the period's briefing
     (a draft when [review] required = true), tell the reviewers, wait for a decision (in a
-    deployment run), and deliver an approved version to the private office."""
+    deployment run), and deliver an approved version to the private office; then any other
+    approved version whose delivery failed earlier (as intake and reminders runs do)."""
     settings = read_settings(home)
     reference = read_reference(settings)
     quarter = check_period(choose_period(settings, period))
@@ -34,4 +35,5 @@ def cycle(period: str | None = None, home: str | None = None) -> dict:
     outputs = tell_reviewers(settings, outputs)
     outputs = wait_for_decision(settings, outputs)
     outputs = deliver_briefing(settings, outputs)
+    deliver_owed(settings)  # then any other approved version whose delivery failed earlier
     return publish_cycle_artifact(docs, outputs)

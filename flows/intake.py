@@ -8,7 +8,7 @@ from __future__ import annotations
 from cpip.core.lock import home_lock
 from cpip.warehouse.db import held
 from cpip.tasks.common import read_reference, read_settings, write_status_pages
-from cpip.tasks.delivery import publish_intake_artifact
+from cpip.tasks.delivery import deliver_owed, publish_intake_artifact
 from cpip.tasks.intake import (archive_files, email_receipts, faulted_records, load_files, parse_files, prepare_checks,
                               receipts_owed_email, scan_inbox, settle_files, unloaded_records, validate_files,
                               write_receipts)
@@ -27,6 +27,7 @@ def intake(home: str | None = None) -> list[dict]:
         results, owed = _handle(settings, reference, unloaded_records(settings), retrying=False)
     # Outside the home's lock (delivery takes it only for a moment to record each send).
     email_receipts(settings, owed)
+    deliver_owed(settings)  # an approved briefing whose delivery failed earlier
     return publish_intake_artifact(results)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from cpip.core.lock import home_lock
 from cpip.tasks.common import read_reference, read_settings
-from cpip.tasks.delivery import choose_reminder_period, partners_to_remind, send_reminders
+from cpip.tasks.delivery import choose_reminder_period, deliver_owed, partners_to_remind, send_reminders
 
 
 def reminders(kind: str = "before", period: str | None = None, home: str | None = None) -> dict:
@@ -17,4 +17,5 @@ def reminders(kind: str = "before", period: str | None = None, home: str | None 
     quarter = choose_reminder_period(settings, kind, period)
     with home_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
         partners = partners_to_remind(settings, reference, quarter)
+    deliver_owed(settings)  # an approved briefing whose delivery failed earlier
     return send_reminders(settings, reference, quarter, kind, partners)

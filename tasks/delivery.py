@@ -43,6 +43,13 @@ def deliver_briefing(settings: Settings, outputs: dict) -> dict:
     return delivery.deliver(settings, outputs)
 
 
+@step(name="deliver-owed")
+def deliver_owed(settings: Settings) -> list[dict]:
+    """Deliver each period's newest approved version still owed to someone (its delivery failed
+    earlier), to those who lack it; never fails the run (see :func:`cpip.mail.delivery.deliver_owed`)."""
+    return delivery.deliver_owed(settings)
+
+
 @step(name="intake-artifact")
 def publish_intake_artifact(results: list[dict]) -> list[dict]:
     """A table of this run's files and outcomes in the Prefect UI."""

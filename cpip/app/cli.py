@@ -238,8 +238,13 @@ def approve(period: str = typer.Option(..., "--period", help="The quarter whose 
             finished = prefect_api.wait_for_run(settings, run)
             result = {**result, "emailed": delivery.emailed(settings, result), "delivered_by": f"Prefect flow run {run}",
                       "run_state": finished}
+            failed = f"the cycle run {run} ended {finished or 'still running'}" if delivery.undelivered(
+                settings, result) else None
         else:
-            result = delivery.deliver(settings, result)
+            try:
+                result, failed = delivery.deliver(settings, result), None
+            except DeliveryError as exc:
+                result, failed = {**result, "emailed": delivery.emailed(settings, result)}, str(exc)
     human = [f"Version {result['version']} of the {period} briefing approved by {result['approved_by']} at "
              f"{result['approved_at']}.",
              f"  restricted:  {result['outputs']['restricted']['pdf']}",
@@ -247,7 +252,38 @@ def approve(period: str = typer.Option(..., "--period", help="The quarter whose 
              f"Delivered to: {', '.join(result.get('emailed') or []) or 'nobody ([email] briefing_to is not set)'}"]
     if result.get("delivered_by"):
         human.append(f"(The cycle run that was waiting for this decision delivered it: {result['delivered_by']}.)")
-    _emit(result, as_json, "\n".join(human))
+    if failed is None:
+        _emit(result, as_json, "\n".join(human))
+        return
+    # Approved, but not yet delivered to everyone: say exactly what happens next, and exit 1.
+    lacking = delivery.undelivered(settings, result)
+    _emit({**result, "delivered": False, "not_delivered_to": lacking, "delivery_error": failed}, as_json,
+          "\n".join(human))
+    _fail(f"Approved. Delivery failed: {failed} Not yet delivered to {', '.join(lacking)}. The approval stands: run "
+          f"`cpip deliver --period {period}` once the mail server accepts mail, or wait for the next scheduled run "
+          "(intake, reminders or cycle), which delivers it; nothing is sent twice.", 1)
+
+
+@app.command()
+def deliver(period: str = typer.Option(..., "--period", help="The quarter whose approved briefing to deliver."),
+            home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
+    """Deliver the period's approved briefing to the recipients who have not had it (nothing is sent twice)."""
+    _logging()
+    settings = _settings(home)
+    with _clear_failures():
+        quarter = parse_period(period)
+        try:
+            result = delivery.deliver_period(settings, quarter)
+        except DeliveryError as exc:
+            _fail(f"Delivery failed: {exc} The approval stands; run `cpip deliver --period {period}` again, or wait "
+                  "for the next scheduled run; nothing is sent twice.", 1)
+    now = [r for r in result["emailed"] if r not in result["emailed_before"]]
+    human = (f"Version {result['version']} of the {period} briefing: " +
+             (f"delivered now to {', '.join(now)}" if now else "nothing to send") +
+             (f"; it had already reached {', '.join(result['emailed_before'])}" if result["emailed_before"] else "") +
+             ("" if settings.email is not None else " ([email] is not set: nothing is emailed)") + ".")
+    _emit({"period": result["period"], "version": result["version"], "emailed": result["emailed"],
+           "emailed_now": now, "emailed_before": result["emailed_before"]}, as_json, human)
 
 
 @app.command()
@@ -286,10 +322,17 @@ def status(period: str = typer.Option(..., "--period", help="The quarter, e.g. 2
     lines = status_lines(out, ref, settings.now)  # names, states and UK times in words, as the status page
     lines.append(f"Faulted files (kept, not yet processed; any period): {faulted}"
                  + (" — run `cpip retry --list`" if faulted else ""))
-    out["briefing_versions"] = versions  # beyond interfaces.md: each version, state, approver
+    out["briefing_versions"] = versions  # beyond interfaces.md: each version, state, approver, delivery
+    with _clear_failures():
+        owed = delivery.not_delivered(settings, quarter)  # the newest approved version: who lacks it
     for v in out["briefing_versions"]:
         who = f" by {v['approved_by']} ({v['approved_account']}) at {v['approved_at']}" if v["approved_by"] else ""
-        lines.append(f"Briefing version {v['version']}: {v['state']}{who}; made {v['made_at']}; files in {v['folder']}")
+        state = v["state"]
+        if owed is not None and owed[0] == v["version"]:
+            v["delivered"], v["not_delivered_to"] = not owed[1], owed[1]
+            if owed[1]:
+                state = f"approved, not yet delivered (to {', '.join(owed[1])}: run `cpip deliver --period {period}`)"
+        lines.append(f"Briefing version {v['version']}: {state}{who}; made {v['made_at']}; files in {v['folder']}")
         lines += [f"    {d['decision']} by {d['by']} ({d['account']}) at {d['at']}" for d in v["decisions"]]
     _emit(out, as_json, "\n".join(lines))
 

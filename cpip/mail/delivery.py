@@ -6,20 +6,35 @@ its approval code) to the reviewers, reminders to partners; each message built i
 Without ``[email]`` nothing is sent: the message that would have been is still kept in
 ``outbox/mail/`` (a draft's approval code is then handed back for ``cpip cycle`` to print).
 A draft is never delivered to the private office.
+
+**An approved briefing is always delivered.** A version approved while the mail server is down
+or refuses stays approved; the version records whom it is owed to (``[email] briefing_to`` at
+approval) and the ledger whom it reached, so :func:`undelivered` says who still lacks it (``cpip
+status``: "approved, not yet delivered"). :func:`deliver_period` (``cpip deliver --period P``)
+sends the period's newest approved version to every ``briefing_to`` recipient who lacks it, and
+:func:`deliver_owed`, called by every intake, cycle and reminders run (so every few minutes
+under ``cpip serve``), does the same for each period's newest approved version still owed to
+someone. The ledger (:mod:`cpip.mail.ledger`) makes each send happen once, whoever tries.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
+from cpip.core.errors import NotAsAsked
+from cpip.core.lock import Busy, home_lock
 from cpip.core.periods import Period
 from cpip.core.settings import Settings
 from cpip.mail.ledger import Outgoing, already_sent, keep_copy, record_event, send
+from cpip.mail.transport import DeliveryError
 from cpip.mail.messages import (briefing_key, briefing_message, redacted, reminder_messages, reviewer_message,
                                 version_key)
 from cpip.reference.tables import Reference
 from cpip.review.codes import issue_code
-from cpip.review.versions import read_json
+from cpip.review.versions import Version, approved_outputs, latest_approved, read_json
+
+log = logging.getLogger("cpip.mail.delivery")
 
 
 def deliver(settings: Settings, outputs: dict) -> dict:
@@ -33,11 +48,7 @@ def deliver(settings: Settings, outputs: dict) -> dict:
         msg = Outgoing("briefing/unsent", briefing_message(settings, paths, b, annex))
         keep_copy(settings, f"briefing-{b['period']}", [msg])
         return {**outputs, "emailed": [], "emailed_before": []}
-    if outputs.get("review_required"):
-        key = version_key(b["period"], outputs["version"])
-    else:
-        key = briefing_key(b, read_json(Path(paths["publication_json"])), annex, settings.email.briefing_attach)
-    msg = Outgoing(key, briefing_message(settings, paths, b, annex))
+    msg = Outgoing(_key(settings, outputs), briefing_message(settings, paths, b, annex))
     keep_copy(settings, f"briefing-{b['period']}", [msg])
     sent = send(settings, [msg])
     if sent.now:
@@ -47,12 +58,86 @@ def deliver(settings: Settings, outputs: dict) -> dict:
     return {**outputs, "emailed": msg.recipients, "emailed_before": [r for _, r in sent.before]}
 
 
+def _key(settings: Settings, outputs: dict) -> str:
+    """The ledger's key of a delivered briefing: its version under review, else the digest of its figures."""
+    paths = outputs.get("outputs", outputs)
+    if outputs.get("review_required"):
+        return version_key(outputs["period"], outputs["version"])
+    b, annex = read_json(Path(paths["briefing_json"])), read_json(Path(paths["annex_json"]))
+    return briefing_key(b, read_json(Path(paths["publication_json"])), annex, settings.email.briefing_attach)
+
+
 def emailed(settings: Settings, result: dict) -> list[str]:
     """The private-office recipients who have this approved version."""
     if settings.email is None:
         return []
-    done = already_sent(settings, [version_key(result["period"], result["version"])])
-    return [r for r in settings.email.briefing_to if any(rc == r.lower() for _, rc in done)]
+    done = {r for _, r in already_sent(settings, [_key(settings, result)])}
+    return [r for r in settings.email.briefing_to if r.lower() in done]
+
+
+def undelivered(settings: Settings, result: dict) -> list[str]:
+    """The ``briefing_to`` recipients who do not have this approved version yet (none without [email])."""
+    if settings.email is None:
+        return []
+    have = {r.lower() for r in emailed(settings, result)}
+    return [r for r in settings.email.briefing_to if r.lower() not in have]
+
+
+def deliver_period(settings: Settings, period: Period) -> dict:
+    """``cpip deliver``: the period's newest approved version to every recipient who lacks it."""
+    with home_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
+        held = latest_approved(settings, period)
+        result = approved_outputs(settings, period, held[0].version) if held else None
+    if result is None:
+        raise NotAsAsked(f"There is no approved briefing for {period} to deliver: approve its draft first "
+                         f"(`cpip approve --period {period}`).")
+    return deliver(settings, result)
+
+
+def not_delivered(settings: Settings, period: Period) -> tuple[int, list[str]] | None:
+    """The period's newest approved version and the ``briefing_to`` recipients who lack it (``cpip
+    status``); None when there is no approved version or email is off."""
+    if settings.email is None:
+        return None
+    with home_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
+        held = latest_approved(settings, period)
+        result = approved_outputs(settings, period, held[0].version) if held else None
+    return None if result is None else (result["version"], undelivered(settings, result))
+
+
+def deliver_owed(settings: Settings) -> list[dict]:
+    """What every scheduled run does: each period's newest approved version still owed to someone
+    (:func:`_owed`) is sent to those who lack it. A failure is logged, never raised (the next run
+    tries again)."""
+    if settings.email is None:
+        return []
+    try:
+        with home_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
+            # deliver_to is empty when the version was approved with email off (or before it was kept)
+            held = [(v, approved_outputs(settings, Period.parse(v.period), v.version))
+                    for v in latest_approved(settings) if v.deliver_to]
+    except Busy as exc:
+        log.warning("approved briefings not yet delivered were not looked for: %s", exc)
+        return []
+    out = []
+    for v, result in held:
+        try:
+            if result is None or not _owed(settings, v, result):
+                continue
+            out.append(deliver(settings, result))
+            log.warning("delivered version %s of the %s briefing, approved earlier, to %s", v.version, v.period,
+                        ", ".join(out[-1]["emailed"]))
+        except DeliveryError as exc:
+            log.warning("version %s of the %s briefing is approved but not yet delivered: %s The next run tries "
+                        "again, or run `cpip deliver --period %s`.", v.version, v.period, exc, v.period)
+    return out
+
+
+def _owed(settings: Settings, v: Version, result: dict) -> bool:
+    """Whether someone it was owed to at approval (and still in ``briefing_to``) lacks it."""
+    still = {r.lower() for r in settings.email.briefing_to}
+    lacking = {r.lower() for r in undelivered(settings, result)}
+    return any(r.lower() in still and r.lower() in lacking for r in v.deliver_to or [])
 
 
 def tell_reviewers(settings: Settings, outputs: dict) -> dict:

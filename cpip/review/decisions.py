@@ -31,7 +31,7 @@ from cpip.core.settings import Settings
 from cpip.core.text import day_in_words
 from cpip.review.codes import MAX_WRONG_CODES, code_matches
 from cpip.review.versions import (Version, accepted_since, approved_outputs, audit, decisions_of, keep,
-                                  output_files, paths_in, read_json, versions)
+                                  output_files, owed_to, paths_in, read_json, versions)
 from cpip.warehouse import db as wh
 
 MAX_NOTE_CHARS = 8000
@@ -57,7 +57,7 @@ VALUES ($decision_id, $period, $version, $decision, $decided_by, $account, $deci
 APPROVE_VERSION = """
 UPDATE briefing_versions
 SET state = 'approved', approved_by = $approved_by, approved_account = $approved_account,
-    approved_at = $approved_at, outputs = $outputs, code_hash = NULL
+    approved_at = $approved_at, outputs = $outputs, code_hash = NULL, deliver_to = $deliver_to
 WHERE period = $period AND version = $version AND state = 'draft'
 """
 
@@ -221,7 +221,7 @@ def approve(settings: Settings, period: Period, by: str, code: str, note: str | 
         with wh.session(settings.warehouse) as con, wh.transaction(con):
             con.execute(APPROVE_VERSION, {
                 "period": str(period), "version": v.version, "approved_by": who, "approved_account": account,
-                "approved_at": settings.now, "outputs": json.dumps(kept)})
+                "approved_at": settings.now, "outputs": json.dumps(kept), "deliver_to": owed_to(settings)})
             _decision(con, settings, v, "approved", who, account, note)
             audit(con, settings, "briefing approved", {
                 "period": str(period), "version": v.version, "by": who, "account": account,

@@ -35,8 +35,14 @@ from cpip.warehouse import db as wh
 # Every version of a period's briefing, oldest first.
 VERSIONS_OF = """
 SELECT period, version, run_id, made_at, state, last_submission, replaces, code_hash, wrong_codes, flow_run_id,
-       approved_by, approved_account, approved_at, outputs
+       approved_by, approved_account, approved_at, outputs, deliver_to
 FROM briefing_versions WHERE period = $period ORDER BY version
+"""
+
+# The newest approved version of every period (or of one): what delivery owes the private office.
+LATEST_APPROVED = """
+SELECT period, max(version) FROM briefing_versions
+WHERE state = 'approved' AND ($period IS NULL OR period = $period) GROUP BY period ORDER BY period
 """
 
 # The newest archive record in the warehouse (0 when none).
@@ -59,9 +65,9 @@ FROM review_decisions WHERE period = $period ORDER BY decided_at, decision_id
 # A new version of a period's briefing.
 INSERT_VERSION = """
 INSERT INTO briefing_versions (period, version, run_id, made_at, state, last_submission, replaces, flow_run_id,
-                               approved_by, approved_account, approved_at, outputs)
+                               approved_by, approved_account, approved_at, outputs, deliver_to)
 VALUES ($period, $version, $run_id, $made_at, $state, $last_submission, $replaces, $flow_run_id,
-        $approved_by, $approved_account, $approved_at, $outputs)
+        $approved_by, $approved_account, $approved_at, $outputs, $deliver_to)
 """
 
 # Older drafts of the period that were never approved: a newer version replaces them.
@@ -90,6 +96,7 @@ class Version:
     approved_account: str | None
     approved_at: datetime | None
     outputs: dict
+    deliver_to: list[str] | None = None  # whom it was owed to when approved (see :func:`owed_to`)
 
     def folder(self, settings: Settings, stage: str) -> Path:
         return version_dir(settings, Period.parse(self.period), self.version) / stage
@@ -105,8 +112,27 @@ def versions(con, period: Period | str) -> list[Version]:
     for r in rows:
         v = Version(*r)
         v.outputs = json.loads(v.outputs) if v.outputs else {}
+        v.deliver_to = json.loads(v.deliver_to) if v.deliver_to else None
         out.append(v)
     return out
+
+
+def owed_to(settings: Settings) -> str | None:
+    """Whom a version approved now is owed to (JSON for ``briefing_versions.deliver_to``): the
+    ``[email] briefing_to`` addresses, or None when email is off (nothing is sent, nothing owed)."""
+    if settings.email is None or not settings.email.briefing_to:
+        return None
+    return json.dumps(list(settings.email.briefing_to))
+
+
+def latest_approved(settings: Settings, period: Period | str | None = None) -> list[Version]:
+    """The newest approved version of each period (or only of ``period``), oldest period first."""
+    if not settings.warehouse.exists():
+        return []
+    with wh.session(settings.warehouse) as con:
+        latest = con.execute(LATEST_APPROVED, {"period": str(period) if period else None}).fetchall()
+        held = {p: versions(con, p) for p in {p for p, _ in latest}}
+    return [next(v for v in held[p] if v.version == n) for p, n in latest]
 
 
 def accepted_since(con, period: Period | str, after: int) -> list[dict]:
@@ -236,7 +262,8 @@ def record_version(settings: Settings, period: Period, docs: Documents, outputs:
                 "replaces": (review["replaces"] or {}).get("version"), "flow_run_id": flow_run_id,
                 "approved_by": None,
                 "approved_account": None if state == "draft" else "no review ([review] required = false)",
-                "approved_at": None if state == "draft" else settings.now, "outputs": json.dumps(kept)})
+                "approved_at": None if state == "draft" else settings.now, "outputs": json.dumps(kept),
+                "deliver_to": None if state == "draft" else owed_to(settings)})
             con.execute(SUPERSEDE_DRAFTS, {"period": str(period), "version": number})
             audit(con, settings, "briefing version made", {
                 "period": str(period), "version": number, "state": state, "run_id": docs.run_id,
@@ -261,9 +288,10 @@ def approved_outputs(settings: Settings, period: Period, version: int) -> dict |
     for form in ("restricted", "publication"):
         outputs[form] = {"html": one(".html", form), "pdf": one(".pdf", form),
                          "figures_xlsx": one("-figures.xlsx", form), "figures_csv": one("-figures.csv", form)}
+    review = read_json(Path(outputs["annex_json"])).get("review", {}) if "annex_json" in outputs else {}
     return {"period": str(period), "version": v.version, "state": "approved", "approved_by": v.approved_by,
             "approved_account": v.approved_account, "approved_at": iso(v.approved_at), "outputs": outputs,
-            "review_required": True, "flow_run_id": v.flow_run_id}
+            "review_required": review.get("review_required", True), "flow_run_id": v.flow_run_id}
 
 
 # --- the record, for cpip status ---------------------------------------------------------------
