@@ -53,6 +53,7 @@ from pydantic_settings import SettingsError as SourceError
 from pydantic_settings.sources.utils import parse_env_vars
 
 from cpip.core.periods import parse_now
+from cpip.core.settings_checks import at_most, check_file, one_line, security_marking
 from cpip.core.settings_errors import SettingsError, explain, is_secret, sections_listed, unwrap_optional
 
 
@@ -83,7 +84,7 @@ def _moment(value: Any) -> Any:
 
 
 Whole = Annotated[int, BeforeValidator(_number)]
-Seconds = Annotated[float, BeforeValidator(_number), Field(ge=0)]
+Seconds = Annotated[float, BeforeValidator(_number), Field(ge=0, allow_inf_nan=False)]
 Hour = Annotated[int, BeforeValidator(_number), Field(ge=0, le=23)]
 Addresses = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_text_list)]
 
@@ -106,6 +107,7 @@ Email = Annotated[str, AfterValidator(_email)]
 
 class _Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", coerce_numbers_to_str=True)
+    _one_line = field_validator("*")(classmethod(lambda cls, value: one_line(value)))  # every setting's text
 
 
 # pydantic warns that the field ``register`` shadows ABCMeta.register, a class method nothing here calls.
@@ -137,10 +139,10 @@ def officer_folder(template: str, partner_code: str) -> str:
 class IntakeSettings(_Section):
     """Taking files from the inbox."""
 
-    settle_seconds: Seconds = Field(1.0, description="A file is taken once it has been unchanged for this many "
-                                                     "seconds.")
-    lock_timeout_seconds: Seconds = Field(120.0, description="How long a second run waits, in seconds, for the "
-                                                             "first to finish before giving up.")
+    settle_seconds: at_most(Seconds, 3600) = Field(1.0, description="A file is taken once it has been unchanged "
+                                                                    "for this many seconds.")
+    lock_timeout_seconds: at_most(Seconds, 3600) = Field(
+        120.0, description="How long a second run waits, in seconds, for the first to finish before giving up.")
     officer_folder: str = Field(
         "", description="How officers reach their drop folder from their desk, as templates, receipts, reminders "
                         "and emails name it: a share path or a web address, with {partner_code} standing for the "
@@ -161,16 +163,16 @@ class IntakeSettings(_Section):
 class CycleSettings(_Section):
     """Closing a period."""
 
-    due_days: Whole = Field(28, ge=0, description="A return is due this many days after its period ends.")
+    due_days: at_most(Whole, 366) = Field(28, ge=0, description="A return is due this many days after its period ends.")
 
 
 class BriefingSettings(_Section):
     """The briefing to the Minister's private office."""
 
-    marking: str = Field("OFFICIAL-SENSITIVE", description="Printed at the top and bottom of every page of the "
-                                                           "restricted form.")
-    suppress_below: Whole = Field(5, ge=1, description="Publication form: CPC-level values from 1 to this minus 1 "
-                                                       "are shown as [c].")
+    marking: Annotated[str, AfterValidator(security_marking)] = Field(
+        "OFFICIAL-SENSITIVE", description="Printed at the top and bottom of every page of the restricted form.")
+    suppress_below: at_most(Whole, 100) = Field(5, ge=2, description="Publication form: CPC-level values from 1 "
+                                                                    "to this minus 1 are shown as [c].")
     programme: str = Field("Child Protection Improvement Programme",
                            description="The programme's name as printed on briefings and receipts.")
     headline_indicators: tuple[str, ...] = Field(
@@ -187,11 +189,11 @@ class BriefingSettings(_Section):
 class ScheduleSettings(_Section):
     """When `cpip serve` and the deployments in prefect.yaml run each flow (UK time)."""
 
-    intake_every_minutes: Whole = Field(5, ge=1, description="An intake runs this often (and soon after a file "
-                                                             "lands, under `cpip serve`).")
+    intake_every_minutes: at_most(Whole, 1440) = Field(5, ge=1, description="An intake runs this often (and soon "
+                                                                           "after a file lands, under `cpip serve`).")
     cycle_hour: Hour = Field(6, description="The cycle runs at this hour on the day after each due date.")
-    reminder_days_before: Whole = Field(7, ge=0, description="The first reminder goes this many days before the "
-                                                             "due date; the second the day after it.")
+    reminder_days_before: at_most(Whole, 90) = Field(
+        7, ge=0, description="The first reminder goes this many days before the due date; the second the day after it.")
     reminder_hour: Hour = Field(9, description="Reminders go at this hour.")
     templates_hour: Hour = Field(7, description="Templates for the quarter just ended are written at this hour "
                                                 "on the first day of the next.")
@@ -203,7 +205,7 @@ class ReviewSettings(_Section):
     required: bool = Field(True, description="false: a cycle delivers the briefing at once, with no approval.")
     reviewers: Addresses = Field(("programme-office@example.org",),
                                  description="Told by email (with the approval code) when a draft is ready.")
-    wait_days: Whole = Field(7, ge=1, description="How long a Prefect cycle run waits for a decision.")
+    wait_days: at_most(Whole, 90) = Field(7, ge=1, description="How long a Prefect cycle run waits for a decision.")
 
 
 class EmailSettings(_Section):
@@ -237,7 +239,7 @@ class EmailSettings(_Section):
     ca_file: str = Field("", description="A PEM file of the certificate authorities to trust instead of the "
                                          "system's (e.g. a private CA); a relative path is in the home. Empty means "
                                          "the system's trusted CAs.")
-    timeout_seconds: Seconds = Field(30.0, description="How long to wait for the server, in seconds.")
+    timeout_seconds: at_most(Seconds, 600) = Field(30.0, description="How long to wait for the server, in seconds.")
     receipts: bool = Field(True, description="Email every receipt to the partner's registered contact (and the "
                                              "cover's, when it has the same domain).")
 
@@ -354,7 +356,7 @@ class _Environment(EnvSettingsSource):
 def _read_file(path: Path) -> TomlConfigSettingsSource:
     """pydantic-settings' TOML source for ``path``, once its top level is known to hold only sections."""
     try:
-        source = TomlConfigSettingsSource(Settings, toml_file=path)
+        source = TomlConfigSettingsSource(Settings, toml_file=check_file(path))
     except (ValueError, UnicodeDecodeError) as exc:  # tomllib.TOMLDecodeError is a ValueError
         raise SettingsError(f"{path} cannot be read: {exc}. Fix the file or delete it and run `cpip init`.") from None
     for key, value in source.toml_data.items():

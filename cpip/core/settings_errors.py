@@ -17,6 +17,14 @@ class SettingsError(Exception):
     """cpip.toml or a CPIP_* variable is wrong; the message says which and how to fix it."""
 
 
+class _SaneMax:
+    """Marks a setting's upper bound as one that only keeps out absurd values (``at_most`` in
+    :mod:`cpip.core.settings`): its message says "at most N" rather than "from A to N"."""
+
+
+SANE_MAX = _SaneMax()
+
+
 def unwrap_optional(kind: Any) -> Any:
     """``X`` for ``X | None``."""
     if get_origin(kind) in (Union, UnionType):
@@ -94,6 +102,8 @@ def _expected(field: FieldInfo) -> str:
                                                                                             "text")
     low = next((m.ge for m in field.metadata if hasattr(m, "ge")), None)
     high = next((m.le for m in field.metadata if hasattr(m, "le")), None)
+    if high is not None and any(m is SANE_MAX for m in field.metadata):
+        return f"{words} of at least {low:g} and at most {high:,g}" if low is not None else f"{words} of at most {high:,g}"
     if low is not None and high is not None:
         return f"{words} from {low:g} to {high:g}"
     if low is not None:

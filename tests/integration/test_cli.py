@@ -103,3 +103,26 @@ def test_an_intake_without_a_prefect_server_imports_no_prefect(tmp_path, ref):
     imported = r.stderr.strip().splitlines()[-1].split()[1:]
     assert "great_expectations" in imported and "duckdb" in imported  # the file was checked and loaded
     assert "prefect" not in imported  # every step a plain call: no Prefect for a run without a server
+
+@pytest.mark.parametrize("toml,setting", [
+    ("[intake]\nsettle_seconds = inf\n", "[intake] settle_seconds"),
+    ("[cycle]\ndue_days = 99999999\n", "[cycle] due_days"),
+    ("[briefing]\nsuppress_below = 1\n", "[briefing] suppress_below"),
+    ("[briefing]\nmarking = \"\"\n", "[briefing] marking"),
+    ("[email]\nsender = \"a@example.org\\r\\nBcc: b@example.net\"\n", "[email] sender"),
+])
+def test_each_bad_setting_exits_2_naming_it(tmp_path, toml, setting):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "cpip.toml").write_text(toml)
+    for command in (["status", "--period", "2026-Q3"], ["intake"]):
+        r = cpip_cli(*command, "--home", str(home))
+        assert r.returncode == 2 and setting in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+def test_a_cpip_toml_that_is_a_folder_exits_2(tmp_path):
+    home = tmp_path / "home"
+    (home / "cpip.toml").mkdir(parents=True)
+    r = cpip_cli("status", "--period", "2026-Q3", "--home", str(home))
+    assert r.returncode == 2 and "cpip.toml is a folder" in r.stderr
+

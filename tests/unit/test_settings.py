@@ -221,3 +221,70 @@ def test_folder_words():
     assert IntakeSettings().folder_for("CELCIS") == "inbox/CELCIS/"
     assert IntakeSettings(officer_folder=" https://f.example/{partner_code}/ ").folder_for("SSSC") == \
         "https://f.example/SSSC/"
+
+
+@pytest.mark.parametrize("toml,env,needles", [
+    # numbers: never infinite, never absurd (these crashed intake with OverflowError, or switched things off)
+    ("[intake]\nsettle_seconds = inf\n", {}, ["[intake] settle_seconds = inf is not valid",
+                                              "a number of at least 0 and at most 3,600"]),
+    ("[intake]\nsettle_seconds = nan\n", {}, ["settle_seconds = nan is not valid"]),
+    ("", {"CPIP_INTAKE_SETTLE_SECONDS": "inf"}, ["CPIP_INTAKE_SETTLE_SECONDS: [intake] settle_seconds = 'inf'"]),
+    ("[intake]\nlock_timeout_seconds = 1e300\n", {}, ["lock_timeout_seconds", "at most 3,600"]),
+    ("[cycle]\ndue_days = 99999999\n", {}, ["[cycle] due_days = 99999999 is not valid",
+                                            "a whole number of at least 0 and at most 366"]),
+    ("[schedule]\nintake_every_minutes = 100000\n", {}, ["intake_every_minutes", "at most 1,440"]),
+    ("[schedule]\nreminder_days_before = 5000\n", {}, ["reminder_days_before", "at most 90"]),
+    ("[review]\nwait_days = 36500\n", {}, ["wait_days = 36500 is not valid", "at most 90"]),
+    ("[email]\ntimeout_seconds = inf\n", {}, ["[email] timeout_seconds = inf", "at most 600"]),
+    # suppression is never off; the restricted form is never unmarked
+    ("[briefing]\nsuppress_below = 1\n", {}, ["[briefing] suppress_below = 1 is not valid", "at least 2"]),
+    ("[briefing]\nsuppress_below = 0\n", {}, ["suppress_below = 0 is not valid"]),
+    ("[briefing]\nmarking = \"\"\n", {}, ["[briefing] marking = '' is not valid", "security marking"]),
+    ("", {"CPIP_BRIEFING_MARKING": " "}, ["CPIP_BRIEFING_MARKING: [briefing] marking", "security marking"]),
+    # no line breaks in text that goes into email headers (or anywhere else)
+    ("[email]\nsender = \"cpip@example.org\\r\\nBcc: someone@example.net\"\n", {},
+     ["[email] sender = 'cpip@example.org\\r\\nBcc: someone@example.net' is not valid", "text on one line"]),
+    ("[briefing]\nprogramme = \"CPIP\\nBcc: x@example.net\"\n", {}, ["[briefing] programme", "text on one line"]),
+    ("[briefing]\nmarking = \"OFFICIAL\\r\\nX-Evil: 1\"\n", {}, ["[briefing] marking", "text on one line"]),
+    ("[email]\nbriefing_to = [\"a@example.org\\nBcc: x@example.net\"]\n", {}, ["[email] briefing_to", "one line"]),
+    ("[review]\nreviewers = [\"a@example.org\\r\"]\n", {}, ["[review] reviewers", "one line"]),
+    ("", {"CPIP_EMAIL_SENDER": "a@example.org\nBcc: x@example.net"}, ["CPIP_EMAIL_SENDER", "one line"]),
+])
+def test_unsafe_or_absurd_settings_are_refused_by_name(tmp_path, toml, env, needles):
+    with pytest.raises(SettingsError) as err:
+        load_settings(_home(tmp_path, toml), env)
+    for needle in needles:
+        assert needle in str(err.value), str(err.value)
+
+
+def test_the_bounds_still_take_sensible_values(tmp_path):
+    s = load_settings(_home(tmp_path, "[intake]\nsettle_seconds = 3600\n[cycle]\ndue_days = 366\n"
+                                      "[briefing]\nsuppress_below = 2\nmarking = \" OFFICIAL \"\n"
+                                      "[review]\nwait_days = 90\n"), {})
+    assert (s.intake.settle_seconds, s.cycle.due_days, s.briefing.suppress_below, s.review.wait_days) == (3600, 366, 2, 90)
+    assert s.briefing.marking == "OFFICIAL"
+
+
+def test_a_cpip_toml_that_is_not_a_regular_file_is_an_error_not_silence(tmp_path):
+    folder = tmp_path / "folder"
+    (folder / "cpip.toml").mkdir(parents=True)
+    device = tmp_path / "device"
+    device.mkdir()
+    (device / "cpip.toml").symlink_to("/dev/zero")
+    dangling = tmp_path / "dangling"
+    dangling.mkdir()
+    (dangling / "cpip.toml").symlink_to(dangling / "nowhere.toml")
+    huge = _home(tmp_path / "huge", None)
+    huge.mkdir()
+    (huge / "cpip.toml").write_text("# " + "x" * 2_000_000 + "\n")
+    for home, words in ((folder, "is a folder"), (device, "is not a regular file"), (dangling, "is a link to nothing"),
+                        (huge, "far more than settings take")):
+        with pytest.raises(SettingsError, match=words) as err:
+            load_settings(home, {})
+        assert str(home / "cpip.toml") in str(err.value) and "cpip init" in str(err.value)
+    # A link to a regular file is followed, as before.
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (tmp_path / "shared.toml").write_text("[cycle]\ndue_days = 21\n")
+    (linked / "cpip.toml").symlink_to(tmp_path / "shared.toml")
+    assert load_settings(linked, {}).cycle.due_days == 21
