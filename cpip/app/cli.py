@@ -373,10 +373,12 @@ def serve(home: Optional[Path] = HomeOpt,
 
 @app.command()
 def demo(home: Optional[Path] = typer.Option(None, "--home", help="Where to build the demo home (default ./cpip-demo).")) -> None:
-    """Make a demonstration home with sample returns, run intake, and say where the results are."""
+    """Make a demonstration home with sample returns, run intake, and say where the results are. DIR must be new,
+    empty or an earlier demo home: any other folder is refused (exit 2) and left as it was."""
     _logging()
     target = (home or Path("cpip-demo")).resolve()
-    summary = build_demo(target)
+    with _clear_failures():
+        summary = build_demo(target)
     typer.echo(summary)
 
 

@@ -43,6 +43,7 @@ from pathlib import Path
 
 from cpip.app import samples
 from cpip.app.home import init_home
+from cpip.core.errors import NotAsAsked
 from cpip.core.periods import UK, Period
 from cpip.core.settings import load_settings
 from cpip.core.vocabulary import AT_RISK, COMPLETE, OFF_TRACK, ON_TRACK, RAG
@@ -174,10 +175,43 @@ def _add_queries(ref, ret: samples.SampleReturn, rng: random.Random) -> None:
         ret.indicators[0]["note"] = None
 
 
+# The file that marks a folder as a demo home, which a later `cpip demo` may delete and make again; and the
+# first line of the cpip.toml demo homes had before they were marked.
+DEMO_MARK = ".cpip-demo"
+OLD_DEMO_TOML = "# Demonstration home made by `cpip demo`."
+
+
+def is_demo_home(folder: Path) -> bool:
+    """Whether ``folder`` is a home ``cpip demo`` made (its mark, or an older demo home's cpip.toml)."""
+    mark, toml = folder / DEMO_MARK, folder / "cpip.toml"
+    if mark.is_file() and not mark.is_symlink():
+        return True
+    try:
+        return toml.is_file() and not toml.is_symlink() and toml.read_text(encoding="utf-8").startswith(OLD_DEMO_TOML)
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def clear_target(target: Path) -> None:
+    """Make ``target`` ready for a demo home: a new or empty folder is used as it is, an earlier demo
+    home is deleted; anything else is refused (:class:`NotAsAsked`) with nothing touched."""
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        raise NotAsAsked(f"{target} exists and is not a folder; nothing was changed. Give `cpip demo --home` a new "
+                         "or empty folder.")
+    if not target.exists() or not any(target.iterdir()):
+        return
+    if not is_demo_home(target):
+        raise NotAsAsked(f"{target} already exists, is not empty and is not a demo home (`cpip demo` marks its homes "
+                         f"with {DEMO_MARK}); nothing was changed. Give `cpip demo --home` a new or empty folder.")
+    shutil.rmtree(target)
+
+
 def build_demo(target: Path) -> str:
-    if target.exists():
-        shutil.rmtree(target)
-    target.mkdir(parents=True)
+    """Make the demo home in ``target`` (see :func:`clear_target` for which folders are refused)."""
+    clear_target(target)
+    target.mkdir(parents=True, exist_ok=True)
+    (target / DEMO_MARK).write_text("A demonstration home made by `cpip demo`, which may delete and make it again.\n",
+                                    encoding="utf-8")
     (target / "cpip.toml").write_text(
         "# Demonstration home made by `cpip demo`.\n[intake]\nsettle_seconds = 0.2\n\n[cycle]\ndue_days = 28\n")
     settings = load_settings(target, {})

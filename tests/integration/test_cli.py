@@ -126,3 +126,59 @@ def test_a_cpip_toml_that_is_a_folder_exits_2(tmp_path):
     r = cpip_cli("status", "--period", "2026-Q3", "--home", str(home))
     assert r.returncode == 2 and "cpip.toml is a folder" in r.stderr
 
+
+def _snapshot(folder: Path) -> dict:
+    """Every path under ``folder`` with its bytes (files), its kind and its modification time."""
+    out = {}
+    for p in sorted(folder.rglob("*")):
+        st = p.lstat()
+        out[str(p.relative_to(folder))] = (p.is_dir(), st.st_mtime_ns, p.read_bytes() if p.is_file() else None)
+    return out
+
+
+def test_demo_refuses_a_folder_that_is_neither_empty_nor_a_demo_home_and_touches_nothing(tmp_path):
+    real = tmp_path / "real-home"
+    assert cpip_cli("init", "--home", str(real)).returncode == 0
+    (real / "notes.txt").write_text("the operator's notes\n")
+    (real / "archive" / "kept.bin").write_bytes(b"\x00" * 64)
+    before = _snapshot(real)
+    r = cpip_cli("demo", "--home", str(real))
+    assert r.returncode == 2, r.stderr
+    assert str(real) in r.stderr and "not a demo home" in r.stderr and "nothing was changed" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert _snapshot(real) == before
+    # A file where the home would be is refused too.
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    r = cpip_cli("demo", "--home", str(a_file))
+    assert r.returncode == 2 and a_file.read_text() == "x"
+
+
+def test_demo_homes_are_marked_and_a_marked_or_empty_folder_is_taken(tmp_path):
+    from cpip.app.demo import DEMO_MARK, OLD_DEMO_TOML, clear_target, is_demo_home
+    from cpip.core.errors import NotAsAsked
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    clear_target(empty)
+    assert empty.is_dir()  # used as it is
+    marked = tmp_path / "marked"
+    (marked / "inbox").mkdir(parents=True)
+    (marked / DEMO_MARK).write_text("demo\n")
+    (marked / "notes.txt").write_text("in a demo home")
+    assert is_demo_home(marked)
+    clear_target(marked)
+    assert not marked.exists()  # an earlier demo home is made again
+    older = tmp_path / "older"
+    older.mkdir()
+    (older / "cpip.toml").write_text(OLD_DEMO_TOML + "\n[intake]\nsettle_seconds = 0.2\n")
+    assert is_demo_home(older)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "cpip.toml").write_text("[intake]\nsettle_seconds = 0\n")
+    (other / DEMO_MARK).symlink_to(tmp_path / "marked-elsewhere")  # a planted link is no mark
+    assert not is_demo_home(other)
+    with pytest.raises(NotAsAsked):
+        clear_target(other)
+    assert (other / "cpip.toml").is_file()
+
