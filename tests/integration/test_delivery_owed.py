@@ -6,10 +6,10 @@ server on 127.0.0.1 (aiosmtpd) that refuses, then accepts."""
 from __future__ import annotations
 
 import json
-import socket
 
 import pytest
 
+from tests.conftest import smtp_on_localhost
 from tests.integration.test_delivery import Collector
 from tests.integration.test_review import REVIEWERS, _cli, _code, _configure, _cycle, _to
 
@@ -35,15 +35,8 @@ class Refusing(Collector):
 @pytest.fixture
 def refused_at_approval(home):
     """A draft approved with `cpip approve` while the office's mail server refuses it."""
-    from aiosmtpd.controller import Controller
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     handler = Refusing()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with smtp_on_localhost(handler) as port:
         _configure(home, port)
         home.drop_xlsx(home.sample("CPC-GLASGOW"))
         home.drop_progress_csv(home.sample("CELCIS"))
@@ -53,8 +46,6 @@ def refused_at_approval(home):
         handler.refusing = True
         r = _cli(home, "approve", "--period", "2026-Q3", "--by", "Jo Bloggs, Head", "--code", code, "--json")
         yield home, handler, r
-    finally:
-        controller.stop()
 
 
 def _status(home) -> dict:
