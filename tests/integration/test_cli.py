@@ -182,3 +182,26 @@ def test_demo_homes_are_marked_and_a_marked_or_empty_folder_is_taken(tmp_path):
         clear_target(other)
     assert (other / "cpip.toml").is_file()
 
+
+
+def test_a_read_only_home_is_one_line_for_status_and_approve(tmp_path):
+    """A real read-only mount (a private mount namespace; root only): `cpip status` and `cpip approve`,
+    which take the home's lock, say so in one line naming the path and what to do, exit 1."""
+    import shutil
+
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("needs root and unshare for a read-only bind mount")
+    home = tmp_path / "home"
+    assert cpip_cli("init", "--home", str(home)).returncode == 0
+    exe = Path(sys.executable).parent / "cpip"
+    script = (f"mount --bind {home} {home} && mount -o remount,bind,ro {home} && "
+              f"{exe} status --period 2026-Q3 --home {home}; echo rc=$?; "
+              f"{exe} approve --period 2026-Q3 --by Jo --code X --home {home}; echo rc=$?")
+    r = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, timeout=120)
+    if "rc=" not in r.stdout:
+        pytest.skip(f"no read-only bind mount here: {r.stderr.strip()}")
+    assert r.stdout.split() == ["rc=1", "rc=1"], (r.stdout, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 2 and "Traceback" not in r.stderr, r.stderr
+    for line in lines:
+        assert line.startswith(f"cpip: cannot write to {home}") and "read-only" in line and "writable" in line, line
