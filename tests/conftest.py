@@ -151,3 +151,12 @@ def smtp_on_localhost(handler, **controller_kw):
         yield port
     finally:
         c.stop()
+
+
+# On CI the property tests run a fixed set of examples (derandomised), so a run's result does not
+# depend on luck; locally they explore new examples each run and keep the failures they find.
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    _hypothesis_settings.load_profile("ci")

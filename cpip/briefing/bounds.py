@@ -228,9 +228,14 @@ class Component:
         ub = np.array([self.ub[v] for v in free], dtype=float)
         ub[col[j]] = min(ub[col[j]], cap)
         a = csr_array((data, cols, ptr), shape=(len(rows), n))
-        res = milp(c, integrality=np.ones(n), bounds=Bounds(lb, ub),
-                   constraints=[LinearConstraint(a, np.array(lo), np.array(hi))] if rows else [],
+        constraints = [LinearConstraint(a, np.array(lo), np.array(hi))] if rows else []
+        res = milp(c, integrality=np.ones(n), bounds=Bounds(lb, ub), constraints=constraints,
                    options={"mip_rel_gap": 0})
+        if res.status != 0 or res.x is None:
+            # HiGHS's presolve (scipy 1.17) can call a feasible problem infeasible: the true figures
+            # always satisfy it, so solve it again without presolve before giving up.
+            res = milp(c, integrality=np.ones(n), bounds=Bounds(lb, ub), constraints=constraints,
+                       options={"mip_rel_gap": 0, "presolve": False})
         if res.status != 0 or res.x is None:
             raise RuntimeError(f"the disclosure audit could not bound {self.keys[j]}: {res.message}")
         x = np.rint(res.x).astype(int)

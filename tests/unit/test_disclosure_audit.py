@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import itertools
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from cpip.briefing.audit import SUPPRESSED, Quarter, Release, Rules, audit, spans
@@ -73,8 +73,20 @@ def published_ok(quarters: list[dict], protection) -> None:
                     assert shown in (v, SUPPRESSED)
 
 
+def _v(end, reg, dereg, rereg) -> dict:
+    return {E: end, R: reg, D: dereg, B: rereg, S: 0}
+
+
+# A world on which HiGHS's presolve called a feasible problem infeasible (found by Hypothesis).
+PRESOLVE_CASE = quarters_of([
+    {"CPC-A": _v(21, 18, 0, 0), "CPC-B": _v(7, 7, 0, 0), "CPC-C": _v(1, 1, 0, 0)},
+    {"CPC-A": _v(1, 6, 26, 3), "CPC-B": _v(8, 1, 0, 1), "CPC-C": _v(3, 2, None, 1)},
+    {"CPC-A": _v(1, 0, 0, 0), "CPC-B": _v(8, 0, 0, 0), "CPC-C": _v(3, 0, 0, 0)}])
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(worlds())
+@example(PRESOLVE_CASE)
 def test_what_protect_publishes_passes_the_audit(quarters):
     p = protect(quarters, RULES)
     published_ok(quarters, p)
