@@ -85,9 +85,7 @@ def undelivered(settings: Settings, result: dict) -> list[str]:
 
 def deliver_period(settings: Settings, period: Period) -> dict:
     """``cpip deliver``: the period's newest approved version to every recipient who lacks it."""
-    with home_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
-        held = latest_approved(settings, period)
-        result = approved_outputs(settings, period, held[0].version) if held else None
+    result = _newest_approved(settings, period)
     if result is None:
         raise NotAsAsked(f"There is no approved briefing for {period} to deliver: approve its draft first "
                          f"(`cpip approve --period {period}`).")
@@ -99,10 +97,15 @@ def not_delivered(settings: Settings, period: Period) -> tuple[int, list[str]] |
     status``); None when there is no approved version or email is off."""
     if settings.email is None:
         return None
+    result = _newest_approved(settings, period)
+    return None if result is None else (result["version"], undelivered(settings, result))
+
+
+def _newest_approved(settings: Settings, period: Period) -> dict | None:
+    """The outputs of the period's newest approved version, read under the home's lock; None when none."""
     with home_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
         held = latest_approved(settings, period)
-        result = approved_outputs(settings, period, held[0].version) if held else None
-    return None if result is None else (result["version"], undelivered(settings, result))
+        return approved_outputs(settings, period, held[0].version) if held else None
 
 
 def deliver_owed(settings: Settings) -> list[dict]:
