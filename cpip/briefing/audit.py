@@ -23,7 +23,6 @@ already found show the span. Each value's unknowns are solved only with the cons
 from __future__ import annotations
 
 import math
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, NamedTuple
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from cpip.briefing.disclosure import Protection, protect, rules_for
 from cpip.briefing.flags import attention_flags, on_track_flags
-from cpip.core.periods import Period, iso, uk_date
+from cpip.core.periods import Period, iso, iso_day, uk_date
 from cpip.reference.tables import Reference
 from cpip.core.vocabulary import NO_RETURN, STATUSES
 
@@ -226,10 +226,10 @@ def annex_json(data: CycleData, ref: Reference, run_id: str, generated_at: datet
         "files_used": data.files_used,
         "provisional": generated_at.date() <= data.due_date,
         "items": {r["item_id"]: {
-            "title": r["title"], "number": r["number"], "target_date": _d(r["target_date"]),
+            "title": r["title"], "number": r["number"], "target_date": iso_day(r["target_date"]),
             "narrative": r["narrative"], "risks": r["risks"],
             "recovery_action": r["recovery_action"], "ask": r["ask"], "milestone": r["milestone"],
-            "milestone_due": _d(r["milestone_due"]), "forecast_completion": _d(r["forecast_completion"]),
+            "milestone_due": iso_day(r["milestone_due"]), "forecast_completion": iso_day(r["forecast_completion"]),
             "confirmed": ref.items[r["item_id"]].confirmed if r["item_id"] in ref.items else True,
         } for r in data.items},
         "partners": {p.partner_code: {"name": p.name, "cpc": p.reports_indicators} for p in ref.partners.values()},
@@ -273,9 +273,6 @@ def status_history(history: list[dict]) -> dict[str, list[dict]]:
     for r in history:
         out.setdefault(r["item_id"], []).append({
             "period": r["period"], "status": r["status"], "percent_complete": r["percent_complete"],
-            "forecast_completion": _d(r["forecast_completion"]), "movement": r["movement"]})
+            "forecast_completion": iso_day(r["forecast_completion"]), "movement": r["movement"]})
     return out
 
-
-def _d(v) -> str | None:
-    return v.isoformat() if v is not None else None

@@ -24,7 +24,7 @@ from cpip.briefing.markdown import note_html
 from cpip.briefing.public import public_context
 from cpip.briefing.summary import (key_messages, last_reported, provisional, quarters_title,
                                    status_counts)
-from cpip.briefing.words import (contributor_summary, finding, fmt_num, history_text, human_day, human_time, long_date,
+from cpip.briefing.words import (change_words, contributor_summary, finding, fmt_num, history_text, human_day, human_time, long_date,
                                  plural, short_committee)
 from cpip.core import vocabulary
 from cpip.core.periods import Period, period_short_words, uk_date
@@ -173,7 +173,7 @@ def trend_finding(c: dict) -> str:
     """What a trend line's title says: the change over the committees that reported both quarters."""
     if not c["matched_cpcs"] or c["change"] is None:
         return "no committee reported it both quarters, so there is no like-for-like change"
-    how = "unchanged" if c["change"] == 0 else f"{'up' if c['change'] > 0 else 'down'} {abs(c['change']):,}"
+    how = change_words(c["change"])
     who = "the one committee" if c["matched_cpcs"] == 1 else f"the {c['matched_cpcs']:,} committees"
     return f"{how} across {who} that reported both quarters"
 

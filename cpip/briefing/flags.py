@@ -23,7 +23,7 @@ from __future__ import annotations
 from datetime import date
 
 from cpip.briefing.words import names
-from cpip.core.periods import Period, period_words, span_words
+from cpip.core.periods import Period, iso_day, period_words, span_words
 from cpip.core.text import day_in_words, days_in_words
 from cpip.core.vocabulary import COMPLETE, NO_RETURN, OFF_TRACK, ON_TRACK
 
@@ -57,7 +57,7 @@ def on_track_flags(history: list[dict], period: str) -> list[dict]:
             reasons.append({"check": "forecast_after_target",
                             "text": f"Forecast completion {day_in_words(forecast)} is {_days(forecast - target)} after "
                                     f"the target date, {day_in_words(target)}.",
-                            "target_date": _d(target), "forecast_completion": _d(forecast)})
+                            "target_date": iso_day(target), "forecast_completion": iso_day(forecast)})
         last = rows[-STALL_QUARTERS:]
         pcts = [r["percent_complete"] for r in last]
         if (len(last) == STALL_QUARTERS and None not in pcts and len(set(pcts)) == 1 and pcts[0] < 100):
@@ -100,12 +100,12 @@ def attention_flags(items: list[dict], contributors: list[dict], history: list[d
                 reasons.append({"check": "forecast_passed",
                                 "text": f"Forecast completion {day_in_words(forecast)} passed before this briefing "
                                         f"({day_in_words(today)}).",
-                                "forecast_completion": _d(forecast), "briefing_date": _d(today)})
+                                "forecast_completion": iso_day(forecast), "briefing_date": iso_day(today)})
             if due and due < today:
                 reasons.append({"check": "milestone_overdue",
                                 "text": f"Milestone due {day_in_words(due)} ({_days(today - due)} before this "
                                         "briefing), not yet reported as met.",
-                                "milestone_due": _d(due), "briefing_date": _d(today)})
+                                "milestone_due": iso_day(due), "briefing_date": iso_day(today)})
             if status != ON_TRACK:
                 moved = _moved_later(sorted(by_item.get(i["item_id"], []), key=lambda r: r["period"]),
                                      previous, forecast)
@@ -134,12 +134,9 @@ def _moved_later(rows: list[dict], previous: str, forecast: date | None) -> dict
     return {"check": "forecast_moved_later",
             "text": f"Forecast completion moved {_days(moved)} later since {period_words(previous)}: "
                     f"from {day_in_words(before['forecast_completion'])} to {day_in_words(forecast)}.",
-            "previous_forecast": _d(before["forecast_completion"]), "forecast_completion": _d(forecast), "days": moved}
+            "previous_forecast": iso_day(before["forecast_completion"]), "forecast_completion": iso_day(forecast), "days": moved}
 
 
 def _days(delta) -> str:
     return days_in_words(delta if isinstance(delta, int) else delta.days)
 
-
-def _d(v) -> str | None:
-    return v.isoformat() if v is not None else None

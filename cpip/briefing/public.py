@@ -36,7 +36,6 @@ def public_context(doc: dict, annex: dict, quarters: list[tuple[str, dict[str, i
     review = annex.get("review") or {}
     cpcs = sorted((p for p, v in annex["partners"].items() if v["cpc"]), key=lambda p: partner_names.get(p, p))
     by_partner = doc["indicators"]["by_partner"]
-    silent = [p for p in cpcs if p not in by_partner]
     now, before = quarters[-1], quarters[-2] if len(quarters) >= 2 else None
     return {
         "public_title": title(annex["programme"], doc["period"]),
@@ -50,7 +49,6 @@ def public_context(doc: dict, annex: dict, quarters: list[tuple[str, dict[str, i
                            "not_given": [short_committee(partner_names.get(p, p)) for p in cpcs
                                          if p in by_partner and by_partner[p].get(ind) is None]}
                      for ind in doc["indicators"]["national"]},
-        "no_figures": [short_committee(partner_names.get(p, p)) for p in silent],
         "published": review.get("approved_at") or review.get("made_at") or annex["generated_at"],
         "review": public_review(review, partner_names),
     }

@@ -8,7 +8,7 @@ quarters before this one; none is counted again from the items.
 from __future__ import annotations
 
 from cpip.briefing.charts import STATUSES
-from cpip.briefing.words import long_date, names, plural
+from cpip.briefing.words import change_words, long_date, names, plural
 from cpip.core.periods import period_words
 from cpip.core.vocabulary import AT_RISK, COMPLETE, NO_RETURN, OFF_TRACK, ON_TRACK
 
@@ -129,9 +129,8 @@ def indicator_messages(annex: dict, period: str, cpcs_expected: int) -> list[str
             s += "; no committee reported it last quarter as well, so there is no like-for-like change."
         else:
             change = c["change"]
-            how = ("unchanged" if change == 0 else
-                   f"{'up' if change > 0 else 'down'} {abs(change):,}"
-                   + (f" ({abs(change) / c['previous_matched']:.1%})" if c["previous_matched"] else ""))
+            how = change_words(change) + (f" ({abs(change) / c['previous_matched']:.1%})"
+                                          if change and c["previous_matched"] else "")
             s += (f". Over the {plural(c['matched_cpcs'], 'committee')} that reported both quarters it is {how} "
                   f"on last quarter ({c['previous_matched']:,} to {c['current_matched']:,})"
                   + (", a notable change." if notable(c) else ", within the usual movement."))

@@ -45,6 +45,11 @@ def short_committee(name: str) -> str:
     return _COMMITTEE_SUFFIX.sub("", name)
 
 
+def change_words(change: int) -> str:
+    """A change as a sentence says it: ``unchanged``, ``up 13``, ``down 1,029``."""
+    return "unchanged" if change == 0 else f"{'up' if change > 0 else 'down'} {abs(change):,}"
+
+
 def plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n:,} {one if n == 1 else (many or one + 's')}"
 

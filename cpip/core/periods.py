@@ -111,6 +111,11 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UK).isoformat(timespec="seconds")
 
 
+def iso_day(day: date | None) -> str | None:
+    """A day as ISO text (``2026-12-31``), or None for no day: how the JSON documents hold dates."""
+    return day.isoformat() if day is not None else None
+
+
 def parse_period(text: str) -> Period:
     """The period ``text`` names (``YYYY-Qn``), or :class:`NotAsAsked` saying how to write one."""
     p = Period.parse(text)
