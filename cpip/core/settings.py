@@ -39,7 +39,6 @@ Prefect task in another process needs it); nothing persists settings.
 from __future__ import annotations
 
 import os
-import re
 import warnings
 from datetime import datetime
 from pathlib import Path
@@ -47,62 +46,15 @@ from typing import Annotated, Any, Literal, Mapping
 
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError,
                       field_validator, model_validator)
-from pydantic_settings import (BaseSettings, EnvSettingsSource, InitSettingsSource, NoDecode, SettingsConfigDict,
+from pydantic_settings import (BaseSettings, EnvSettingsSource, InitSettingsSource, SettingsConfigDict,
                                TomlConfigSettingsSource)
 from pydantic_settings import SettingsError as SourceError
 from pydantic_settings.sources.utils import parse_env_vars
 
 from cpip.core.periods import parse_now
-from cpip.core.settings_checks import at_most, check_file, one_line, security_marking
+from cpip.core.settings_checks import (Addresses, Email, Hour, Seconds, Whole, at_most, at_most_text, check_file, moment, one_line,
+                                        security_marking, word)
 from cpip.core.settings_errors import SettingsError, explain, is_secret, sections_listed, unwrap_optional
-
-
-def _number(value: Any) -> Any:
-    if isinstance(value, bool):  # TOML's true is not 1
-        raise ValueError("a number, not true or false")
-    return value
-
-
-def _text_list(value: Any) -> Any:
-    """A list as TOML writes it, or, from the environment, text with commas between the items."""
-    if isinstance(value, str):
-        return tuple(x.strip() for x in value.split(",") if x.strip())
-    return value
-
-
-def _word(value: Any) -> Any:
-    return value.strip().lower() if isinstance(value, str) else value
-
-
-def _moment(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return parse_now(value)
-        except ValueError:
-            raise ValueError("it must be an ISO 8601 time such as 2026-10-15T09:00; correct it or unset it") from None
-    return value
-
-
-Whole = Annotated[int, BeforeValidator(_number)]
-Seconds = Annotated[float, BeforeValidator(_number), Field(ge=0, allow_inf_nan=False)]
-Hour = Annotated[int, BeforeValidator(_number), Field(ge=0, le=23)]
-Addresses = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_text_list)]
-
-# One email address as people write it: a local part, "@", and a domain with at least one dot; no spaces,
-# no display name ("Statistics <stats@example.org>"), no list. Not a full RFC 5322 parser: enough to refuse
-# a name, a sentence or two addresses where one address is printed for the public to write to.
-_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+")
-
-
-def _email(value: str) -> str:
-    value = value.strip()
-    if not _EMAIL.fullmatch(value):
-        raise ValueError("it must be one email address, such as statistics@example.org (no name, no spaces)")
-    return value
-
-
-Email = Annotated[str, AfterValidator(_email)]
 
 
 class _Section(BaseModel):
@@ -154,6 +106,11 @@ class IntakeSettings(_Section):
     watchdog_seconds: Seconds = Field(60.0, ge=1, le=3600, description="Seconds reading or checking a file may take before it is stopped and faulted.")
     watchdog_memory_mb: Whole = Field(1024, ge=256, le=65536, description="MB of memory reading or checking a file may add before it is stopped and faulted.")
     oversize_keep_bytes: Whole = Field(65536, ge=0, le=10_000_000, description="Bytes kept (the start, with its SHA-256) of a file refused for its size.")
+
+    help_contact: at_most_text(200) = Field(
+        "", description="Whom an officer asks for help with a return, as receipts and reminders print it: a name, "
+                        "a mailbox or a telephone number, e.g. \"CPIP returns team, cpip-returns@example.org, "
+                        "0131 244 0000\". Empty means receipts name no one.")
 
     def folder_for(self, partner_code: str) -> str:
         """The partner's drop folder in the words its officers see (:attr:`officer_folder`)."""
@@ -217,7 +174,7 @@ class EmailSettings(_Section):
     sender: str = Field("cpip-returns@example.org", description="The From address.")
     briefing_to: Addresses = Field((), description="Who receives the briefing, e.g. "
                                                    "[\"private-office@example.org\"].")
-    briefing_attach: Annotated[Literal["publication", "restricted", "both", "none"], BeforeValidator(_word)] = Field(
+    briefing_attach: Annotated[Literal["publication", "restricted", "both", "none"], BeforeValidator(word)] = Field(
         "publication", description="Which form of the briefing is attached. The default never attaches "
                                    "OFFICIAL-SENSITIVE material: the restricted form is linked instead.")
     briefing_link: str = Field("", description="Where the restricted form is kept, for the link in the message "
@@ -231,7 +188,7 @@ class EmailSettings(_Section):
                                        examples=["cpip-smtp-password"])
     # starttls comes before tls: tls's default is read from it.
     starttls: bool = Field(False, description="The older spelling of tls = \"starttls\", still read; use tls.")
-    tls: Annotated[Literal["starttls", "ssl", "none"], BeforeValidator(_word)] = Field(
+    tls: Annotated[Literal["starttls", "ssl", "none"], BeforeValidator(word)] = Field(
         default_factory=lambda data: "starttls" if data.get("starttls") else "none",
         description="How the connection is secured: starttls (a plain connection upgraded, usually port 587), ssl "
                     "(TLS from the first byte, SMTPS, usually port 465) or none. With TLS the server's certificate "
@@ -264,7 +221,7 @@ class Settings(BaseSettings):
                                       env_nested_max_split=1, env_ignore_empty=True, case_sensitive=False)
 
     home: Path
-    now: Annotated[datetime, BeforeValidator(_moment)] = Field(default_factory=lambda: parse_now(None))
+    now: Annotated[datetime, BeforeValidator(moment)] = Field(default_factory=lambda: parse_now(None))
     reference: ReferenceSettings = ReferenceSettings()
     intake: IntakeSettings = IntakeSettings()
     cycle: CycleSettings = CycleSettings()

@@ -1,16 +1,20 @@
-"""The checks that keep an unsafe or absurd setting out (:mod:`cpip.core.settings` applies them):
-a ceiling on every number, one line of text with no control character, a marking that is never
+"""The value types of settings and the checks that keep an unsafe or absurd setting out
+(:mod:`cpip.core.settings` applies them): whole numbers, seconds, hours, address lists and one
+email address as cpip.toml and the environment write them; a ceiling on every number, one line of text with no control character, a marking that is never
 empty, and a ``cpip.toml`` that is a plain file. Each refusal's words start "it must be", so the
 message (:mod:`cpip.core.settings_errors`) names the setting and says what it takes."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic_settings import NoDecode
 
+from cpip.core.periods import parse_now
 from cpip.core.settings_errors import SANE_MAX, SettingsError
 
 MAX_TOML_BYTES = 1_000_000  # a cpip.toml is a few kilobytes; anything near this is not one
@@ -20,6 +24,17 @@ def at_most(kind: Any, most: float) -> Any:
     """``kind`` no larger than ``most``: a ceiling that only keeps out absurd values (an intake that
     waits a year, a due date 99,999,999 days away, which overflowed a date), worded "at most"."""
     return Annotated[kind, Field(le=most), SANE_MAX]
+
+
+def at_most_text(most: int) -> Any:
+    """Text of at most ``most`` characters, surrounding spaces removed: a limit on what a setting
+    prints into receipts and emails, worded "it must be at most"."""
+    def check(value: str) -> str:
+        value = value.strip()
+        if len(value) > most:
+            raise ValueError(f"it must be at most {most:,} characters (this is {len(value):,})")
+        return value
+    return Annotated[str, AfterValidator(check)]
 
 
 def one_line(value: Any) -> Any:
@@ -62,3 +77,51 @@ def check_file(path: Path) -> Path:
         raise SettingsError(f"{path} is {size:,} bytes, far more than settings take; it is not a cpip.toml. Remove "
                             "it and run `cpip init` to write one.")
     return path
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, bool):  # TOML's true is not 1
+        raise ValueError("a number, not true or false")
+    return value
+
+
+def _text_list(value: Any) -> Any:
+    """A list as TOML writes it, or, from the environment, text with commas between the items."""
+    if isinstance(value, str):
+        return tuple(x.strip() for x in value.split(",") if x.strip())
+    return value
+
+
+def word(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def moment(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return parse_now(value)
+        except ValueError:
+            raise ValueError("it must be an ISO 8601 time such as 2026-10-15T09:00; correct it or unset it") from None
+    return value
+
+
+Whole = Annotated[int, BeforeValidator(_number)]
+Seconds = Annotated[float, BeforeValidator(_number), Field(ge=0, allow_inf_nan=False)]
+Hour = Annotated[int, BeforeValidator(_number), Field(ge=0, le=23)]
+Addresses = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_text_list)]
+
+# One email address as people write it: a local part, "@", and a domain with at least one dot; no spaces,
+# no display name ("Statistics <stats@example.org>"), no list. Not a full RFC 5322 parser: enough to refuse
+# a name, a sentence or two addresses where one address is printed for the public to write to.
+_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+")
+
+
+def _email(value: str) -> str:
+    value = value.strip()
+    if not _EMAIL.fullmatch(value):
+        raise ValueError("it must be one email address, such as statistics@example.org (no name, no spaces)")
+    return value
+
+
+Email = Annotated[str, AfterValidator(_email)]
