@@ -139,6 +139,10 @@ def test_tls_and_ca_file(tmp_path):
     ("[briefing]\nstatistics_contact = 'Stats <stats@example.org>'\n", {}, ["statistics_contact", "no name"]),
     ("[briefing]\nstatistics_contact = 'stats@localhost'\n", {}, ["statistics_contact", "one email address"]),
     ("[briefing]\nstatistics_contact = 7\n", {}, ["statistics_contact = 7 is not valid"]),
+    # whom officers ask for help is printed on receipts and reminders: one line, bounded
+    ("[intake]\nhelp_contact = '%s'\n" % ("x" * 201), {},
+     ["[intake] help_contact", "it must be at most 200 characters (this is 201)"]),
+    ("[intake]\nhelp_contact = \"CPIP team\\r\\nBcc: all@example.org\"\n", {}, ["help_contact", "text on one line"]),
     ("[cycle\n", {}, ["cpip.toml cannot be read"]),
     # the environment: the variable is named
     ("", {"CPIP_INTAKE_SETTLE_SECONDS": "-1"}, ["CPIP_INTAKE_SETTLE_SECONDS: [intake] settle_seconds = '-1'",
@@ -169,6 +173,12 @@ def test_the_statistics_contact_is_one_address_from_the_file_or_the_environment(
     assert load_settings(home, {}).briefing.statistics_contact == "cpip.statistics@gov.scot"
     got = load_settings(home, {"CPIP_BRIEFING_STATISTICS_CONTACT": "stats+cpip@example.org"})
     assert got.briefing.statistics_contact == "stats+cpip@example.org"
+
+
+def test_the_help_contact_is_empty_unless_set_and_trimmed(tmp_path):
+    assert load_settings(tmp_path, {}).intake.help_contact == ""
+    home = _home(tmp_path, "[intake]\nhelp_contact = '  CPIP returns team, 0131 244 0000 '\n")
+    assert load_settings(home, {}).intake.help_contact == "CPIP returns team, 0131 244 0000"
 
 
 def test_other_cpip_variables_are_ignored(tmp_path):
