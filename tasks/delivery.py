@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from cpip.briefing.cycle import Documents
-from cpip.collection.picture import not_submitted, status
-from cpip.collection.schedules import reminder_period
+from cpip.collection.picture import ToChase, to_chase
+from cpip.collection.schedules import check_reminder_time, reminder_period
 from cpip.core.periods import Period
 from cpip.core.settings import Settings
 from cpip.mail import delivery
@@ -15,17 +15,24 @@ from cpip.reference.tables import Reference
 
 @step(name="choose-reminder-period")
 def choose_reminder_period(settings: Settings, kind: str, period: str | None) -> Period:
-    return reminder_period(kind, period, settings.now, settings.cycle.due_days)
+    """The period asked for (refused when its reminder of this kind would not be true now:
+    :func:`~cpip.collection.schedules.check_reminder_time`), else the one the schedule means."""
+    chosen = reminder_period(kind, period, settings.now, settings.cycle.due_days)
+    if period:
+        check_reminder_time(kind, chosen, settings.now, settings.cycle.due_days)
+    return chosen
 
 
 @step(name="partners-to-remind")
-def partners_to_remind(settings: Settings, reference: Reference, period: Period) -> list[str]:
-    """Partners from whom no file for the period has arrived at all (the status page's "Nothing received")."""
-    return not_submitted(status(settings, reference, period))
+def partners_to_remind(settings: Settings, reference: Reference, period: Period) -> list[ToChase]:
+    """Partners without an accepted progress part: nothing received, or only files that could not be
+    accepted (:func:`cpip.collection.picture.to_chase`)."""
+    return to_chase(settings, reference, period)
 
 
 @step(name="send-reminders", retries=3, retry_delay_seconds=[5, 30, 120])
-def send_reminders(settings: Settings, reference: Reference, period: Period, kind: str, partners: list[str]) -> dict:
+def send_reminders(settings: Settings, reference: Reference, period: Period, kind: str,
+                   partners: list[ToChase]) -> dict:
     """Remind each partner once: a retry, or a second run for the same period and kind, skips those reminded."""
     return delivery.send_reminders(settings, reference, period, kind, partners)
 

@@ -1,4 +1,6 @@
-"""The ``cpip`` command: a thin adapter over the flows and the domain.
+"""The ``cpip`` command: a thin adapter over the flows and the domain (what the commands share is in
+:mod:`cpip.app.cli_common`; the collection team's commands, ``status`` and ``remind``, in
+:mod:`cpip.app.cli_collection`).
 
 With ``--json`` a command prints exactly one JSON document on standard output; logs
 and messages go to standard error. Heavy libraries are imported only by the commands
@@ -8,24 +10,21 @@ that need them, so ``cpip --help`` and an intake of an empty inbox start quickly
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
 import typer
 
+from cpip.app import cli_collection  # noqa: F401  (registers `cpip status` and `cpip remind`)
+from cpip.app.cli_common import (HomeOpt, JsonOpt, app, clear_failures, emit, fail, run_flow, run_period_flow,
+                                 settings_of, setup_logging)
 from cpip.app.demo import build_demo
 from cpip.app.home import init_home
 from cpip.app.serve import serve_forever, start_local_server
-from cpip.collection.picture import status as read_status
-from cpip.collection.status_page import status_lines
-from cpip.core.errors import NotAsAsked, storage_problem
-from cpip.core.lock import Busy, home_lock
+from cpip.core.lock import home_lock
 from cpip.core.periods import parse_period
-from cpip.core.settings import SettingsError, load_settings
 from cpip.flows import cycle as cycle_flow, intake as intake_flow, templates as templates_flow
 from cpip.intake.checks import suites
 from cpip.intake.rebuild import rebuild_warehouse
@@ -33,86 +32,15 @@ from cpip.intake.steps import faulted_files
 from cpip.mail import delivery
 from cpip.mail.transport import DeliveryError
 from cpip.orchestration import prefect_api
-from cpip.reference.tables import ReferenceDataError, load_reference
 from cpip.review import decisions as review
 from cpip.review.decisions import APPROVE, FROM_CLI, RETURN
-from cpip.review.versions import history
-from cpip.warehouse.db import WarehouseError
-
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Quarterly returns for the Child Protection Improvement Programme.")
-
-HomeOpt = typer.Option(None, "--home", help="The data home (default: $CPIP_HOME, else ./cpip-home).")
-JsonOpt = typer.Option(False, "--json", help="Print one JSON document on standard output.")
-
-
-def _fail(message: str, code: int = 2) -> None:
-    typer.echo(f"cpip: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def _settings(home: Optional[Path]):
-    try:
-        return load_settings(home)
-    except SettingsError as exc:
-        _fail(str(exc))
-
-
-@contextmanager
-def _clear_failures():
-    """Known failures become one clear line on standard error and an exit status: 2 for settings,
-    reference data or arguments, 3 when another run holds the home's lock, 1 when the
-    warehouse cannot be used or changed (a failed rebuild, a warehouse from a newer release)."""
-    try:
-        yield
-    except (NotAsAsked, ReferenceDataError) as exc:
-        _fail(str(exc))
-    except Busy as exc:
-        _fail(str(exc), 3)
-    except DeliveryError as exc:
-        _fail(f"everything was written, but email could not be sent: {exc} Run the command again to send what "
-              "was not sent (nothing is sent twice).", 1)
-    except WarehouseError as exc:
-        _fail(str(exc), 1)
-    except Exception as exc:  # a full disk or a read-only home: one line naming the path and what to do
-        message = storage_problem(exc, "the home")
-        if message is None:
-            raise
-        _fail(message, 1)
-
-
-def _run_flow(settings, flow, **params):
-    """Run a flow (the plain function of ``cpip.flows``): as a Prefect flow, tracked on the Prefect server,
-    when PREFECT_API_URL names one; else in-process, importing no Prefect."""
-    with _clear_failures():
-        if settings.prefect_api_url:
-            from cpip.flows.prefect_flows import prefect_flow
-
-            return prefect_flow(flow)(**params)
-        return flow(**params)
-
-
-def _run_period_flow(flow, period: str, home: Optional[Path]) -> dict:
-    """Run a flow taking a period (the cycle, the templates) for one period of the home."""
-    _logging()
-    settings = _settings(home)
-    return _run_flow(settings, flow, period=period, home=str(settings.home))
-
-
-def _emit(out, as_json: bool, human: str) -> None:
-    """One JSON document on standard output with --json, else the human summary."""
-    typer.echo(json.dumps(out, indent=2, ensure_ascii=False) if as_json else human)
-
-
-def _logging() -> None:
-    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
 
 @app.command()
 def init(home: Optional[Path] = HomeOpt) -> None:
     """Create the home: inbox folders for every partner, archive, outbox, warehouse and cpip.toml."""
-    settings = _settings(home)
-    with _clear_failures():
+    settings = settings_of(home)
+    with clear_failures():
         made = init_home(settings)
     typer.echo(f"Home ready at {settings.home} ({made} inbox folders).", err=True)
 
@@ -120,8 +48,8 @@ def init(home: Optional[Path] = HomeOpt) -> None:
 @app.command()
 def intake(home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
     """Take every settled file from the inbox once: archive, validate, load, write receipts."""
-    _logging()
-    settings = _settings(home)
+    setup_logging()
+    settings = settings_of(home)
     results = _run_intake(settings)
     if as_json:
         typer.echo(json.dumps(results, indent=2, ensure_ascii=False))
@@ -136,12 +64,12 @@ def intake(home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
 
 
 def _run_intake(settings) -> list[dict]:
-    return _run_flow(settings, intake_flow.intake, home=str(settings.home))
+    return run_flow(settings, intake_flow.intake, home=str(settings.home))
 
 
 def _faulted(settings) -> list[dict]:
     """The faulted files, read under the home's lock (another process may be writing the warehouse)."""
-    with _clear_failures(), home_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
+    with clear_failures(), home_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
         return faulted_files(settings)
 
 
@@ -150,8 +78,8 @@ def retry(home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt,
           list_only: bool = typer.Option(False, "--list", help="Only list the faulted files; change nothing."),
           files: Optional[list[int]] = typer.Option(None, "--file", help="Retry only this file number (repeatable).")) -> None:
     """List the files a fault in the system stopped us processing, and run them again once it is fixed."""
-    _logging()
-    settings = _settings(home)
+    setup_logging()
+    settings = settings_of(home)
     faulted = _faulted(settings)
     if list_only or not faulted:
         lines = [f"{len(faulted)} faulted file{'s' if len(faulted) != 1 else ''}."]
@@ -159,13 +87,13 @@ def retry(home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt,
                   f"{f['place']}; {f['attempts']} attempt{'s' if f['attempts'] != 1 else ''})" for f in faulted]
         if faulted:
             lines.append("Fix the fault (see the log lines that name these files), then run: cpip retry")
-        _emit({"faulted": faulted}, as_json, "\n".join(lines))
+        emit({"faulted": faulted}, as_json, "\n".join(lines))
         return
-    results = _run_flow(settings, intake_flow.retry_faulted, home=str(settings.home), files=files or None)
+    results = run_flow(settings, intake_flow.retry_faulted, home=str(settings.home), files=files or None)
     still = {f["file_number"] for f in _faulted(settings)}
     human = [f"{r['outcome']:<24} {r['file']}\n{'':<24} receipt: {r['receipt']}" for r in results]
     human.append(f"{len(still)} file{'s' if len(still) != 1 else ''} still faulted.")
-    _emit({"retried": results, "still_faulted": sorted(still)}, as_json, "\n".join(human))
+    emit({"retried": results, "still_faulted": sorted(still)}, as_json, "\n".join(human))
 
 
 @app.command()
@@ -178,7 +106,7 @@ def expectations(write: bool = typer.Option(False, "--write", help="Write the su
         return
     names = suites.stale()
     if names:
-        _fail(f"out of date: {', '.join(f'expectations/{n}.json' for n in names)}; run `cpip expectations --write`.", 1)
+        fail(f"out of date: {', '.join(f'expectations/{n}.json' for n in names)}; run `cpip expectations --write`.", 1)
     typer.echo("Every suite in expectations/ is up to date.")
 
 
@@ -186,7 +114,7 @@ def expectations(write: bool = typer.Option(False, "--write", help="Write the su
 def cycle(period: str = typer.Option(..., "--period", help="The quarter to close, e.g. 2026-Q3."),
           home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
     """Close period P: build the marts and write the briefing in both forms (HTML and PDF)."""
-    out = _run_period_flow(cycle_flow.cycle, period, home)
+    out = run_period_flow(cycle_flow.cycle, period, home)
     human = [f"Briefing for {period}, version {out.get('version')} ({out.get('state')}), written:",
              f"  restricted:  {out['restricted']['pdf']}", f"               {out['restricted']['html']}",
              f"  publication: {out['publication']['pdf']}", f"               {out['publication']['html']}",
@@ -199,7 +127,7 @@ def cycle(period: str = typer.Option(..., "--period", help="The quarter to close
         if out.get("approval_code"):
             human.append(f"No reviewer email is set up ([email] / [review] reviewers), so here it is.\n"
                          f"Approval code: {out['approval_code']}")
-    _emit(out, as_json, "\n".join(human))
+    emit(out, as_json, "\n".join(human))
 
 
 def _decision_code(code: Optional[str]) -> str:
@@ -224,9 +152,9 @@ def approve(period: str = typer.Option(..., "--period", help="The quarter whose 
                                                                      "opens page 1."),
             home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
     """Approve the latest draft of P: render the final forms, record it, deliver it once."""
-    _logging()
-    settings = _settings(home)
-    with _clear_failures():
+    setup_logging()
+    settings = settings_of(home)
+    with clear_failures():
         quarter = parse_period(period)
         text = review.read_note(note)
         result = review.approve(settings, quarter, by, _decision_code(code), text)
@@ -253,13 +181,13 @@ def approve(period: str = typer.Option(..., "--period", help="The quarter whose 
     if result.get("delivered_by"):
         human.append(f"(The cycle run that was waiting for this decision delivered it: {result['delivered_by']}.)")
     if failed is None:
-        _emit(result, as_json, "\n".join(human))
+        emit(result, as_json, "\n".join(human))
         return
     # Approved, but not yet delivered to everyone: say exactly what happens next, and exit 1.
     lacking = delivery.undelivered(settings, result)
-    _emit({**result, "delivered": False, "not_delivered_to": lacking, "delivery_error": failed}, as_json,
+    emit({**result, "delivered": False, "not_delivered_to": lacking, "delivery_error": failed}, as_json,
           "\n".join(human))
-    _fail(f"Approved. Delivery failed: {failed} Not yet delivered to {', '.join(lacking)}. The approval stands: run "
+    fail(f"Approved. Delivery failed: {failed} Not yet delivered to {', '.join(lacking)}. The approval stands: run "
           f"`cpip deliver --period {period}` once the mail server accepts mail, or wait for the next scheduled run "
           "(intake, reminders or cycle), which delivers it; nothing is sent twice.", 1)
 
@@ -268,21 +196,21 @@ def approve(period: str = typer.Option(..., "--period", help="The quarter whose 
 def deliver(period: str = typer.Option(..., "--period", help="The quarter whose approved briefing to deliver."),
             home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
     """Deliver the period's approved briefing to the recipients who have not had it (nothing is sent twice)."""
-    _logging()
-    settings = _settings(home)
-    with _clear_failures():
+    setup_logging()
+    settings = settings_of(home)
+    with clear_failures():
         quarter = parse_period(period)
         try:
             result = delivery.deliver_period(settings, quarter)
         except DeliveryError as exc:
-            _fail(f"Delivery failed: {exc} The approval stands; run `cpip deliver --period {period}` again, or wait "
+            fail(f"Delivery failed: {exc} The approval stands; run `cpip deliver --period {period}` again, or wait "
                   "for the next scheduled run; nothing is sent twice.", 1)
     now = [r for r in result["emailed"] if r not in result["emailed_before"]]
     human = (f"Version {result['version']} of the {period} briefing: " +
              (f"delivered now to {', '.join(now)}" if now else "nothing to send") +
              (f"; it had already reached {', '.join(result['emailed_before'])}" if result["emailed_before"] else "") +
              ("" if settings.email is not None else " ([email] is not set: nothing is emailed)") + ".")
-    _emit({"period": result["period"], "version": result["version"], "emailed": result["emailed"],
+    emit({"period": result["period"], "version": result["version"], "emailed": result["emailed"],
            "emailed_now": now, "emailed_before": result["emailed_before"]}, as_json, human)
 
 
@@ -293,74 +221,42 @@ def reject(period: str = typer.Option(..., "--period", help="The quarter whose l
            code: Optional[str] = CodeOpt,
            home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
     """Record that changes were asked for: the draft stays a draft and nothing is delivered."""
-    _logging()
-    settings = _settings(home)
-    with _clear_failures():
+    setup_logging()
+    settings = settings_of(home)
+    with clear_failures():
         quarter = parse_period(period)
         result = review.reject(settings, quarter, by, _decision_code(code), reason)
         run = result.pop("flow_run_id", None)
         prefect_api.resume_waiting_run(settings, run, {"approver": result["returned_by"], "decision": RETURN,
                                                        "approval_code": FROM_CLI["reject"], "covering_note": reason})
-    _emit(result, as_json, f"Version {result['version']} of the {period} briefing returned for changes by "
+    emit(result, as_json, f"Version {result['version']} of the {period} briefing returned for changes by "
                            f"{result['returned_by']}; it stays a draft and nothing was sent.")
-
-
-@app.command()
-def status(period: str = typer.Option(..., "--period", help="The quarter, e.g. 2026-Q3."),
-           home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
-    """Who has submitted for period P, who is late, who is missing."""
-    _logging()
-    settings = _settings(home)
-    with _clear_failures():
-        quarter = parse_period(period)
-        ref = load_reference(settings)
-        with home_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
-            out = read_status(settings, ref, quarter)
-            versions = history(settings, quarter)
-            faulted = len(faulted_files(settings))
-    out["faulted_files"] = faulted  # beyond interfaces.md: files a fault stopped (all periods); see `cpip retry`
-    lines = status_lines(out, ref, settings.now)  # names, states and UK times in words, as the status page
-    lines.append(f"Faulted files (kept, not yet processed; any period): {faulted}"
-                 + (" — run `cpip retry --list`" if faulted else ""))
-    out["briefing_versions"] = versions  # beyond interfaces.md: each version, state, approver, delivery
-    with _clear_failures():
-        owed = delivery.not_delivered(settings, quarter)  # the newest approved version: who lacks it
-    for v in out["briefing_versions"]:
-        who = f" by {v['approved_by']} ({v['approved_account']}) at {v['approved_at']}" if v["approved_by"] else ""
-        state = v["state"]
-        if owed is not None and owed[0] == v["version"]:
-            v["delivered"], v["not_delivered_to"] = not owed[1], owed[1]
-            if owed[1]:
-                state = f"approved, not yet delivered (to {', '.join(owed[1])}: run `cpip deliver --period {period}`)"
-        lines.append(f"Briefing version {v['version']}: {state}{who}; made {v['made_at']}; files in {v['folder']}")
-        lines += [f"    {d['decision']} by {d['by']} ({d['account']}) at {d['at']}" for d in v["decisions"]]
-    _emit(out, as_json, "\n".join(lines))
 
 
 @app.command()
 def templates(period: str = typer.Option(..., "--period", help="The quarter the returns are for, e.g. 2026-Q4."),
               home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
     """Write each partner's pre-filled return workbook (and CSV template pair) for period P."""
-    out = _run_period_flow(templates_flow.templates, period, home)
-    _emit(out, as_json, f"Templates for {out['period']} for {len(out['partners'])} partners in {out['folder']}")
+    out = run_period_flow(templates_flow.templates, period, home)
+    emit(out, as_json, f"Templates for {out['period']} for {len(out['partners'])} partners in {out['folder']}")
 
 
 @app.command()
 def rebuild(home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
     """Rebuild the warehouse from the archive alone (the inbox is not touched)."""
-    _logging()
-    settings = _settings(home)
-    with _clear_failures():
+    setup_logging()
+    settings = settings_of(home)
+    with clear_failures():
         results = rebuild_warehouse(settings)
-    _emit({"files": len(results)}, as_json, f"Rebuilt the warehouse from {len(results)} archived files.")
+    emit({"files": len(results)}, as_json, f"Rebuilt the warehouse from {len(results)} archived files.")
 
 
 @app.command()
 def serve(home: Optional[Path] = HomeOpt,
           polling: bool = typer.Option(False, "--polling", help="Watch the inbox by polling (network shares).")) -> None:
     """Serve the flows on their schedules, and run intake as soon as a file lands (runs until stopped)."""
-    _logging()
-    settings = _settings(home)
+    setup_logging()
+    settings = settings_of(home)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     server = start_local_server(settings)
     try:
@@ -375,9 +271,9 @@ def serve(home: Optional[Path] = HomeOpt,
 def demo(home: Optional[Path] = typer.Option(None, "--home", help="Where to build the demo home (default ./cpip-demo).")) -> None:
     """Make a demonstration home with sample returns, run intake, and say where the results are. DIR must be new,
     empty or an earlier demo home: any other folder is refused (exit 2) and left as it was."""
-    _logging()
+    setup_logging()
     target = (home or Path("cpip-demo")).resolve()
-    with _clear_failures():
+    with clear_failures():
         summary = build_demo(target)
     typer.echo(summary)
 

@@ -7,6 +7,11 @@ passed less than 60 days ago. The headline counts, and each partner's state, are
 each partner's name, latest file (its outcome in words and a relative link to its receipt, so the
 page works from a shared folder), open queries and registered contact.
 
+**Order.** The page is read to find whom to chase, so its table puts them first: nothing received,
+then only rejected files, then accepted late, then the rest (:data:`CHASE_ORDER`), each group in
+partner-code order, every row with the partner's name and its code beside it. The CSV, read by
+programs and spreadsheets, keeps one row per partner in partner-code order, as ``cpip status``.
+
 The page is self-contained: no scripts, and its styles are inline (templates/base.html.j2). Times
 are UK times in words. The CSV has one row per partner, text a spreadsheet could take for a
 formula neutralised. Both are rewritten only when something they show can have changed (the
@@ -47,6 +52,9 @@ STATE_WORDS = {"accepted": "Accepted", "late": "Accepted, late", "rejected_only"
 OUTCOME_WORDS = {"accepted": "Accepted", "accepted_with_warnings": "Accepted, with queries",
                  "rejected": "Not accepted", "duplicate": "Already received"}
 FAULTED_WORDS = "Kept, not processed yet"
+
+# The page's table: those to chase first (see the module's docstring), then the rest.
+CHASE_ORDER = ("missing", "rejected_only", "late", "accepted")
 
 
 def periods_to_show(now: datetime, due_days: int) -> list[Period]:
@@ -102,7 +110,7 @@ def gather(con, settings: Settings, ref: Reference, period: Period) -> dict:
                      "latest_received_words": uk_time_words(received), "receipt": href,
                      "open_queries": int(open_q or 0), "contact_email": partner.contact_email if partner else ""})
     counts = {s: sum(1 for r in rows if r["state"] == s) for s in STATE_WORDS}
-    counts["missing"] = len(not_submitted(doc))  # the reminders' list
+    counts["missing"] = len(not_submitted(doc))  # the reminders' "nothing received"
     today = uk_date(settings.now)
     due = date.fromisoformat(doc["due_date"])
     return {"period": doc["period"], "due_date": doc["due_date"], "due_words": day_in_words(due),
@@ -110,7 +118,8 @@ def gather(con, settings: Settings, ref: Reference, period: Period) -> dict:
             "generated_words": uk_time_words(settings.now), "programme": settings.briefing.programme,
             "expected": len(rows), "accepted": counts["accepted"] + counts["late"], "late": counts["late"],
             "rejected_only": counts["rejected_only"], "missing": counts["missing"],
-            "open_queries": sum(r["open_queries"] for r in rows), "partners": rows}
+            "open_queries": sum(r["open_queries"] for r in rows), "partners": rows,
+            "partners_to_chase_first": sorted(rows, key=lambda r: CHASE_ORDER.index(r["state"]))}
 
 
 def status_lines(doc: dict, ref: Reference, now: datetime) -> list[str]:

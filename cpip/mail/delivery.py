@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from cpip.collection.picture import ToChase
 from cpip.core.errors import NotAsAsked
 from cpip.core.lock import Busy, home_lock
 from cpip.core.periods import Period
@@ -159,10 +160,16 @@ def tell_reviewers(settings: Settings, outputs: dict) -> dict:
     return {**outputs, "reviewers_emailed": msg.recipients}
 
 
-def send_reminders(settings: Settings, ref: Reference, period: Period, kind: str, partners: list[str]) -> dict:
-    """Remind each partner once: a retry, or a second run for the same period and kind, skips those reminded."""
-    msgs = reminder_messages(settings, ref, period, kind, partners)
+def send_reminders(settings: Settings, ref: Reference, period: Period, kind: str, chases: list[ToChase]) -> dict:
+    """Remind each partner once: a retry, or a second run for the same period and kind, skips those
+    reminded. ``reminders`` lists those this call sent (``{"partner_code", "to", "reason"}``, in
+    partner order; none without ``[email]``); ``sent_before`` counts those that had been sent earlier."""
+    msgs = reminder_messages(settings, ref, period, kind, chases)
     copies = keep_copy(settings, f"reminders-{period}-{kind}", msgs)
     sent = send(settings, msgs)
-    return {"period": str(period), "kind": kind, "partners": partners, "sent": len(sent.now),
-            "sent_before": len(sent.before), "copies": copies}
+    now = {key: to for key, to in sent.now}
+    reminded = [{"partner_code": c.partner_code, "to": now[m.key], "reason": c.reason}
+                for c, m in zip(chases, msgs) if m.key in now]
+    return {"period": str(period), "kind": kind, "partners": [c.partner_code for c in chases],
+            "reminders": reminded, "sent": len(sent.now), "sent_before": len(sent.before), "copies": copies,
+            "emailed": settings.email is not None}

@@ -1,6 +1,6 @@
 """The messages cpip emails, built as plain ``email.message.EmailMessage`` objects (pure, tested
 without a server): the briefing to the private office, the draft to the reviewers, the
-reminders to partners. Each is an :class:`~cpip.mail.ledger.Outgoing` with the key that makes it
+reminders to partners (nothing received, or files that could not be accepted). Each is an :class:`~cpip.mail.ledger.Outgoing` with the key that makes it
 reach each recipient once (:mod:`cpip.mail.ledger`); the receipts' are in :mod:`cpip.mail.receipts`.
 
 Keys: a reminder is ``reminder/<period>/<kind>/<partner>``, so each partner gets each
@@ -24,9 +24,11 @@ from pathlib import Path
 
 from cpip.briefing.caveats import approving_despite
 from cpip.briefing.words import human_time, names
-from cpip.core.periods import Period, period_words
+from cpip.collection.picture import ALL_REJECTED, SentFile, ToChase
+from cpip.collection.status_page import OUTCOME_WORDS, due_words
+from cpip.core.periods import Period, period_words, uk_date
 from cpip.core.settings import EmailSettings, Settings
-from cpip.core.text import day_in_words
+from cpip.core.text import day_in_words, time_in_words
 from cpip.core.vocabulary import AT_RISK, COMPLETE, NO_RETURN, NOT_STARTED, OFF_TRACK, ON_TRACK
 from cpip.mail.ledger import Outgoing
 from cpip.reference.tables import Reference
@@ -194,32 +196,102 @@ def redacted(item: Outgoing) -> Outgoing:
 
 # --- reminders, to partners ----------------------------------------------------------------------
 
+# A reminder names at most this many of the files a partner sent (the latest), then how many more.
+FILES_NAMED = 5
+
+
+# Subjects stay short (under 78 characters with "Subject: ", whatever the quarter and day): a longer
+# one is folded onto a second line, which some mail programs show with a leading space.
+
+
 def reminder_key(period: Period, kind: str, partner_code: str) -> str:
     return f"reminder/{period}/{kind}/{partner_code}"
 
 
 def reminder_messages(settings: Settings, ref: Reference, period: Period, kind: str,
-                      partners: list[str]) -> list[Outgoing]:
-    """One reminder per partner: ``before`` the due date (nothing sent yet) or ``after`` it (still missing)."""
+                      chases: list[ToChase]) -> list[Outgoing]:
+    """One reminder per partner without an accepted progress part, ``before`` the due date or
+    ``after`` it: to a partner with nothing received, that the return is due (or overdue); to one
+    whose files could not be accepted, that we have them but nothing counts yet, which files and
+    receipts say what to fix, and by when to resend. Both name the drop folder and, when set,
+    ``[intake] help_contact``."""
     email = settings.email or EmailSettings()
     due = period.due_date(settings.cycle.due_days)
+    when = due_words(due, uk_date(settings.now))
     out = []
-    for code in partners:
-        p = ref.partners[code]
-        if kind == "before":
-            subject = f"Reminder: your {period} return is due on {day_in_words(due)}"
-            body = (f"Dear colleague,\n\nWe have not yet received {p.name}'s quarterly return for {period}. "
-                    f"It is due on {day_in_words(due)}.\n\n")
+    for chase in chases:
+        p = ref.partners[chase.partner_code]
+        if chase.reason == ALL_REJECTED:
+            subject, lines = _not_accepted(settings, p.name, period, kind, due, when, chase.files)
         else:
-            subject = f"Overdue: your {period} return was due on {day_in_words(due)}"
-            body = (f"Dear colleague,\n\n{p.name}'s quarterly return for {period} was due on {day_in_words(due)} "
-                    "and we have not received it. Please send it as soon as you can; the briefing to the "
-                    "Minister will show it as missing until it arrives.\n\n")
-        body += (f"Drop your completed return (an .xlsx workbook or CSV files) into your folder "
-                 f"{settings.intake.folder_for(code)}. "
-                 "You will get a receipt within a minute saying whether it was accepted or what to fix.\n\n"
-                 f"{settings.briefing.programme} returns team\n")
+            subject, lines = _nothing_received(p.name, period, kind, due, when)
+        lines += [f"Drop your return (an .xlsx workbook or CSV files) into your folder "
+                  f"{settings.intake.folder_for(chase.partner_code)}. You will get a receipt within a minute "
+                  "saying whether it was accepted or what to fix.", ""]
+        if settings.intake.help_contact:
+            lines += [f"If you need help with your return, contact {settings.intake.help_contact}.", ""]
+        lines.append(f"{settings.briefing.programme} returns team")
         msg = headed(email, subject, p.contact_email)
-        msg.set_content(body)
-        out.append(Outgoing(reminder_key(period, kind, code), msg))
+        msg.set_content("\n".join(lines) + "\n")
+        out.append(Outgoing(reminder_key(period, kind, chase.partner_code), msg))
     return out
+
+
+def _nothing_received(name: str, period: Period, kind: str, due, when: str) -> tuple[str, list[str]]:
+    quarter = period_words(period)
+    if kind == "before":
+        return (f"Reminder: {quarter} return due on {day_in_words(due)}",
+                ["Dear colleague,", "", f"We have not yet received {name}'s quarterly return for {quarter} "
+                 f"({period}). It is due on {day_in_words(due)} ({when}).", ""])
+    return (f"Overdue: {quarter} return, due on {day_in_words(due)}",
+            ["Dear colleague,", "", f"{name}'s quarterly return for {quarter} ({period}) was due on "
+             f"{day_in_words(due)} and we have not received it. Please send it as soon as you can; the briefing to "
+             "the Minister will show it as missing until it arrives.", ""])
+
+
+def _not_accepted(settings: Settings, name: str, period: Period, kind: str, due, when: str,
+                  files: tuple[SentFile, ...]) -> tuple[str, list[str]]:
+    """A partner that sent files for the period but has no accepted progress part: which files, what
+    their receipts say, and by when to resend."""
+    quarter = period_words(period)
+    several = len(files) != 1
+    if all(f.outcome in ("rejected", "duplicate") for f in files):
+        what = (f"We have your {'files' if several else 'file'} for {name}'s quarterly return for {quarter} "
+                f"({period}), but {'none of them' if several else 'it'} could not be accepted, so nothing from "
+                f"{'them' if several else 'it'} counts yet: see the receipt, which lists what to fix.")
+    else:  # an indicators part was accepted, but no progress part
+        what = (f"We have your files for {name}'s quarterly return for {quarter} ({period}), but none of them "
+                "gives us an accepted progress part (the Progress sheet, or a progress CSV), so the return is not "
+                "complete yet: see the receipts.")
+    lines = ["Dear colleague,", "", what, ""]
+    emailed = settings.email is not None and settings.email.receipts
+    shown = files[-FILES_NAMED:]
+    for f in shown:
+        lines.append(f"- {f.name}, received {time_in_words(f.received_at)} (UK time): "
+                     f"{OUTCOME_WORDS.get(f.outcome, f.outcome).lower()}{' (indicators only)' if f.part == 'indicators' else ''}")
+        lines.append(f"  Receipt number {f.number}" + (f": {_kept_at(settings, f.receipt)}" if f.receipt else ""))
+    if len(files) > len(shown):
+        n = len(files) - len(shown)
+        lines.append(f"- and {n} earlier file{'s' if n != 1 else ''}.")
+    lines.append("")
+    if emailed:
+        lines += ["Each receipt was also emailed to your registered contact when the file arrived.", ""]
+    if kind == "before":
+        lines += [f"Please fix what the receipt lists and send the whole return again by {day_in_words(due)} "
+                  f"({when}).", ""]
+    else:
+        lines += [f"It was due on {day_in_words(due)}. Please fix what the receipt lists and send the whole return "
+                  "again as soon as you can; the briefing to the Minister will show it as not received until a "
+                  "return is accepted.", ""]
+    subject = (f"Not accepted: please resend your return by {day_in_words(due)}" if kind == "before"
+               else f"Not accepted and overdue: your return was due on {day_in_words(due)}")
+    return subject, lines
+
+
+def _kept_at(settings: Settings, receipt: str) -> str:
+    """Where a receipt is, relative to the home (``outbox/receipts/...``) when it is inside it."""
+    path = Path(receipt)
+    try:
+        return path.relative_to(settings.home).as_posix()
+    except ValueError:
+        return str(path)

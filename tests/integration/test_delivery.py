@@ -114,12 +114,15 @@ def test_restricted_attachment_is_a_setting_and_marks_the_subject(home, smtp, mo
         "cpip-briefing-2026-Q3-restricted.pdf", "cpip-briefing-2026-Q3-publication.pdf"]
 
 
-@pytest.mark.parametrize("kind,now,subject", [
-    ("before", "2026-10-21T09:00", "Reminder: your 2026-Q3 return is due on 28 October 2026"),
-    ("after", "2026-10-29T09:00", "Overdue: your 2026-Q3 return was due on 28 October 2026"),
+@pytest.mark.parametrize("kind,now,subject,scra_subject", [
+    ("before", "2026-10-21T09:00", "Reminder: July to September 2026 return due on 28 October 2026",
+     "Not accepted: please resend your return by 28 October 2026"),
+    ("after", "2026-10-29T09:00", "Overdue: July to September 2026 return, due on 28 October 2026",
+     "Not accepted and overdue: your return was due on 28 October 2026"),
 ])
 @pytest.mark.server
-def test_reminders_go_to_partners_who_have_sent_nothing(home, smtp, monkeypatch, ref, kind, now, subject):
+def test_reminders_go_to_partners_without_an_accepted_return(home, smtp, monkeypatch, ref, kind, now, subject,
+                                                              scra_subject):
     from cpip.flows.reminders import reminders
 
     port, handler, _ = smtp
@@ -127,19 +130,24 @@ def test_reminders_go_to_partners_who_have_sent_nothing(home, smtp, monkeypatch,
     _returns(home)
     bad = home.sample("SCRA")
     bad.progress[0]["status"] = "?"
-    home.drop_xlsx(bad)  # SCRA sent something (rejected): not reminded
+    home.drop_xlsx(bad)  # SCRA sent something, rejected: reminded that it could not be accepted
     home.intake()
     monkeypatch.setenv("CPIP_EMAIL_PASSWORD", "s3cret-pw")
     monkeypatch.setenv("CPIP_NOW", now)
     out = reminders(kind=kind, home=str(home.path))  # the period is worked out from the clock
-    expected = sorted(set(ref.partners) - {"CPC-GLASGOW", "CELCIS", "SCRA"})
+    expected = sorted(set(ref.partners) - {"CPC-GLASGOW", "CELCIS"})
     assert out["period"] == "2026-Q3" and out["partners"] == expected and out["sent"] == len(expected)
+    assert [(r["partner_code"], r["reason"]) for r in out["reminders"]] == [
+        (p, "all_rejected" if p == "SCRA" else "nothing_received") for p in expected]
     got = {tuple(r): m for r, m, _ in handler.messages}
     assert sorted(r[0] for r in got) == sorted(ref.partners[p].contact_email for p in expected)
     msg = got[(ref.partners["CPC-ORKNEY"].contact_email,)]
     assert msg["Subject"] == subject
     body = msg.get_body(preferencelist=("plain",)).get_content()
     assert "Orkney Child Protection Committee" in body and "inbox/CPC-ORKNEY/" in body
+    scra = got[(ref.partners["SCRA"].contact_email,)]
+    assert scra["Subject"] == scra_subject
+    assert "could not be accepted" in scra.get_body(preferencelist=("plain",)).get_content()
 
 
 @pytest.mark.server

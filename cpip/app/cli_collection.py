@@ -1,0 +1,88 @@
+"""The collection team's commands: ``cpip status`` (who has sent what) and ``cpip remind`` (chase
+those who have not, now, as the scheduled reminders flow does)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from cpip.app.cli_common import HomeOpt, JsonOpt, app, clear_failures, emit, run_flow, settings_of, setup_logging
+from cpip.collection.picture import status as read_status
+from cpip.collection.status_page import status_lines
+from cpip.core.lock import home_lock
+from cpip.core.periods import parse_period, period_words
+from cpip.flows import reminders as reminders_flow
+from cpip.intake.steps import faulted_files
+from cpip.mail import delivery
+from cpip.reference.tables import load_reference
+from cpip.review.versions import history
+
+REASON_WORDS = {"nothing_received": "nothing received", "all_rejected": "only files that could not be accepted"}
+
+
+@app.command()
+def status(period: str = typer.Option(..., "--period", help="The quarter, e.g. 2026-Q3."),
+           home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
+    """Who has submitted for period P, who is late, who is missing."""
+    setup_logging()
+    settings = settings_of(home)
+    with clear_failures():
+        quarter = parse_period(period)
+        ref = load_reference(settings)
+        with home_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
+            out = read_status(settings, ref, quarter)
+            versions = history(settings, quarter)
+            faulted = len(faulted_files(settings))
+    out["faulted_files"] = faulted  # beyond interfaces.md: files a fault stopped (all periods); see `cpip retry`
+    lines = status_lines(out, ref, settings.now)  # names, states and UK times in words, as the status page
+    lines.append(f"Faulted files (kept, not yet processed; any period): {faulted}"
+                 + (" — run `cpip retry --list`" if faulted else ""))
+    out["briefing_versions"] = versions  # beyond interfaces.md: each version, state, approver, delivery
+    with clear_failures():
+        owed = delivery.not_delivered(settings, quarter)  # the newest approved version: who lacks it
+    for v in out["briefing_versions"]:
+        who = f" by {v['approved_by']} ({v['approved_account']}) at {v['approved_at']}" if v["approved_by"] else ""
+        state = v["state"]
+        if owed is not None and owed[0] == v["version"]:
+            v["delivered"], v["not_delivered_to"] = not owed[1], owed[1]
+            if owed[1]:
+                state = f"approved, not yet delivered (to {', '.join(owed[1])}: run `cpip deliver --period {period}`)"
+        lines.append(f"Briefing version {v['version']}: {state}{who}; made {v['made_at']}; files in {v['folder']}")
+        lines += [f"    {d['decision']} by {d['by']} ({d['account']}) at {d['at']}" for d in v["decisions"]]
+    emit(out, as_json, "\n".join(lines))
+
+
+@app.command()
+def remind(period: str = typer.Option(..., "--period", help="The quarter to chase, e.g. 2026-Q3."),
+           kind: str = typer.Option(..., "--kind", help="'before' the due date (it is due on ...) or 'after' it "
+                                                        "(it was due on ...)."),
+           home: Optional[Path] = HomeOpt,
+           as_json: bool = typer.Option(False, "--json", help="Print one JSON document: the list of reminders "
+                                                              "this run sent, each {partner_code, to, reason}.")) -> None:
+    """Send the period's reminders now, as the scheduled reminders flow does.
+
+    To every partner without an accepted progress part (reason nothing_received, or all_rejected: it
+    sent files but none gave an accepted progress part), each partner once per period and kind. --json
+    lists only the reminders this run sent (none when cpip.toml has no email section); those sent by an
+    earlier run are not sent or listed again, and the text output counts them. A 'before' reminder goes
+    only until the due date, an 'after' one only once it has passed.
+    """
+    setup_logging()
+    settings = settings_of(home)
+    with clear_failures():
+        parse_period(period)  # a malformed period is one line, exit 2, before anything is read
+    out = run_flow(settings, reminders_flow.reminders, kind=kind, period=period, home=str(settings.home))
+    sent = out["reminders"]
+    kept = settings.outbox / "mail" / f"reminders-{out['period']}-{kind}"
+    quarter = f"{period_words(out['period'])} ({out['period']})"
+    lines = [f"Reminders '{kind}' for {quarter}: {len(out['partners'])} partner"
+             f"{'s' if len(out['partners']) != 1 else ''} without an accepted return."]
+    if not out["emailed"]:
+        lines.append(f"[email] is not set: no email was sent. The reminders that would have gone are kept in "
+                     f"{kept}.")
+    else:
+        lines.append(f"Sent now: {len(sent)}; sent by an earlier run (not sent again): {out['sent_before']}.")
+        lines += [f"  {r['partner_code']:<16} {r['to']:<40} {REASON_WORDS[r['reason']]}" for r in sent]
+    emit(sent, as_json, "\n".join(lines))
