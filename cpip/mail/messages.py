@@ -256,14 +256,17 @@ def _not_accepted(settings: Settings, name: str, period: Period, kind: str, due,
     quarter = period_words(period)
     several = len(files) != 1
     if all(f.outcome in ("rejected", "duplicate") for f in files):
-        what = (f"We have your {'files' if several else 'file'} for {name}'s quarterly return for {quarter} "
-                f"({period}), but {'none of them' if several else 'it'} could not be accepted, so nothing from "
-                f"{'them' if several else 'it'} counts yet: see the receipt, which lists what to fix.")
+        what = (f"We have your files for {name}'s quarterly return for {quarter} ({period}), but none of them "
+                "could be accepted, so nothing from them counts yet: see the receipts, which list what to fix."
+                if several else
+                f"We have your file for {name}'s quarterly return for {quarter} ({period}), but it could not be "
+                "accepted, so nothing from it counts yet: see the receipt, which lists what to fix.")
     else:  # an indicators part was accepted, but no progress part
         what = (f"We have your files for {name}'s quarterly return for {quarter} ({period}), but none of them "
                 "gives us an accepted progress part (the Progress sheet, or a progress CSV), so the return is not "
                 "complete yet: see the receipts.")
     lines = ["Dear colleague,", "", what, ""]
+    receipts = "receipts list" if several else "receipt lists"
     emailed = settings.email is not None and settings.email.receipts
     shown = files[-FILES_NAMED:]
     for f in shown:
@@ -277,10 +280,10 @@ def _not_accepted(settings: Settings, name: str, period: Period, kind: str, due,
     if emailed:
         lines += ["Each receipt was also emailed to your registered contact when the file arrived.", ""]
     if kind == "before":
-        lines += [f"Please fix what the receipt lists and send the whole return again by {day_in_words(due)} "
+        lines += [f"Please fix what the {receipts} and send the whole return again by {day_in_words(due)} "
                   f"({when}).", ""]
     else:
-        lines += [f"It was due on {day_in_words(due)}. Please fix what the receipt lists and send the whole return "
+        lines += [f"It was due on {day_in_words(due)}. Please fix what the {receipts} and send the whole return "
                   "again as soon as you can; the briefing to the Minister will show it as not received until a "
                   "return is accepted.", ""]
     subject = (f"Not accepted: please resend your return by {day_in_words(due)}" if kind == "before"

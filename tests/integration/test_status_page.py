@@ -55,17 +55,23 @@ def test_the_status_page_is_written_by_intake_and_agrees_with_cpip_status(collec
         assert f"<dt>{label}</dt><dd>{value}</dd>" in text, label
     assert states.count("accepted") == 1 and states.count("late") == 1 and states.count("rejected_only") == 1
     assert "Due on <strong>28 October 2026</strong> (was due 5 days ago)" in text
-    # One row per partner, in partner-code order, with its name and state in words.
+    # One row per partner, those to chase first: nothing received, only rejected files, late; then the
+    # rest; each group in partner-code order, with the partner's name and its code beside it.
     rows = re.findall(r'<th scope="row">(.*?)<br><span class="code">(.*?)</span></th>\s*<td><span class="state '
                       r'state-(\w+)">', text)
-    assert [(code, state) for _, code, state in rows] == [(p["partner_code"], p["state"]) for p in st["partners"]]
+    missing = [(p["partner_code"], "missing") for p in st["partners"] if p["state"] == "missing"]
+    assert [(code, state) for _, code, state in rows] == \
+           missing + [("SSSC", "rejected_only"), ("CELCIS", "late"), ("CPC-FIFE", "accepted")]
+    assert len(missing) == 37 and missing == sorted(missing)
+    assert all(html.unescape(name) == collected.ref.partners[code].name for name, code, _ in rows)
     assert ("City of Edinburgh" in text or "Fife" in text) and "Accepted, late" in text
     assert "2 November 2026 at 09:00" in text  # CELCIS first accepted, UK time in words
     assert "sssc &lt;draft&gt;.xlsx" in text and "<draft>" not in text
-    # The CSV says the same, row for row.
+    # The CSV says the same, row for row, in partner-code order (as `cpip status`).
     table = list(csv.DictReader(io.StringIO((page_path.with_suffix(".csv")).read_text(encoding="utf-8"))))
     assert [(r["partner_code"], r["state"], r["files"]) for r in table] == \
            [(p["partner_code"], p["state"], str(p["files"])) for p in st["partners"]]
+    assert [r["partner_code"] for r in table] == sorted(collected.ref.partners)
     celcis = next(r for r in table if r["partner_code"] == "CELCIS")
     assert celcis["open_queries"] == "1" and celcis["latest_outcome"] == "accepted_with_warnings"
     assert celcis["first_accepted_at"] == next(p for p in st["partners"] if p["partner_code"] == "CELCIS")["first_accepted_at"]
