@@ -18,8 +18,8 @@ from typing import Optional
 import typer
 
 from cpip.app import cli_collection  # noqa: F401  (registers `cpip status` and `cpip remind`)
-from cpip.app.cli_common import (HomeOpt, JsonOpt, app, clear_failures, emit, fail, run_flow, run_period_flow,
-                                 settings_of, setup_logging)
+from cpip.app.cli_common import (HomeOpt, JsonOpt, app, clear_failures, emit, fail, period_command, run_flow,
+                                 run_period_flow, settings_of, setup_logging)
 from cpip.app.demo import build_demo
 from cpip.app.home import init_home
 from cpip.app.serve import serve_forever, start_local_server
@@ -196,10 +196,8 @@ def approve(period: str = typer.Option(..., "--period", help="The quarter whose 
 def deliver(period: str = typer.Option(..., "--period", help="The quarter whose approved briefing to deliver."),
             home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
     """Deliver the period's approved briefing to the recipients who have not had it (nothing is sent twice)."""
-    setup_logging()
-    settings = settings_of(home)
+    settings, quarter = period_command(home, period)
     with clear_failures():
-        quarter = parse_period(period)
         try:
             result = delivery.deliver_period(settings, quarter)
         except DeliveryError as exc:

@@ -8,11 +8,11 @@ from typing import Optional
 
 import typer
 
-from cpip.app.cli_common import HomeOpt, JsonOpt, app, clear_failures, emit, run_flow, settings_of, setup_logging
+from cpip.app.cli_common import HomeOpt, JsonOpt, app, clear_failures, emit, period_command, run_flow
 from cpip.collection.picture import status as read_status
 from cpip.collection.status_page import status_lines
 from cpip.core.lock import home_lock
-from cpip.core.periods import parse_period, period_words
+from cpip.core.periods import period_words
 from cpip.flows import reminders as reminders_flow
 from cpip.intake.steps import faulted_files
 from cpip.mail import delivery
@@ -26,10 +26,8 @@ REASON_WORDS = {"nothing_received": "nothing received", "all_rejected": "only fi
 def status(period: str = typer.Option(..., "--period", help="The quarter, e.g. 2026-Q3."),
            home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
     """Who has submitted for period P, who is late, who is missing."""
-    setup_logging()
-    settings = settings_of(home)
+    settings, quarter = period_command(home, period)
     with clear_failures():
-        quarter = parse_period(period)
         ref = load_reference(settings)
         with home_lock(settings.lock_path, settings.intake.lock_timeout_seconds):
             out = read_status(settings, ref, quarter)
@@ -69,10 +67,7 @@ def remind(period: str = typer.Option(..., "--period", help="The quarter to chas
     earlier run are not sent or listed again, and the text output counts them. A 'before' reminder goes
     only until the due date, an 'after' one only once it has passed.
     """
-    setup_logging()
-    settings = settings_of(home)
-    with clear_failures():
-        parse_period(period)  # a malformed period is one line, exit 2, before anything is read
+    settings, _ = period_command(home, period)
     out = run_flow(settings, reminders_flow.reminders, kind=kind, period=period, home=str(settings.home))
     sent = out["reminders"]
     kept = settings.outbox / "mail" / f"reminders-{out['period']}-{kind}"

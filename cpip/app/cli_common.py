@@ -18,6 +18,7 @@ import typer
 
 from cpip.core.errors import NotAsAsked, storage_problem
 from cpip.core.lock import Busy
+from cpip.core.periods import parse_period
 from cpip.core.settings import SettingsError, load_settings
 from cpip.mail.transport import DeliveryError
 from cpip.reference.tables import ReferenceDataError
@@ -90,3 +91,12 @@ def emit(out, as_json: bool, human: str) -> None:
 
 def setup_logging() -> None:
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+def period_command(home: Optional[Path], period: str):
+    """How a command taking ``--period`` starts: logging, the settings, and the period read (a
+    malformed one is one line on standard error, exit 2, before anything else is read)."""
+    setup_logging()
+    settings = settings_of(home)
+    with clear_failures():
+        return settings, parse_period(period)
