@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cpip.briefing.cycle import Documents
 from cpip.collection.picture import ToChase, to_chase
-from cpip.collection.schedules import check_reminder_time, reminder_period
+from cpip.collection.schedules import reminder_period
 from cpip.core.periods import Period
 from cpip.core.settings import Settings
 from cpip.mail import delivery
@@ -15,12 +15,8 @@ from cpip.reference.tables import Reference
 
 @step(name="choose-reminder-period")
 def choose_reminder_period(settings: Settings, kind: str, period: str | None) -> Period:
-    """The period asked for (refused when its reminder of this kind would not be true now:
-    :func:`~cpip.collection.schedules.check_reminder_time`), else the one the schedule means."""
-    chosen = reminder_period(kind, period, settings.now, settings.cycle.due_days)
-    if period:
-        check_reminder_time(kind, chosen, settings.now, settings.cycle.due_days)
-    return chosen
+    """The period asked for, else the one the schedule means."""
+    return reminder_period(kind, period, settings.now, settings.cycle.due_days)
 
 
 @step(name="partners-to-remind")

@@ -64,8 +64,8 @@ def remind(period: str = typer.Option(..., "--period", help="The quarter to chas
     To every partner without an accepted progress part (reason nothing_received, or all_rejected: it
     sent files but none gave an accepted progress part), each partner once per period and kind. --json
     lists only the reminders this run sent (none when cpip.toml has no email section); those sent by an
-    earlier run are not sent or listed again, and the text output counts them. A 'before' reminder goes
-    only until the due date, an 'after' one only once it has passed.
+    earlier run are not sent or listed again, and the text output counts them. The words follow the
+    calendar: sent after the due date, a reminder says the return is overdue, whatever its kind.
     """
     settings, _ = period_command(home, period)
     out = run_flow(settings, reminders_flow.reminders, kind=kind, period=period, home=str(settings.home))

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 
 from cpip.core.errors import NotAsAsked
 from cpip.core.periods import Period, parse_period, uk_date
-from cpip.core.text import day_in_words
 
 TIMEZONE = "Europe/London"
 REMINDER_KINDS = ("before", "after")  # [schedule] reminder_days_before a due date, and the day after it
@@ -90,23 +89,6 @@ def reminder_period(kind: str, asked: str | None, now: datetime, due_days: int) 
     if kind not in REMINDER_KINDS:
         raise NotAsAsked(f"A reminder is 'before' or 'after' the due date, not {kind!r}.")
     return parse_period(asked) if asked else period_for_reminder(now, due_days, kind)
-
-
-def check_reminder_time(kind: str, period: Period, now: datetime, due_days: int) -> None:
-    """Refuse (:class:`NotAsAsked`) a reminder asked for (``cpip remind``) that would not be true when
-    it goes: any reminder for a quarter that has not ended (no return can be sent for it yet), a
-    ``before`` reminder ("it is due on ...") once the due date has passed, an ``after`` reminder
-    ("it was due on ...") until it has. The scheduled runs choose a period for which it is true."""
-    today, due = uk_date(now), period.due_date(due_days)
-    if not period.ended_by(now):
-        raise NotAsAsked(f"No reminder for {period}: the quarter ends on {day_in_words(period.last_day)}, and "
-                         "returns for it can be sent only after that.")
-    if kind == "before" and today > due:
-        raise NotAsAsked(f"No 'before' reminder for {period}: its due date, {day_in_words(due)}, has passed; "
-                         "use --kind after.")
-    if kind == "after" and today <= due:
-        raise NotAsAsked(f"No 'after' reminder for {period} yet: it is due on {day_in_words(due)}; "
-                         "use --kind before.")
 
 
 def template_period(asked: str | None, now: datetime) -> Period:

@@ -7,10 +7,12 @@ passed less than 60 days ago. The headline counts, and each partner's state, are
 each partner's name, latest file (its outcome in words and a relative link to its receipt, so the
 page works from a shared folder), open queries and registered contact.
 
-**Order.** The page is read to find whom to chase, so its table puts them first: nothing received,
-then only rejected files, then accepted late, then the rest (:data:`CHASE_ORDER`), each group in
-partner-code order, every row with the partner's name and its code beside it. The CSV, read by
-programs and spreadsheets, keeps one row per partner in partner-code order, as ``cpip status``.
+**Order.** The page is read to find whom to chase, so it opens with them, "To chase first":
+nothing received, then only rejected files, then accepted late (:data:`CHASE_ORDER`), each group in
+partner-code order. Then "Each partner" has one row per partner in partner-code order, as
+interfaces.md describes the page; every row has the partner's name with its code beside it. The
+CSV, read by programs and spreadsheets, keeps one row per partner in partner-code order, as
+``cpip status``.
 
 The page is self-contained: no scripts, and its styles are inline (templates/base.html.j2). Times
 are UK times in words. The CSV has one row per partner, text a spreadsheet could take for a
@@ -53,8 +55,8 @@ OUTCOME_WORDS = {"accepted": "Accepted", "accepted_with_warnings": "Accepted, wi
                  "rejected": "Not accepted", "duplicate": "Already received"}
 FAULTED_WORDS = "Kept, not processed yet"
 
-# The page's table: those to chase first (see the module's docstring), then the rest.
-CHASE_ORDER = ("missing", "rejected_only", "late", "accepted")
+# The page's first table: those to chase (see the module's docstring), in this order.
+CHASE_ORDER = ("missing", "rejected_only", "late")
 
 
 def periods_to_show(now: datetime, due_days: int) -> list[Period]:
@@ -119,7 +121,8 @@ def gather(con, settings: Settings, ref: Reference, period: Period) -> dict:
             "expected": len(rows), "accepted": counts["accepted"] + counts["late"], "late": counts["late"],
             "rejected_only": counts["rejected_only"], "missing": counts["missing"],
             "open_queries": sum(r["open_queries"] for r in rows), "partners": rows,
-            "partners_to_chase_first": sorted(rows, key=lambda r: CHASE_ORDER.index(r["state"]))}
+            "to_chase_first": sorted((r for r in rows if r["state"] in CHASE_ORDER),
+                                     key=lambda r: CHASE_ORDER.index(r["state"]))}
 
 
 def status_lines(doc: dict, ref: Reference, now: datetime) -> list[str]:

@@ -211,20 +211,24 @@ def reminder_key(period: Period, kind: str, partner_code: str) -> str:
 def reminder_messages(settings: Settings, ref: Reference, period: Period, kind: str,
                       chases: list[ToChase]) -> list[Outgoing]:
     """One reminder per partner without an accepted progress part, ``before`` the due date or
-    ``after`` it: to a partner with nothing received, that the return is due (or overdue); to one
+    ``after`` it (the kind keys the ledger; the words follow the calendar, so a reminder sent by hand
+    after the due date says it is overdue whatever its kind): to a partner with nothing received,
+    that the return is due (or overdue); to one
     whose files could not be accepted, that we have them but nothing counts yet, which files and
     receipts say what to fix, and by when to resend. Both name the drop folder and, when set,
     ``[intake] help_contact``."""
     email = settings.email or EmailSettings()
     due = period.due_date(settings.cycle.due_days)
-    when = due_words(due, uk_date(settings.now))
+    today = uk_date(settings.now)
+    when = due_words(due, today)
+    passed = today > due  # the words follow the calendar; the kind only keys the ledger
     out = []
     for chase in chases:
         p = ref.partners[chase.partner_code]
         if chase.reason == ALL_REJECTED:
-            subject, lines = _not_accepted(settings, p.name, period, kind, due, when, chase.files)
+            subject, lines = _not_accepted(settings, p.name, period, passed, due, when, chase.files)
         else:
-            subject, lines = _nothing_received(p.name, period, kind, due, when)
+            subject, lines = _nothing_received(p.name, period, passed, due, when)
         lines += [f"Drop your return (an .xlsx workbook or CSV files) into your folder "
                   f"{settings.intake.folder_for(chase.partner_code)}. You will get a receipt within a minute "
                   "saying whether it was accepted or what to fix.", ""]
@@ -237,9 +241,9 @@ def reminder_messages(settings: Settings, ref: Reference, period: Period, kind: 
     return out
 
 
-def _nothing_received(name: str, period: Period, kind: str, due, when: str) -> tuple[str, list[str]]:
+def _nothing_received(name: str, period: Period, passed: bool, due, when: str) -> tuple[str, list[str]]:
     quarter = period_words(period)
-    if kind == "before":
+    if not passed:
         return (f"Reminder: {quarter} return due on {day_in_words(due)}",
                 ["Dear colleague,", "", f"We have not yet received {name}'s quarterly return for {quarter} "
                  f"({period}). It is due on {day_in_words(due)} ({when}).", ""])
@@ -249,7 +253,7 @@ def _nothing_received(name: str, period: Period, kind: str, due, when: str) -> t
              "the Minister will show it as missing until it arrives.", ""])
 
 
-def _not_accepted(settings: Settings, name: str, period: Period, kind: str, due, when: str,
+def _not_accepted(settings: Settings, name: str, period: Period, passed: bool, due, when: str,
                   files: tuple[SentFile, ...]) -> tuple[str, list[str]]:
     """A partner that sent files for the period but has no accepted progress part: which files, what
     their receipts say, and by when to resend."""
@@ -279,14 +283,14 @@ def _not_accepted(settings: Settings, name: str, period: Period, kind: str, due,
     lines.append("")
     if emailed:
         lines += ["Each receipt was also emailed to your registered contact when the file arrived.", ""]
-    if kind == "before":
+    if not passed:
         lines += [f"Please fix what the {receipts} and send the whole return again by {day_in_words(due)} "
                   f"({when}).", ""]
     else:
         lines += [f"It was due on {day_in_words(due)}. Please fix what the {receipts} and send the whole return "
                   "again as soon as you can; the briefing to the Minister will show it as not received until a "
                   "return is accepted.", ""]
-    subject = (f"Not accepted: please resend your return by {day_in_words(due)}" if kind == "before"
+    subject = (f"Not accepted: please resend your return by {day_in_words(due)}" if not passed
                else f"Not accepted and overdue: your return was due on {day_in_words(due)}")
     return subject, lines
 

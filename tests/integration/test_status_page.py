@@ -55,15 +55,19 @@ def test_the_status_page_is_written_by_intake_and_agrees_with_cpip_status(collec
         assert f"<dt>{label}</dt><dd>{value}</dd>" in text, label
     assert states.count("accepted") == 1 and states.count("late") == 1 and states.count("rejected_only") == 1
     assert "Due on <strong>28 October 2026</strong> (was due 5 days ago)" in text
-    # One row per partner, those to chase first: nothing received, only rejected files, late; then the
-    # rest; each group in partner-code order, with the partner's name and its code beside it.
-    rows = re.findall(r'<th scope="row">(.*?)<br><span class="code">(.*?)</span></th>\s*<td><span class="state '
-                      r'state-(\w+)">', text)
+    # First those to chase: nothing received, only rejected files, late; each group in partner-code
+    # order. Then one row per partner in partner-code order. Each row has the name, its code beside it.
+    chase_part, each_part = text.split('<h2 id="each">')
+    assert chase_part.index('<h2 id="chase">To chase first</h2>') < chase_part.index("<table>")
+    row = (r'<th scope="row">(.*?)<br><span class="code">(.*?)</span></th>\s*<td><span class="state '
+           r'state-(\w+)">')
+    chase, each = re.findall(row, chase_part), re.findall(row, each_part)
     missing = [(p["partner_code"], "missing") for p in st["partners"] if p["state"] == "missing"]
-    assert [(code, state) for _, code, state in rows] == \
-           missing + [("SSSC", "rejected_only"), ("CELCIS", "late"), ("CPC-FIFE", "accepted")]
+    assert [(code, state) for _, code, state in chase] == missing + [("SSSC", "rejected_only"), ("CELCIS", "late")]
     assert len(missing) == 37 and missing == sorted(missing)
-    assert all(html.unescape(name) == collected.ref.partners[code].name for name, code, _ in rows)
+    assert [(code, state) for _, code, state in each] == [(p["partner_code"], p["state"]) for p in st["partners"]]
+    assert [code for _, code, _ in each] == sorted(collected.ref.partners)
+    assert all(html.unescape(name) == collected.ref.partners[code].name for name, code, _ in chase + each)
     assert ("City of Edinburgh" in text or "Fife" in text) and "Accepted, late" in text
     assert "2 November 2026 at 09:00" in text  # CELCIS first accepted, UK time in words
     assert "sssc &lt;draft&gt;.xlsx" in text and "<draft>" not in text
@@ -80,7 +84,7 @@ def test_the_status_page_is_written_by_intake_and_agrees_with_cpip_status(collec
 def test_every_link_opens_the_receipt_of_the_latest_file(collected):
     home = collected
     status_dir = home.path / "outbox" / "status"
-    text = (status_dir / "2026-Q3.html").read_text(encoding="utf-8")
+    text = (status_dir / "2026-Q3.html").read_text(encoding="utf-8").split('<h2 id="each">')[1]
     links = [html.unescape(h) for h in re.findall(r'<a href="([^"]+)"', text) if not h.startswith("mailto:")]
     assert len(links) == 3
     receipts = {Path(p).resolve() for (p,) in home.query(

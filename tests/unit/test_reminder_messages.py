@@ -12,9 +12,9 @@ from cpip.mail.messages import FILES_NAMED, reminder_messages
 Q3 = Period(2026, 3)
 
 
-def _settings(tmp_path, toml=""):
+def _settings(tmp_path, toml="", now="2026-10-27T09:00"):
     (tmp_path / "cpip.toml").write_text(toml)
-    return load_settings(tmp_path, {"CPIP_NOW": "2026-10-27T09:00"})
+    return load_settings(tmp_path, {"CPIP_NOW": now})
 
 
 def _file(n, outcome="rejected", part=None):
@@ -43,7 +43,7 @@ def test_many_rejected_files_name_the_latest_and_count_the_rest(tmp_path, ref):
 
 def test_an_accepted_indicators_part_without_progress_is_not_called_rejected(tmp_path, ref):
     files = (_file(1, "accepted", "indicators"), _file(2, "duplicate"))
-    s = _settings(tmp_path, '[intake]\nhelp_contact = "Returns team, 0131 244 0000"\n')
+    s = _settings(tmp_path, '[intake]\nhelp_contact = "Returns team, 0131 244 0000"\n', now="2026-10-29T09:00")
     [item] = reminder_messages(s, ref, Q3, "after", [ToChase("CPC-FIFE", ALL_REJECTED, files)])
     body = _body(item)
     assert "none of them gives us an accepted progress part" in body and "could not be accepted" not in body
