@@ -20,12 +20,21 @@ IN_Q4 = "2027-01-10T09:00"
 LINE = "rows are unchanged since last quarter: check they are still right"
 
 
+def _again(ret, period: Period, signed: date, prepared_by: str):
+    """The same return for ``period``: the cover says so, the progress rows are the earlier quarter's."""
+    out = copy.deepcopy(ret)
+    out.period = str(period)
+    out.cover.update(period=str(period), signed_off_on=signed, prepared_by=prepared_by)
+    return out
+
+
 def _as_q4(ret, prepared_by: str = "Morag Fraser"):
-    """The same return for 2026-Q4: the cover says so, the progress rows are last quarter's."""
-    q4 = copy.deepcopy(ret)
-    q4.period = str(Q4)
-    q4.cover.update(period=str(Q4), signed_off_on=date(2027, 1, 5), prepared_by=prepared_by)
-    return q4
+    return _again(ret, Q4, date(2027, 1, 5), prepared_by)
+
+
+def _changed(ret, rows) -> None:
+    for r in rows:
+        r["narrative"] = f"{r['narrative'] or ''} Moved on this quarter.".strip()
 
 
 def _receipt(result: dict) -> tuple[str, str]:
@@ -98,3 +107,58 @@ def test_the_receipt_email_says_it_too(home):
     assert f"{len(q3.progress)} {LINE}." in texts[1] and f"{len(q3.progress)} {LINE}." in htmls[1]
     # Just after the summary, before the file's details.
     assert texts[1].index(LINE) < texts[1].index("File: ")
+
+
+def test_the_restricted_annex_counts_rows_unchanged_since_last_quarter_and_the_publication_does_not(home, ref):
+    """A cycle for 2026-Q3 over partners who sent 2026-Q2's rows again (all, one, or once but then a
+    correction), changed them all, or report for the first time."""
+    import html as html_lib
+    import re
+
+    from cpip.briefing.compose import annex_json, read_cycle_data
+    from cpip.briefing.cycle import compose
+    from cpip.briefing.render import render_html
+    from cpip.core.settings import load_settings
+    from cpip.review.versions import plan_version
+    from cpip.warehouse import db as wh
+
+    q2, q3, in_q3 = Period(2026, 2), Period(2026, 3), date(2026, 10, 5)
+    before = {p: home.sample(p, q2) for p in ("CELCIS", "CPC-FIFE", "SSSC", "SCRA")}
+    for ret in before.values():
+        home.drop_progress_csv(ret)
+    home.intake(now="2026-07-15T09:00")
+    fife, sssc, scra = (_again(before[p], q3, in_q3, "Morag Fraser") for p in ("CPC-FIFE", "SSSC", "SCRA"))
+    _changed(fife, fife.progress[1:])  # one row as last quarter's
+    _changed(sssc, sssc.progress)  # none
+    home.drop_progress_csv(_again(before["CELCIS"], q3, in_q3, "Morag Fraser"))  # every row
+    home.drop_progress_csv(fife)
+    home.drop_progress_csv(sssc)
+    home.drop_progress_csv(scra, name="scra-1.csv")  # as last quarter's, then corrected: the correction counts
+    corrected = copy.deepcopy(scra)
+    _changed(corrected, corrected.progress)
+    home.drop_progress_csv(corrected, name="scra-2.csv")
+    home.drop_progress_csv(home.sample("CPC-ANGUS"))  # its first return: nothing to compare with
+    assert {r["outcome"] for r in home.intake()} <= {"accepted", "accepted_with_warnings"}
+
+    settings = load_settings(home.path, {"CPIP_NOW": "2026-11-10T09:00"})
+    with wh.home_session(settings, ref) as con:
+        data = read_cycle_data(con, q3, settings.cycle.due_days)
+    annex = annex_json(data, ref, "run-1", settings.now, settings.briefing.suppress_below, settings.cycle.due_days)
+    n = len(before["CELCIS"].progress)
+    assert annex["unchanged_rows"] == [
+        {"partner_code": "CELCIS", "unchanged": n, "rows": n},
+        {"partner_code": "CPC-FIFE", "unchanged": 1, "rows": len(fife.progress)}]
+
+    docs = plan_version(settings, q3, compose(settings, ref, data))
+    words = lambda h: " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", h)).split())  # noqa: E731
+    restricted = words(render_html(docs.briefing, docs.annex, "restricted", settings.briefing.marking))
+    annex_c = restricted[restricted.index("Annex C: Data quality", restricted.index("Annex C: Data quality") + 1):]
+    assert (f"2 partners sent {n + 1} progress rows identical to their last accepted return for "
+            "April to June 2026") in annex_c
+    names = {p: ref.partners[p].name for p in ("CELCIS", "CPC-FIFE", "SSSC", "SCRA", "CPC-ANGUS")}
+    table = annex_c[annex_c.index("Progress rows unchanged since April to June 2026, by partner"):]
+    assert f"{names['CELCIS']} {n} {n}" in table and f"{names['CPC-FIFE']} 1 {len(fife.progress)}" in table
+    assert all(names[p] not in table[:table.index("Open queries by rule")] for p in ("SSSC", "SCRA", "CPC-ANGUS"))
+    publication = words(render_html(docs.publication, docs.annex, "publication", ""))
+    assert "Rows unchanged since last quarter" not in publication and "identical to their last" not in publication
+    assert "unchanged_rows" not in json.dumps(docs.publication) and "unchanged_rows" not in json.dumps(docs.briefing)
