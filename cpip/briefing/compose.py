@@ -62,6 +62,7 @@ class CycleData:
     explained: list[dict] = field(default_factory=list)  # warnings the officer answered (returns.md §11)
     comparison: list[dict] = field(default_factory=list)  # mart_indicator_comparison: like with like
     not_updated: list[dict] = field(default_factory=list)  # mart_items_not_updated: No return, and what was last said
+    unchanged: list[dict] = field(default_factory=list)  # mart_unchanged_rows: rows as last quarter's
 
 
 def read_cycle_data(con, period: Period, due_days: int) -> CycleData:
@@ -93,7 +94,8 @@ def read_cycle_data(con, period: Period, due_days: int) -> CycleData:
         history=_mart(con, "mart_status_history", period),
         explained=_mart(con, "mart_explained_warnings", period),
         comparison=_mart(con, "mart_indicator_comparison", period),
-        not_updated=_mart(con, "mart_items_not_updated", period))
+        not_updated=_mart(con, "mart_items_not_updated", period),
+        unchanged=_mart(con, "mart_unchanged_rows", period))
 
 
 COMPARED = ("current", "current_cpcs", "previous", "previous_cpcs", "matched_cpcs", "current_matched",
@@ -246,6 +248,10 @@ def annex_json(data: CycleData, ref: Reference, run_id: str, generated_at: datet
         "headline_indicators": [i for i in headline_indicators if i in ref.indicators] or list(ref.indicators),
         "items_not_updated": [{"item_id": r["item_id"], "last_status": r["last_status"], "last_period": r["last_period"]}
                               for r in data.not_updated],
+        # The partners whose current progress part has rows identical to their last accepted ones for
+        # the quarter before (sql/staging/40_stg_unchanged_rows.sql): the restricted form's Annex C.
+        "unchanged_rows": [{"partner_code": r["partner_code"], "unchanged": int(r["unchanged"]), "rows": int(r["rows"])}
+                           for r in data.unchanged],
         # Partner text, printed only in the restricted form (templates/_explained_queries.html.j2).
         "explained_warnings": [{k: w[k] for k in ("partner_code", "rule", "sheet", "row", "column", "value", "message",
                                                   "explanation")} for w in data.explained],

@@ -1,12 +1,14 @@
-"""Each partner's return for a period, pre-filled, as a workbook that is hard to fill in wrongly,
-and a CSV template pair for partners who export from their own systems.
+"""Each partner's return for a period as a workbook that is hard to fill in wrongly, and a CSV
+template pair for partners who export from their own systems.
 
 The workbook has the sheets the reader expects (Cover, Progress, Indicators for CPCs) plus an
-Instructions sheet and a hidden Lists sheet for the status drop-down. Item ids, titles, headers
-and labels are locked (sheet protection without a password: it prevents accidents, not
-determined editing); the cells the officer fills in are unlocked and carry data validation and an
-input message saying what they need. Text copied from earlier returns is always written as text,
-never as a formula, whatever it starts with.
+Instructions sheet and a hidden Lists sheet for the status drop-down. Headers are in words
+("Percent complete": :func:`cpip.intake.model.heading`, read back as the column). Item ids,
+titles, target dates, last quarter's figures, headers and labels are locked (sheet protection
+without a password: it prevents accidents, not determined editing); the cells the officer fills
+in start empty, are unlocked and carry data validation and an input message saying what they
+need (the Progress sheet: :mod:`cpip.collection.progress_sheet`). Text copied from earlier
+returns is always written as text, never as a formula, whatever it starts with.
 """
 
 from __future__ import annotations
@@ -14,30 +16,18 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 from cpip.core.periods import Period
 from cpip.core.settings import Settings
 from cpip.core.settings import officer_folder as folder_words
 from cpip.core.text import csv_cell, day_in_words, safe_text
-from cpip.core.values import EARLIEST_DATE, LATEST_DATE
+from cpip.collection.progress_sheet import DATE_FORMAT, FILL_IN, excel_date, text_limit, write_progress
+from cpip.core.values import LATEST_DATE
 from cpip.core.vocabulary import AT_RISK, COMPLETE, OFF_TRACK, STATUSES, TEXT_LIMITS
-from cpip.intake.model import PROGRESS_COLUMNS, PROGRESS_CSV_COVER
+from cpip.intake.model import PROGRESS_COLUMNS, PROGRESS_CSV_COVER, heading
 from cpip.reference.tables import Reference
 from cpip.warehouse import db as wh
-
-DATE_FORMAT = "dd/mm/yyyy"
-
-# Every partner's current (latest accepted) progress rows for a period: what templates pre-fill.
-CURRENT_PROGRESS_ROWS = """
-SELECT c.partner_code, r.item_id, r.status, r.percent_complete, r.forecast_completion
-FROM stg_current_parts AS c
-JOIN progress_rows AS r USING (submission_id)
-WHERE c.part = 'progress' AND c.period = $period
-ORDER BY c.partner_code, r."row"
-"""
-
 
 @dataclass
 class LastReturn:
@@ -51,13 +41,13 @@ def workbook(ref: Reference, partner_code: str, period: Period, due_days: int, l
              inbox_hint: str):
     """The pre-filled return workbook (an openpyxl Workbook)."""
     import openpyxl
-    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.styles import Font, PatternFill, Protection
     from openpyxl.worksheet.datavalidation import DataValidation
 
     partner = ref.partners[partner_code]
     due = period.due_date(due_days)
     head = Font(bold=True)
-    fill = PatternFill("solid", fgColor="FFF7D6")  # cells to fill in
+    fill = PatternFill("solid", fgColor=FILL_IN)  # cells to fill in
     unlocked = Protection(locked=False)
     wb = openpyxl.Workbook()
 
@@ -70,8 +60,10 @@ def workbook(ref: Reference, partner_code: str, period: Period, due_days: int, l
         ("You will get a receipt within a minute: accepted, or exactly what to fix.", False),
         ("", False),
         ("1. Cover: give who prepared the return, a contact email, who signed it off and when.", False),
-        ("2. Progress: one row per item your organisation reports on. Update the status, percent complete, "
-         "forecast completion date and narrative. Last quarter's accepted figures are filled in for you.", False),
+        ("2. Progress: one row per item your organisation reports on, with its target date. Fill in this quarter's "
+         "status, percent complete, forecast completion date and narrative in the yellow cells. The grey columns "
+         "beside them show what your accepted return said last quarter, for reference: they are not read back.",
+         False),
         (f"   A narrative is required for items {AT_RISK} or {OFF_TRACK}; a forecast date for every item not {COMPLETE}.", False),
         ("   Explanation (optional): your answer to a query on that row, for example why the forecast is later than "
          "the target date. A query you have answered is shown as answered in the briefing, and a later forecast "
@@ -122,7 +114,7 @@ def workbook(ref: Reference, partner_code: str, period: Period, due_days: int, l
                               errorTitle="Email address", error="Enter an email address, e.g. name@organisation.gov.uk.")
     dv_email.add("B6")
     dv_signed = DataValidation(type="date", operator="between", formula1=f"DATE({period.first_day.year},"
-                               f"{period.first_day.month},{period.first_day.day})", formula2=_excel_date(LATEST_DATE),
+                               f"{period.first_day.month},{period.first_day.day})", formula2=excel_date(LATEST_DATE),
                                showInputMessage=True, showErrorMessage=True, promptTitle="Date signed off",
                                prompt=f"The date the return was signed off (DD/MM/YYYY), from {period.first_day:%d/%m/%Y}.",
                                errorTitle="Date signed off",
@@ -134,74 +126,12 @@ def workbook(ref: Reference, partner_code: str, period: Period, due_days: int, l
     cover.column_dimensions["B"].width = 48
     cover.protection.sheet = True
 
-    prog = wb.create_sheet("Progress")
-    # The reader's columns in its order, with each item's title (locked) after its id; widths by column.
-    header = [PROGRESS_COLUMNS[0], "title", *PROGRESS_COLUMNS[1:]]
-    widths = {"item_id": 12, "title": 50, "status": 14, "percent_complete": 10, "milestone": 30, "milestone_due": 14,
-              "forecast_completion": 14, "narrative": 60, "risks": 40, "recovery_action": 50, "ask": 40,
-              "explanation": 50}
-    at = {h: n for n, h in enumerate(header, start=1)}  # column number of each heading
-    letter = {h: openpyxl.utils.get_column_letter(n) for h, n in at.items()}
-    wrapped = {at[h] for h in ("milestone", "narrative", "risks", "recovery_action", "ask", "explanation")}
-    for h, col in at.items():
-        prog.cell(1, col, h).font = head
-        prog.column_dimensions[letter[h]].width = widths[h]
-    items = ref.assigned_items(partner_code)
-    before = last.rows if last else {}
-    for r, item_id in enumerate(items, start=2):
-        item = ref.items[item_id]
-        prev = before.get(item_id, {})
-        safe_text(prog.cell(r, 1), item_id)
-        safe_text(prog.cell(r, 2), item.title)
-        prog.cell(r, 2).alignment = Alignment(wrap_text=True, vertical="top")
-        safe_text(prog.cell(r, at["status"]), prev.get("status"))
-        prog.cell(r, at["percent_complete"], prev.get("percent_complete"))
-        prog.cell(r, at["forecast_completion"], prev.get("forecast_completion"))
-        for col in (at["milestone_due"], at["forecast_completion"]):
-            prog.cell(r, col).number_format = DATE_FORMAT
-        for col in range(at["status"], len(header) + 1):
-            c = prog.cell(r, col)
-            c.protection = unlocked
-            c.fill = fill
-            if col in wrapped:
-                c.alignment = Alignment(wrap_text=True, vertical="top")
-    last_row = max(len(items) + 1, 2)
-    rng = lambda name: f"{letter[name]}2:{letter[name]}{last_row}"  # noqa: E731
-    validations = [
-        DataValidation(type="list", formula1="=Lists!$A$1:$A$5", allow_blank=False, showInputMessage=True,
-                       showErrorMessage=True, promptTitle="Status", prompt="Choose: " + ", ".join(STATUSES) + ".",
-                       errorTitle="Status", error="Choose one of: " + ", ".join(STATUSES) + ".", sqref=rng("status")),
-        DataValidation(type="whole", operator="between", formula1="0", formula2="100", showInputMessage=True,
-                       showErrorMessage=True, promptTitle="Percent complete",
-                       prompt=f"A whole number from 0 to 100 (100 when {COMPLETE}).", errorTitle="Percent complete",
-                       error="Enter a whole number from 0 to 100.", sqref=rng("percent_complete")),
-        _text_limit("milestone", "Milestone", "Optional: the next milestone", "", rng("milestone")),
-        DataValidation(type="date", operator="between", formula1=_excel_date(EARLIEST_DATE), formula2=_excel_date(LATEST_DATE),
-                       showInputMessage=True, showErrorMessage=True, promptTitle="Milestone due",
-                       prompt="Optional: when the milestone is due (DD/MM/YYYY).", errorTitle="Date",
-                       error="Enter a date as DD/MM/YYYY.", sqref=rng("milestone_due")),
-        DataValidation(type="date", operator="between", formula1=_excel_date(EARLIEST_DATE), formula2=_excel_date(LATEST_DATE),
-                       showInputMessage=True, showErrorMessage=True, promptTitle="Forecast completion",
-                       prompt=f"When the item will be complete (DD/MM/YYYY); required unless {COMPLETE}.",
-                       errorTitle="Date", error="Enter a date as DD/MM/YYYY.", sqref=rng("forecast_completion")),
-        _text_limit("narrative", "Narrative", "What happened this quarter and what is next",
-                    f"; required when {AT_RISK} or {OFF_TRACK}", rng("narrative")),
-        _text_limit("risks", "Risks", "Optional: risks to delivery", "", rng("risks")),
-        _text_limit("recovery_action", "Recovery action", f"Optional: for an item {AT_RISK} or {OFF_TRACK}, what you "
-                    "are doing to bring it back on track, and by when", "", rng("recovery_action")),
-        _text_limit("ask", "Ask", "Optional: a decision or help you need from the Minister or the programme board",
-                    "", rng("ask")),
-        _text_limit("explanation", "Explanation", "Optional: your answer to a query on this row, e.g. why the "
-                    "forecast is after the target date", "", rng("explanation")),
-    ]
-    for dv in validations:
-        prog.add_data_validation(dv)
-    prog.freeze_panes = "C2"
-    prog.protection.sheet = True
+    write_progress(wb, ref, partner_code, str(period.previous()), last.rows if last else {})
 
     if partner.reports_indicators:
         ind = wb.create_sheet("Indicators")
-        for col, (h, w) in enumerate(zip(["indicator_id", "label", "value", "note"], [30, 60, 12, 60]), start=1):
+        headers = [heading("indicator_id"), "Label", heading("value"), heading("note")]
+        for col, (h, w) in enumerate(zip(headers, [30, 60, 12, 60]), start=1):
             ind.cell(1, col, h).font = head
             ind.column_dimensions[openpyxl.utils.get_column_letter(col)].width = w
         for r, i in enumerate(ref.indicators.values(), start=2):
@@ -216,7 +146,7 @@ def workbook(ref: Reference, partner_code: str, period: Period, due_days: int, l
                            showErrorMessage=True, promptTitle="Value", prompt="A whole number, 0 or more; leave "
                            "blank only if not available, and say why in the note.", errorTitle="Value",
                            error="Enter a whole number, 0 or more.", sqref=f"C2:C{last_i}"),
-            _text_limit("note", "Note", "Explain a blank or unusual value", "", f"D2:D{last_i}"),
+            text_limit("note", "Explain a blank or unusual value", "", f"D2:D{last_i}"),
         ):
             ind.add_data_validation(dv)
         ind.protection.sheet = True
@@ -224,19 +154,16 @@ def workbook(ref: Reference, partner_code: str, period: Period, due_days: int, l
     return wb
 
 
-def progress_csv(ref: Reference, partner_code: str, period: Period, last: LastReturn | None) -> str:
+def progress_csv(ref: Reference, partner_code: str, period: Period) -> str:
+    """The progress CSV template: the reader's columns in its order, one row per assigned item with
+    the partner, period and item filled in and the rest empty (as the workbook's cells to fill in:
+    a file sent back untouched is not read as a fresh report of last quarter's figures)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
-    header = [*PROGRESS_CSV_COVER, *PROGRESS_COLUMNS]  # the reader's columns, in its order
+    header = [*PROGRESS_CSV_COVER, *PROGRESS_COLUMNS]
     w.writerow(header)
-    before = last.rows if last else {}
     for item_id in ref.assigned_items(partner_code):
-        prev = before.get(item_id, {})
-        fc = prev.get("forecast_completion")
-        pct = prev.get("percent_complete")
-        known = {"partner_code": partner_code, "period": str(period), "item_id": item_id,
-                 "status": csv_cell(prev.get("status")), "percent_complete": "" if pct is None else pct,
-                 "forecast_completion": fc.isoformat() if isinstance(fc, date) else ""}
+        known = {"partner_code": partner_code, "period": str(period), "item_id": csv_cell(item_id)}
         w.writerow([known.get(h, "") for h in header])
     return buf.getvalue()
 
@@ -248,8 +175,6 @@ def indicators_csv(ref: Reference, partner_code: str, period: Period) -> str:
     for i in ref.indicators:
         w.writerow([partner_code, str(period), i, "", ""])
     return buf.getvalue()
-
-
 
 
 def write_all(ref: Reference, period: Period, due_days: int, out: Path, officer_folder: str,
@@ -266,7 +191,7 @@ def write_all(ref: Reference, period: Period, due_days: int, out: Path, officer_
         xlsx = folder / f"{code}_{period}_return.xlsx"
         wb.save(xlsx)
         prog = folder / f"{code}_{period}_progress.csv"
-        prog.write_text(progress_csv(ref, code, period, last_returns.get(code)), encoding="utf-8")
+        prog.write_text(progress_csv(ref, code, period), encoding="utf-8")
         item = {"partner_code": code, "xlsx": str(xlsx), "progress_csv": str(prog)}
         if ref.partners[code].reports_indicators:
             ind = folder / f"{code}_{period}_indicators.csv"
@@ -278,11 +203,11 @@ def write_all(ref: Reference, period: Period, due_days: int, out: Path, officer_
 
 def last_returns(settings: Settings, period: Period) -> dict[str, LastReturn]:
     """Each partner's latest accepted progress part for the period before ``period`` (what its
-    template is pre-filled with); none before the warehouse exists."""
+    template shows as last quarter's, beside the cells to fill in); none before the warehouse exists."""
     if not settings.warehouse.exists():
         return {}
     with wh.session(settings.warehouse) as con:
-        rows = con.execute(CURRENT_PROGRESS_ROWS, {"period": str(period.previous())}).fetchall()
+        rows = con.execute(wh.sql("queries/current_progress_rows"), {"period": str(period.previous())}).fetchall()
     out: dict[str, LastReturn] = {}
     for partner, item, status, pct, forecast in rows:
         out.setdefault(partner, LastReturn({})).rows[item] = {
@@ -296,16 +221,3 @@ def write_templates(settings: Settings, ref: Reference, period: Period, last: di
     files = write_all(ref, period, settings.cycle.due_days, out, settings.intake.officer_folder, last)
     return {"period": str(period), "folder": str(out), "partners": files}
 
-
-def _excel_date(d) -> str:
-    return f"DATE({d.year},{d.month},{d.day})"
-
-
-def _text_limit(column: str, title: str, prompt: str, after: str, sqref: str):
-    """Excel's own check of a text's length, at the limit of :data:`cpip.core.vocabulary.TEXT_LIMITS` (P09)."""
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    limit = TEXT_LIMITS[column]
-    return DataValidation(type="textLength", operator="lessThanOrEqual", formula1=str(limit), showInputMessage=True,
-                          showErrorMessage=True, promptTitle=title, prompt=f"{prompt} (at most {limit:,} characters){after}.",
-                          errorTitle=title, error=f"At most {limit:,} characters.", sqref=sqref)

@@ -16,6 +16,7 @@ pending, and the next run loads them again (``bench/crash_loop.py``).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from cpip.core import events as ev
@@ -29,6 +30,7 @@ from cpip.intake.checks.history import explained_slippage
 from cpip.intake.decide import ACCEPTED, Known, decide
 from cpip.intake.model import canonical_status
 from cpip.intake.recipients import recipients
+from cpip.intake.unchanged import unchanged_counts
 from cpip.reference.tables import Reference
 from cpip.warehouse import db as wh
 
@@ -68,11 +70,11 @@ def load_files(settings: Settings, ref: Reference, handled: list, retrying: bool
         try:
             with wh.transaction(con):
                 _write(con, batch)
-            return done
         except Exception as exc:
             log.warning("loading the run's %d files together failed (%s); loading them one by one",
                         len(handled), fault(exc))
-        return [_load_alone(job, con, known, h) for h in handled]
+            done = [_load_alone(job, con, known, h) for h in handled]
+        return job.counted(con, done)
 
 
 def _load_alone(job: "_Job", con, known: "Known", h):
@@ -119,6 +121,22 @@ class _Job:
         else:  # faulted in an earlier step
             d = self.render(d, fallback=True)
         return d, self.rows(d)
+
+    def counted(self, con, done: list) -> list:
+        """The files with their rows unchanged since last quarter (:mod:`cpip.intake.unchanged`), counted
+        once their rows are committed, and those with any given their receipts again to say so. Should
+        that fail, the receipt made before the commit stands: the count is a reminder, not a rule."""
+        counts = unchanged_counts(con, [d.record.number for d in done if d.outcome in ACCEPTED])
+        out = []
+        for d in done:
+            if counts.get(d.record.number):
+                try:
+                    d = self.render(dataclasses.replace(d, unchanged_rows=counts[d.record.number]))
+                except Exception as exc:
+                    log.error("could not say on the receipt of file %d that rows are unchanged since last "
+                              "quarter (%s); its receipt is written without it", d.record.number, fault(exc))
+            out.append(d)
+        return out
 
     def faulted(self, d, step: str, exc: BaseException):
         d = d.faulted(step, exc)

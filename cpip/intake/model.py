@@ -16,6 +16,14 @@ PROGRESS_REQUIRED = ("item_id", "status", "percent_complete", "forecast_completi
 INDICATOR_COLUMNS = ("indicator_id", "value", "note")
 INDICATOR_REQUIRED = ("indicator_id", "value")
 
+
+def heading(column: str) -> str:
+    """A column's header in words, as the templates write it: "Percent complete" for ``percent_complete``,
+    "Item ID" for ``item_id``. Headers match ignoring case, spaces and underscores (returns.md §3), so the
+    readers read it back as the column itself."""
+    words = column.replace("_", " ").capitalize()
+    return words[:-2] + "ID" if words.endswith(" id") else words
+
 # Cover fields: canonical key -> (label in a workbook, column in a CSV, other accepted names).
 COVER_FIELDS = {
     "partner_code": ("Partner code", "partner_code", ()),

@@ -20,6 +20,7 @@ from cpip.core.settings import officer_folder as folder_words
 from cpip.core.templating import environment
 from cpip.core.text import day_in_words, time_in_words
 from cpip.intake.model import FAULT_ISSUE
+from cpip.intake.unchanged import unchanged_line
 from cpip.reference.rules import RULES
 
 
@@ -130,7 +131,7 @@ def render_receipt(h, rules_page: Path | None, due_days: int, programme: str,
         issues=[] if faulted else [{**i.to_json(), "explanation": i.explanation} for i in listed],
         more=[] if faulted else sorted(more.items()), listed_per_rule=LISTED_PER_RULE,
         rules_href=os.path.relpath(rules_page, Path(h.receipt_html).parent) if rules_page else None,
-        programme=programme,
+        programme=programme, unchanged=unchanged_line(getattr(h, "unchanged_rows", 0)),
     )
 
 

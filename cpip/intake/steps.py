@@ -27,6 +27,7 @@ from cpip.core.faults import STEP_WORDS, fault
 from cpip.intake.model import FAULT_ISSUE, FileRejected, Issue, ReturnFile
 from cpip.core.periods import iso
 from cpip.intake.receipts import receipt_paths, write_receipt, write_rule_catalogue
+from cpip.intake.unchanged import unchanged_counts
 from cpip.reference.tables import Reference
 from cpip.core.settings import Settings
 from cpip.warehouse import db as wh
@@ -67,6 +68,7 @@ class Handling:
     receipt_html: str | None = None
     receipt_json: str | None = None
     rendered: str | None = None  # the receipt's HTML, rendered before the file's load is committed
+    unchanged_rows: int = 0  # rows unchanged since last quarter (cpip.intake.unchanged); in no JSON
 
     def to_json(self) -> dict:
         return {
@@ -124,7 +126,8 @@ def unwritten_receipts(settings: Settings) -> list[Handling]:
         ids = [n for n, path in con.execute(RECEIPT_PATHS).fetchall()
                if path and not os.path.exists(path)]
         rows = con.execute(wh.sql("queries/receipts_of"), {"ids": ids}).fetchall() if ids else []
-    return _receipts_from_rows(settings, rows)
+        counts = unchanged_counts(con, ids)
+    return _receipts_from_rows(settings, rows, counts)
 
 
 def receipt_emails_owed(settings: Settings) -> list[tuple[str, list[str], Handling]]:
@@ -136,7 +139,8 @@ def receipt_emails_owed(settings: Settings) -> list[tuple[str, list[str], Handli
         owed = con.execute(wh.sql("queries/receipt_emails_owed")).fetchall()
         ids = sorted({n for _, n, _ in owed})
         rows = con.execute(wh.sql("queries/receipts_of"), {"ids": ids}).fetchall() if ids else []
-    by_number = {h.record.number: h for h in _receipts_from_rows(settings, rows)}
+        counts = unchanged_counts(con, ids)
+    by_number = {h.record.number: h for h in _receipts_from_rows(settings, rows, counts)}
     return [(key, list(to), by_number[n]) for key, n, to in owed if n in by_number]
 
 
@@ -159,8 +163,9 @@ def _write_each(settings: Settings, rules_page, handled: list[Handling]) -> None
                       h.record.number, h.record.inbox_path, fault(exc))
 
 
-def _receipts_from_rows(settings: Settings, rows: list) -> list[Handling]:
-    """Handlings made again from the warehouse (queries/receipts_of) and the archive records."""
+def _receipts_from_rows(settings: Settings, rows: list, unchanged: dict[int, int]) -> list[Handling]:
+    """Handlings made again from the warehouse (queries/receipts_of, and each file's rows unchanged
+    since last quarter) and the archive records."""
     archive = Archive(settings.archive)
     out = []
     for number, partner, period, outcome, late, html, js, issues in rows:
@@ -168,7 +173,7 @@ def _receipts_from_rows(settings: Settings, rows: list) -> list[Handling]:
             continue
         out.append(Handling(archive.read_record(number), partner_code=partner, period=period, outcome=outcome,
                             late=late, receipt_html=html, receipt_json=js,
-                            issues=[Issue(**i) for i in (issues or [])]))
+                            issues=[Issue(**i) for i in (issues or [])], unchanged_rows=unchanged.get(number, 0)))
     return out
 
 

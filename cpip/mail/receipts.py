@@ -24,6 +24,7 @@ from cpip.core.settings import Settings
 from cpip.core.text import day_in_words, one_line, time_in_words
 from cpip.intake import receipts as intake_receipts
 from cpip.intake.model import FAULT_ISSUE
+from cpip.intake.unchanged import unchanged_line
 from cpip.mail.ledger import Outgoing, keep_copy, send
 from cpip.mail.messages import headed
 from cpip.mail.transport import DeliveryError
@@ -57,6 +58,9 @@ def plain_text(settings: Settings, h) -> str:
              f"File: {_clean(rec.name)}", f"Dropped into: {folder}",
              f"Received: {time_in_words(received)} (UK time)",
              f"Partner: {h.partner_code or 'not known'}", f"Period: {h.period or 'not known'}"]
+    if h.unchanged_rows:  # rows unchanged since last quarter, just after the summary: a reminder, not a rule
+        at = lines.index(f"{headline}. {summary}".strip()) + 1
+        lines[at:at] = ["", unchanged_line(h.unchanged_rows)]
     period = Period.parse(h.period)
     if h.late is not None and period:
         due = day_in_words(period.due_date(settings.cycle.due_days))

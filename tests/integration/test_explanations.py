@@ -200,7 +200,7 @@ def test_the_templates_carry_the_explanation_column_and_name_the_officers_folder
     wb = openpyxl.load_workbook(item["xlsx"])
     prog = wb["Progress"]
     header = [c.value for c in prog[1]]
-    assert header[-1] == "explanation"
+    assert header[-1] == "Explanation"  # the column's header in words, read back as `explanation`
     col = openpyxl.utils.get_column_letter(len(header))
     dv = next(d for d in prog.data_validations.dataValidation if str(d.sqref).startswith(f"{col}2"))
     assert dv.promptTitle == "Explanation" and "1,000 characters" in dv.prompt and dv.formula1 == "1000"

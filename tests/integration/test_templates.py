@@ -43,7 +43,12 @@ def test_a_workbook_and_csv_pair_for_every_partner(made, ref):
         assert ("indicators_csv" in p) == ref.partners[p["partner_code"]].reports_indicators
 
 
-def test_workbook_is_prefilled_locked_and_validated(made, ref):
+def _columns(ws) -> dict[str, int]:
+    """Each header of row 1 -> its column number."""
+    return {c.value: c.column for c in ws[1] if c.value is not None}
+
+
+def test_workbook_headers_in_words_last_quarter_beside_locked_and_validated(made, ref):
     home, out, glasgow = made
     wb = openpyxl.load_workbook(next(p["xlsx"] for p in out["partners"] if p["partner_code"] == "CPC-GLASGOW"))
     assert wb.sheetnames == ["Instructions", "Lists", "Cover", "Progress", "Indicators"]
@@ -53,37 +58,79 @@ def test_workbook_is_prefilled_locked_and_validated(made, ref):
     assert (cover["B3"].value, cover["B4"].value) == ("CPC-GLASGOW", "2026-Q4")
     assert cover["B3"].protection.locked and not cover["B5"].protection.locked
     prog = wb["Progress"]
+    assert [c.value for c in prog[1]] == [
+        "Item ID", "Title", "Target date", "Last quarter: status", "Status", "Last quarter: percent complete",
+        "Percent complete", "Milestone", "Milestone due", "Last quarter: forecast completion", "Forecast completion",
+        "Narrative", "Risks", "Recovery action", "Ask", "Explanation"]
+    at = _columns(prog)
     items = ref.assigned_items("CPC-GLASGOW")
-    assert [prog.cell(r, 1).value for r in range(2, 2 + len(items))] == items
+    rows = range(2, 2 + len(items))
+    assert [prog.cell(r, 1).value for r in rows] == items
     last = {r["item_id"]: r for r in glasgow.progress}
-    assert prog["C2"].value == "At risk" and prog["D2"].value == 45
-    assert prog["G2"].value.date() == last[items[0]]["forecast_completion"]
+    # The item's target date from the register, and last quarter's accepted figures beside the cells to fill in.
+    for r, item in zip(rows, items):
+        target = prog.cell(r, at["Target date"]).value
+        assert (target.date() if target else None) == ref.items[item].target_date
+        assert prog.cell(r, at["Last quarter: status"]).value == last[item]["status"]
+        assert prog.cell(r, at["Last quarter: percent complete"]).value == last[item]["percent_complete"]
+        assert prog.cell(r, at["Last quarter: forecast completion"]).value.date() == last[item]["forecast_completion"]
+    assert prog.cell(2, at["Last quarter: status"]).value == "At risk"
+    assert prog.cell(2, at["Last quarter: percent complete"]).value == 45
+    # The cells to fill in start empty (only the item id is given) and are unlocked; the rest is locked.
+    to_fill = [h for h in at if h not in ("Item ID", "Title", "Target date") and not h.startswith("Last quarter")]
+    assert len(to_fill) == 10
+    for r in rows:
+        assert all(prog.cell(r, at[h]).value is None for h in to_fill)
+        assert all(not prog.cell(r, at[h]).protection.locked for h in to_fill)
+        for h in ("Item ID", "Title", "Target date", "Last quarter: status", "Last quarter: percent complete",
+                  "Last quarter: forecast completion"):
+            assert prog.cell(r, at[h]).protection.locked, h
+    # Read-only columns look different from those to fill in.
+    grey, cream = prog.cell(2, at["Last quarter: status"]).fill.fgColor.rgb, prog.cell(2, at["Status"]).fill.fgColor.rgb
+    assert grey != cream and prog.cell(2, at["Target date"]).fill.fgColor.rgb == grey
     for ws in (cover, prog, wb["Indicators"], wb["Instructions"]):
         assert ws.protection.sheet
-    assert prog["A2"].protection.locked and prog["B2"].protection.locked and prog["A1"].protection.locked
-    assert not prog["C2"].protection.locked and not prog["H2"].protection.locked
+    assert all(c.protection.locked for c in prog[1])
+    letter = {h: openpyxl.utils.get_column_letter(n) for h, n in at.items()}
     dvs = {str(dv.sqref): dv for dv in prog.data_validations.dataValidation}
     status_dv = next(dv for dv in dvs.values() if dv.type == "list")
-    assert status_dv.formula1 == "=Lists!$A$1:$A$5" and str(status_dv.sqref).startswith("C2")
+    assert status_dv.formula1 == "=Lists!$A$1:$A$5" and str(status_dv.sqref).startswith(f"{letter['Status']}2")
     assert [c.value for c in wb["Lists"]["A"]] == ["Not started", "On track", "At risk", "Off track", "Complete"]
     pct = next(dv for dv in dvs.values() if dv.type == "whole")
     assert (pct.formula1, pct.formula2, pct.operator) == ("0", "100", "between") and pct.prompt
+    assert str(pct.sqref).startswith(f"{letter['Percent complete']}2")
     assert {dv.type for dv in dvs.values()} >= {"list", "whole", "date", "textLength"}
-    assert all(dv.prompt for dv in dvs.values())
+    assert all(dv.prompt and len(dv.prompt) <= 255 and len(dv.promptTitle or "") <= 32 for dv in dvs.values())
+    prompted = {str(dv.sqref).split(":")[0] for dv in dvs.values()}
+    assert {f"{letter[h]}2" for h in at if h not in ("Item ID", "Title")} <= prompted  # an input message on each
     # The optional texts of the third release: unlocked, with an input message and Excel's own length check.
     from cpip.core.vocabulary import TEXT_LIMITS
 
-    header = [c.value for c in prog[1]]
     for column, title in (("recovery_action", "Recovery action"), ("ask", "Ask")):
-        letter = openpyxl.utils.get_column_letter(header.index(column) + 1)
-        dv = next(d for d in dvs.values() if str(d.sqref).startswith(f"{letter}2"))
+        dv = next(d for d in dvs.values() if str(d.sqref).startswith(f"{letter[title]}2"))
         limit = TEXT_LIMITS[column]
         assert (dv.type, dv.operator, dv.formula1, dv.promptTitle) == ("textLength", "lessThanOrEqual", str(limit), title)
         assert f"at most {limit:,} characters" in dv.prompt and len(dv.prompt) <= 255  # Excel's limit on a prompt
-        assert not prog[f"{letter}2"].protection.locked
+        assert not prog[f"{letter[title]}2"].protection.locked
     ind = wb["Indicators"]
+    assert [c.value for c in ind[1]] == ["Indicator ID", "Label", "Value", "Note"]
     assert [ind.cell(r, 1).value for r in range(2, 2 + len(ref.indicators))] == list(ref.indicators)
     assert not ind["C2"].protection.locked and ind["A2"].protection.locked
+
+
+def test_the_reader_reads_the_headers_in_words_and_ignores_the_read_only_columns(made):
+    """The workbook as written, read by intake's reader: every Progress column found by its header in
+    words, the target date and last quarter's columns not read, and nothing read from last quarter."""
+    from cpip.intake.model import PROGRESS_COLUMNS
+    from cpip.intake.readers import read_return
+
+    home, out, glasgow = made
+    p = Path(next(x["xlsx"] for x in out["partners"] if x["partner_code"] == "CPC-GLASGOW"))
+    rf = read_return(p.name, p.read_bytes())
+    assert rf.progress.columns == set(PROGRESS_COLUMNS)
+    assert rf.indicators.columns == {"indicator_id", "value", "note"}
+    assert [v["item_id"] for _, v in rf.progress.rows] == [r["item_id"] for r in glasgow.progress]
+    assert all(v[c] is None for _, v in rf.progress.rows for c in PROGRESS_COLUMNS if c != "item_id")
 
 
 @pytest.mark.libreoffice
@@ -102,11 +149,12 @@ def test_text_that_looks_like_a_formula_is_written_as_text(tmp_path, ref):
     assert "<f>" not in sheet_xml  # no formula anywhere
     back = openpyxl.load_workbook(p)["Progress"]
     row = next(r for r in range(2, 10) if back.cell(r, 1).value == "A-NEG-3")
-    assert back.cell(row, 3).value == "=HYPERLINK(\"http://evil\")" and back.cell(row, 3).data_type == "s"
+    col = _columns(back)["Last quarter: status"]
+    assert back.cell(row, col).value == "=HYPERLINK(\"http://evil\")" and back.cell(row, col).data_type == "s"
     if soffice():
         saved = libreoffice_convert(p, tmp_path / "lo")
         again = openpyxl.load_workbook(saved)["Progress"]
-        assert again.cell(row, 3).value == "=HYPERLINK(\"http://evil\")"
+        assert again.cell(row, col).value == "=HYPERLINK(\"http://evil\")"
 
 
 RECOVERY = "Interim staffing agreed with two neighbouring councils; back on track by March 2027."
@@ -119,20 +167,20 @@ def _fill(path: Path, ref, code: str) -> None:
     c = wb["Cover"]
     c["B5"], c["B6"], c["B7"], c["B8"] = "Morag Fraser", "morag.fraser@example.org", "Ewan Reid", date(2027, 1, 10)
     prog = wb["Progress"]
-    at = {cell.value: cell.column for cell in prog[1]}
-    prog.cell(2, at["recovery_action"]).value = RECOVERY
-    prog.cell(2, at["ask"]).value = ASK
+    at = _columns(prog)
+    prog.cell(2, at["Recovery action"]).value = RECOVERY
+    prog.cell(2, at["Ask"]).value = ASK
     for r in range(2, prog.max_row + 1):
         item = prog.cell(r, 1).value
         if not item:
             continue
-        prev = prog.cell(r, 4).value or 0
+        prev = prog.cell(r, at["Last quarter: percent complete"]).value or 0
         target = ref.items[item].target_date
-        prog.cell(r, 3).value = "At risk" if r == 2 else "On track"
-        prog.cell(r, 4).value = min(100, prev + 5)
-        prog.cell(r, 6).value = date(2027, 3, 1)
-        prog.cell(r, 7).value = target if target and target > date(2027, 1, 1) else date(2027, 12, 31)
-        prog.cell(r, 8).value = "Steady progress this quarter; next steps agreed with partners."
+        prog.cell(r, at["Status"]).value = "At risk" if r == 2 else "On track"
+        prog.cell(r, at["Percent complete"]).value = min(100, prev + 5)
+        prog.cell(r, at["Milestone due"]).value = date(2027, 3, 1)
+        prog.cell(r, at["Forecast completion"]).value = target if target and target > date(2027, 1, 1) else date(2027, 12, 31)
+        prog.cell(r, at["Narrative"]).value = "Steady progress this quarter; next steps agreed with partners."
     if "Indicators" in wb.sheetnames:
         ind = wb["Indicators"]
         for r in range(2, ind.max_row + 1):
@@ -168,6 +216,14 @@ def test_round_trip_filled_in_resaved_by_libreoffice_and_accepted(made, ref, tmp
     held = home.query("SELECT partner_code, status, recovery_action, ask FROM progress_rows "
                       "WHERE period = '2026-Q4' AND \"row\" = 2 ORDER BY partner_code")
     assert held == [(p, "At risk", RECOVERY, ASK) for p in sorted(ref.partners)]
+    # What was typed in the cells to fill in lands; last quarter's figures beside them are not read.
+    glasgow = home.query("SELECT item_id, status, percent_complete, milestone_due, narrative FROM progress_rows "
+                         "WHERE period = '2026-Q4' AND partner_code = 'CPC-GLASGOW' ORDER BY \"row\"")
+    items = ref.assigned_items("CPC-GLASGOW")
+    assert [r[0] for r in glasgow] == items
+    assert glasgow[0][1:] == ("At risk", 50, date(2027, 3, 1),  # 45 last quarter, plus 5
+                              "Steady progress this quarter; next steps agreed with partners.")
+    assert all(r[1] == "On track" for r in glasgow[1:])
     assert home.query("SELECT count(*) FROM progress_rows WHERE period = '2026-Q4' AND \"row\" > 2 "
                       "AND (recovery_action IS NOT NULL OR ask IS NOT NULL)") == [(0,)]
 
@@ -186,10 +242,12 @@ def test_an_untouched_template_is_rejected_with_the_errors_an_officer_expects(ma
     n = len(ref.assigned_items("SCRA"))
     assert sum(1 for i in scra["issues"] if i["rule"] == "P05") == n
     assert sum(1 for i in scra["issues"] if i["rule"] == "P06") == n
-    # Glasgow's statuses were pre-filled from its accepted 2026-Q3 return, so only the narrative it must
-    # rewrite for an at-risk item and the blank indicators are left to fix.
-    g_rules = {i["rule"] for i in glasgow["issues"]}
-    assert "P05" not in g_rules and "P06" not in g_rules and {"C04", "C05", "P08", "I03"} <= g_rules
+    # Glasgow's accepted 2026-Q3 figures are shown beside the cells to fill in, not in them: sent back
+    # untouched, its return is not last quarter's again, and every status and percent is asked for.
+    g = len(ref.assigned_items("CPC-GLASGOW"))
+    assert sum(1 for i in glasgow["issues"] if i["rule"] == "P05") == g
+    assert sum(1 for i in glasgow["issues"] if i["rule"] == "P06") == g
+    assert {"C04", "C05", "I03"} <= {i["rule"] for i in glasgow["issues"]}
 
 
 def test_csv_templates_are_the_csv_the_reader_expects(made, ref):
