@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from cpip.collection.progress_sheet import layout, read_only_headers
 from cpip.intake.model import INDICATOR_COLUMNS, PROGRESS_COLUMNS, heading
 from cpip.intake.readers import read_return
 from cpip.intake.readers.xlsx import _INDICATOR_NAMES, _PROGRESS_NAMES
+from cpip.warehouse.statements import sql
 
 
 def test_headers_in_words():
@@ -48,3 +51,13 @@ def test_a_csv_with_headers_in_words_is_read_as_the_columns():
     (_, values), = rf.progress.rows
     assert (values["item_id"], values["status"], values["percent_complete"], values["forecast_completion"]) == (
         "A-NEG-3", "On track", "55", "2027-06-30")
+
+
+def test_unchanged_compares_every_field_a_partner_reports():
+    """"Identical" (sql/staging/40_stg_unchanged_rows.sql) keeps in step with the progress columns: a
+    column added to PROGRESS_COLUMNS and not compared there would call a changed row unchanged."""
+
+    text = sql("staging/40_stg_unchanged_rows")
+    compared = set(re.findall(r"b\.(\w+) IS NOT DISTINCT FROM n\.\1", text))
+    assert compared == set(PROGRESS_COLUMNS) - {"item_id"}
+    assert "b.item_id = n.item_id" in text
