@@ -28,6 +28,8 @@ READ_ONLY = COLOUR.light_grey[1:]  # what is shown for reference and not read ba
 
 TITLE = "Title"
 TARGET = "Target date"
+NO_TARGET = "None set"  # the register gives no target date
+SHOWN_DATE_FORMAT = "d mmmm yyyy"  # a date shown for reference, as receipts write it: 7 December 2026
 # The fields whose last accepted value is shown beside the cell to fill in.
 SHOWN_FROM_LAST = ("status", "percent_complete", "forecast_completion")
 DATES = ("milestone_due", "forecast_completion")
@@ -89,7 +91,7 @@ def write_progress(wb, ref, partner_code: str, previous: str, last_rows: dict[st
         item, prev = ref.items[item_id], last_rows.get(item_id, {})
         safe_text(prog.cell(r, at["item_id"]), item_id)
         safe_text(prog.cell(r, at["title"]), item.title)
-        prog.cell(r, at["target"], item.target_date)
+        prog.cell(r, at["target"], item.target_date or NO_TARGET)  # words, not a blank that reads as unfilled
         for f in SHOWN_FROM_LAST:
             safe_text(prog.cell(r, at[f"last:{f}"]), prev.get(f))
         for c in cols:
@@ -100,7 +102,9 @@ def write_progress(wb, ref, partner_code: str, previous: str, last_rows: dict[st
                 cell.protection, cell.fill = Protection(locked=False), cream
             if c.key in ("title", *WRAPPED):
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
-            if c.key in ("target", "last:forecast_completion", *DATES):
+            if c.key in ("target", "last:forecast_completion"):
+                cell.number_format = SHOWN_DATE_FORMAT
+            elif c.key in DATES:
                 cell.number_format = DATE_FORMAT
     last_row = max(len(items) + 1, 2)
     for dv in _validations(lambda k: f"{letter[k]}2:{letter[k]}{last_row}", previous):
