@@ -71,11 +71,17 @@ def test_an_intake_during_a_cycle_waits_for_it(home):
     while _lock_holder(lock) == cycle.pid:
         assert intake.poll() is None, "the intake finished while the cycle held the home's lock"
         time.sleep(0.02)
+    # The intake then takes the lock the cycle let go. (The cycle may take it again for a moment
+    # afterwards, to record what it sends, so the lock file's last pid proves nothing.)
+    holders = set()
+    while intake.poll() is None and time.monotonic() < deadline + 300:
+        holders.add(_lock_holder(lock))
+        time.sleep(0.01)
     i_out, i_err = intake.communicate(timeout=300)
     c_out, c_err = cycle.communicate(timeout=300)
     assert cycle.returncode == 0, c_err
     assert intake.returncode == 0, i_err
-    assert lock.read_text().strip() == str(intake.pid)  # it took the lock after the cycle let it go
+    assert intake.pid in holders  # it took the lock after the cycle let it go
     assert [x["outcome"] for x in json.loads(i_out)] == ["accepted"]
     assert Path(json.loads(c_out)["briefing_json"]).is_file()
 
