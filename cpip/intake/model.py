@@ -113,10 +113,10 @@ class Part:
     name: str  # "progress" or "indicators"
     sheet: str | None  # as the file spells it; None for a CSV
     columns: set[str] = field(default_factory=set)  # canonical columns present
+    rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # (row as seen, values)
     # Where each canonical column's header is, as read: 0 for column A (a workbook's headers may be
     # in any order, so a receipt's cell reference comes from here, never from the spec's order).
     positions: dict[str, int] = field(default_factory=dict)
-    rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # (row as seen, values)
 
 
 @dataclass

@@ -242,3 +242,21 @@ def test_a_receipt_made_again_from_the_warehouse_says_the_same_and_so_does_its_e
             "(2026-Q3):\n- Progress: dundee-good.xlsx, received 15 October 2026 at 09:00 (UK time)\n"
             "- Indicators: dundee-good.xlsx, received 15 October 2026 at 09:00 (UK time)\n") in dup
     assert all("If you need help with your return, contact cpip-returns@example.org." in t for t in texts.values())
+
+
+@pytest.mark.browser
+def test_rejected_and_duplicate_receipts_have_no_accessibility_violations(home):
+    from tests.integration.test_cycle import _axe
+
+    toml = home.path / "cpip.toml"
+    toml.write_text(toml.read_text().replace("[intake]\n", '[intake]\nhelp_contact = "cpip-returns@example.org"\n'))
+    ret = home.sample(CPC)
+    ret.progress[2]["status"] = "At risk"
+    ret.progress[2]["forecast_completion"] = None
+    data = home.drop_xlsx(ret, name="bad.xlsx").read_bytes()
+    rejected = home.one()
+    home.drop_bytes(CPC, "bad-again.xlsx", data)
+    duplicate = home.one("2026-10-16T09:00")
+    assert duplicate["outcome"] == "duplicate"
+    for r in (rejected, duplicate):
+        assert _axe(Path(r["receipt"]).as_uri()) == []
