@@ -36,8 +36,7 @@ COVER_FIELDS = {
 }
 PROGRESS_CSV_COVER = tuple(COVER_FIELDS)
 # Each column in words, as a receipt names it beside its field name (a cover field: its label).
-COLUMN_WORDS = {**{c: c.replace("_", " ").capitalize() for c in (*PROGRESS_COLUMNS, *INDICATOR_COLUMNS)},
-                "item_id": "Item ID", "indicator_id": "Indicator ID",
+COLUMN_WORDS = {**{c: heading(c) for c in (*PROGRESS_COLUMNS, *INDICATOR_COLUMNS)},
                 **{key: label for key, (label, _, _) in COVER_FIELDS.items()}}
 # A cover label as an issue names it in a workbook -> its field.
 COVER_KEYS = {label: key for key, (label, _, _) in COVER_FIELDS.items()}
