@@ -4,7 +4,8 @@ Usage:  .venv/bin/python scripts/readme_pictures.py [--out docs]
 
 Builds a home in a temporary folder, runs intake on a few returns with a real SMTP server on
 127.0.0.1 (aiosmtpd) catching the receipt emails, then screenshots in headless Chromium the HTML
-part of one email (as a mail client shows it, under its headers) and outbox/status/2026-Q3.html.
+part of one email (as a mail client shows it, under its headers), outbox/status/2026-Q3.html and
+the receipt page of a rejected workbook (docs/receipt-rejected.png).
 Then makes a demo home (``cpip demo``) and draws page 1 and the first attention page of its
 restricted PDF (poppler's pdftoppm) as docs/briefing-page1.png and docs/briefing-attention.png.
 """
@@ -91,6 +92,7 @@ def _pictures(out: Path, tmp: Path, port: int, catch: _Catch) -> None:
     home.mkdir()
     (home / "cpip.toml").write_text(
         '[intake]\nsettle_seconds = 0\nofficer_folder = "\\\\\\\\council-share\\\\cpip-returns\\\\{partner_code}"\n'
+        'help_contact = "CPIP returns team, cpip-returns@gov.scot.example, 0131 244 0000"\n'
         f'[email]\nhost = "127.0.0.1"\nport = {port}\nsender = "cpip-returns@gov.scot.example"\n')
     init_home(load_settings(home, {}))
     ref = load_reference()
@@ -118,6 +120,7 @@ def _pictures(out: Path, tmp: Path, port: int, catch: _Catch) -> None:
         status="On track", percent_complete=55, forecast_completion=date(2027, 3, 31))  # an open query
     samples.write_progress_csv(inbox / "CELCIS" / "celcis-q3-progress.csv", celcis)
     bad = samples.make_return(ref, "COSLA", q3, seed=4)
+    bad.cover["contact_email"] = "returns at cosla"
     bad.progress[0]["status"] = "Amber"
     samples.write_xlsx(inbox / "COSLA" / "cosla-q3-return.xlsx", bad)
     run("2026-10-20T10:12")
@@ -136,7 +139,9 @@ def _pictures(out: Path, tmp: Path, port: int, catch: _Catch) -> None:
     out.mkdir(parents=True, exist_ok=True)
     _shot(page, out / "receipt-email.png", width=1000)
     _shot(home / "outbox" / "status" / "2026-Q3.html", out / "status-page.png", width=1200, max_height=1150)
-    print(f"wrote {out / 'receipt-email.png'} and {out / 'status-page.png'}")
+    rejected = next((home / "outbox" / "receipts" / "COSLA").glob("*.html"))
+    _shot(rejected, out / "receipt-rejected.png", width=1000)
+    print(f"wrote {out / 'receipt-email.png'}, {out / 'status-page.png'} and {out / 'receipt-rejected.png'}")
 
 
 if __name__ == "__main__":

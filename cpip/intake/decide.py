@@ -3,10 +3,12 @@
 What each file's outcome is comes from returns.md and interfaces.md; this module is how it is
 worked out cheaply, whatever the number of files:
 
-1. **What the warehouse holds**, fetched for the whole run in five set-based queries
+1. **What the warehouse holds**, fetched for the whole run in six set-based queries
    (:meth:`Known.fetch`): the parts currently held for each (partner, period) the files name
-   and for the quarter before each, what those parts said (progress rows, indicator values),
-   the P11s each partner explained, and the first file of each content received before.
+   (a duplicate names its original's) and for the quarter before each, what those parts said
+   (progress rows, indicator values), the P11s each partner explained, the first file of each
+   content received before, and the name and received time of each of those files (for a
+   duplicate's receipt: the earlier file it matches and what is on file now).
 2. **Each file in the order taken** is decided (:func:`decide`) against that snapshot *and what
    the run's earlier files add to it* (:meth:`Known.add`), so a later file sees an earlier one of
    the same run exactly as if each had been loaded on its own before it (supersession, last
@@ -41,26 +43,37 @@ FROM explained_slippage WHERE partner_code IN (SELECT unnest($partners))"""
 ORIGINALS_OF = """SELECT f.sha256, s.submission_id, s.partner_code, s.period
 FROM files AS f JOIN submissions AS s ON s.submission_id = f.first_received
 WHERE f.sha256 IN (SELECT unnest($shas))"""
+# The name and received time of these files, for a duplicate's receipt.
+NAMES_OF = """SELECT submission_id, original_name, received_at
+FROM submissions WHERE submission_id IN (SELECT unnest($ids))"""
 
 
 class Known:
     """What the warehouse holds that a run's files are judged against, and what the run adds."""
 
-    def __init__(self, parts=None, progress=None, indicators=None, slips=None, originals=None):
+    def __init__(self, parts=None, progress=None, indicators=None, slips=None, originals=None, files=None):
         self.parts: dict[tuple[str, str], dict[str, int]] = parts or {}  # (partner, period) -> part -> file
         self.progress: dict[int, dict[str, dict]] = progress or {}  # file -> item_id -> its row's values
         self.indicators: dict[int, dict[str, int | None]] = indicators or {}  # file -> indicator_id -> value
         self.slips: dict[str, frozenset] = slips or {}  # partner -> {(period, Slippage)} explained
         self.originals: dict[str, tuple] = originals or {}  # sha256 -> (file, partner, period) first with it
+        self.files: dict[int, tuple] = files or {}  # file -> (its name, received at) for those above
 
     def copy(self) -> "Known":
         return Known(dict(self.parts), dict(self.progress), dict(self.indicators), dict(self.slips),
-                     dict(self.originals))
+                     dict(self.originals), dict(self.files))
 
     @classmethod
     def fetch(cls, con, handled: list) -> "Known":
-        """What the warehouse holds for these files, in five queries however many they are."""
+        """What the warehouse holds for these files, in six queries however many they are."""
         pairs, partners = set(), set()
+        k = cls()
+        shas = sorted({h.record.sha256 for h in handled if h.duplicate_of is not None and h.record.sha256})
+        if shas:
+            for sha, number, partner, period in con.execute(ORIGINALS_OF, {"shas": shas}).fetchall():
+                k.originals[sha] = (number, partner, period)
+                if partner is not None and period is not None:
+                    pairs.add((partner, period))
         for h in handled:
             if h.plan is None or h.plan.partner_code is None:
                 continue
@@ -69,8 +82,6 @@ class Known:
                 pairs.add((h.plan.partner_code, h.plan.period_text))
             if h.checked is not None and h.checked.period is not None:
                 pairs.add((h.plan.partner_code, str(h.checked.period.previous())))
-        shas = sorted({h.record.sha256 for h in handled if h.duplicate_of is not None and h.record.sha256})
-        k = cls()
         if pairs:
             pairs_sorted = sorted(pairs)
             for partner, period, part, number in con.execute(wh.sql("queries/current_parts_all"), {
@@ -91,9 +102,11 @@ class Known:
                     EXPLAINED_SLIPPAGE_OF, {"partners": sorted(partners)}).fetchall():
                 slips[partner].add((period, Slippage(item, forecast, target)))
             k.slips = {p: frozenset(s) for p, s in slips.items()}
-        if shas:
-            for sha, number, partner, period in con.execute(ORIGINALS_OF, {"shas": shas}).fetchall():
-                k.originals[sha] = (number, partner, period)
+        named = sorted({n for parts in k.parts.values() for n in parts.values()}
+                       | {n for n, _, _ in k.originals.values()})
+        if named:
+            for n, name, received in con.execute(NAMES_OF, {"ids": named}).fetchall():
+                k.files[n] = (name, received)
         return k
 
     def last_period(self, partner: str, period: Period) -> LastPeriod:
@@ -113,6 +126,12 @@ class Known:
         before = str(period)
         return {s for p, s in self.slips.get(partner, ()) if p < before}
 
+    def on_file(self, partner: str | None, period: str | None) -> list[tuple[str, int]]:
+        """(part, file) of the accepted return standing for each part of the partner's period, in
+        the order progress, indicators; none when nothing is accepted yet."""
+        current = self.parts.get((partner, period), {})
+        return [(part, current[part]) for part in ("progress", "indicators") if part in current]
+
     def superseded(self, d) -> list[tuple[str, int]]:
         """(part, file) of the partner's current parts for the period that an accepted file replaces."""
         if d.outcome not in ACCEPTED:
@@ -123,6 +142,7 @@ class Known:
     def add(self, d, rows) -> None:
         """What a file just handled (and its rows, a :class:`cpip.intake.load.Batch`) adds for the files after it."""
         n = d.record.number
+        self.files[n] = (d.record.name, d.record.received)
         if d.outcome in ACCEPTED:
             key = (d.partner_code, d.period)
             self.parts[key] = {**self.parts.get(key, {}), **{part: n for part in parts_supplied(d)}}

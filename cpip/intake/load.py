@@ -31,6 +31,7 @@ from cpip.intake.decide import ACCEPTED, Known, decide
 from cpip.intake.model import canonical_status
 from cpip.intake.recipients import recipients
 from cpip.intake.unchanged import unchanged_counts
+from cpip.intake.where import described
 from cpip.reference.tables import Reference
 from cpip.warehouse import db as wh
 
@@ -111,7 +112,7 @@ class _Job:
         step = "decide"
         try:
             if d.fault is None:
-                d = decide(self.settings, self.ref, known, d)
+                d = described(decide(self.settings, self.ref, known, d), self.ref, known)
                 step = "receipt"
                 d = self.render(d)
                 step = "load"
@@ -143,9 +144,7 @@ class _Job:
         return self.render(d, fallback=True)
 
     def render(self, d, fallback: bool = False):
-        s = self.settings
-        return receipts.with_rendered(d, self.rules_page, s.cycle.due_days, s.briefing.programme,
-                                      s.intake.officer_folder, fallback)
+        return receipts.with_rendered(d, self.settings, self.rules_page, fallback)
 
     def rows(self, d, known: Known | None = None) -> "Batch":
         """Every row this file adds, to every table."""
@@ -174,7 +173,8 @@ class _Job:
         if d.issues:
             b.add("issues", submission_id=[n] * len(d.issues), seq=list(range(1, len(d.issues) + 1)),
                   **{k: [getattr(i, k) for i in d.issues]
-                     for k in ("rule", "severity", "sheet", "row", "column", "value", "message", "explanation")})
+                     for k in ("rule", "severity", "sheet", "row", "column", "value", "message", "explanation", "cell",
+                               "item_id")})
         if accepted:
             _data_rows(b, d)
             self._explained(b, d)

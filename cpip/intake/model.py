@@ -15,6 +15,7 @@ PROGRESS_COLUMNS = ("item_id", "status", "percent_complete", "milestone", "miles
 PROGRESS_REQUIRED = ("item_id", "status", "percent_complete", "forecast_completion", "narrative")
 INDICATOR_COLUMNS = ("indicator_id", "value", "note")
 INDICATOR_REQUIRED = ("indicator_id", "value")
+DATE_COLUMNS = frozenset({"signed_off_on", "milestone_due", "forecast_completion"})  # cells that hold a date
 
 
 def heading(column: str) -> str:
@@ -34,6 +35,11 @@ COVER_FIELDS = {
     "signed_off_on": ("Date signed off", "signed_off_on", ("datesignedoff",)),
 }
 PROGRESS_CSV_COVER = tuple(COVER_FIELDS)
+# Each column in words, as a receipt names it beside its field name (a cover field: its label).
+COLUMN_WORDS = {**{c: heading(c) for c in (*PROGRESS_COLUMNS, *INDICATOR_COLUMNS)},
+                **{key: label for key, (label, _, _) in COVER_FIELDS.items()}}
+# A cover label as an issue names it in a workbook -> its field.
+COVER_KEYS = {label: key for key, (label, _, _) in COVER_FIELDS.items()}
 INDICATORS_CSV_COVER = ("partner_code", "period")
 
 _STATUS_BY_LOWER = {s.lower(): s for s in STATUSES}
@@ -61,6 +67,12 @@ class Issue:
     # `note`); a warning with one is *explained*. Partner text: never in to_json (the keys of
     # interfaces.md stay as they are), never in the publication form.
     explanation: str | None = None
+    # Where and what, in the officer's words, for the receipt only (never in to_json): the cell as
+    # the officer's spreadsheet names it (``Progress!D7``; None for a CSV or where no cell applies),
+    # and the register item of the row the issue is on (its id and title).
+    cell: str | None = None
+    item_id: str | None = None
+    item_title: str | None = None
 
     @property
     def explained(self) -> bool:
@@ -101,6 +113,9 @@ class Part:
     sheet: str | None  # as the file spells it; None for a CSV
     columns: set[str] = field(default_factory=set)  # canonical columns present
     rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # (row as seen, values)
+    # Where each canonical column's header is, as read: 0 for column A (a workbook's headers may be
+    # in any order, so a receipt's cell reference comes from here, never from the spec's order).
+    positions: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass

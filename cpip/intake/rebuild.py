@@ -67,7 +67,7 @@ def rebuild_warehouse(settings: Settings) -> list[dict]:
             raise
         rules_page = write_rule_catalogue(settings.outbox, settings.briefing.programme)
         for h in handled:
-            write_receipt(h, rules_page, settings.cycle.due_days, settings.briefing.programme)
+            write_receipt(h, settings, rules_page)
         return [h.to_json() for h in handled]
 
 

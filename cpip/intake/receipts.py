@@ -15,10 +15,10 @@ from pathlib import Path
 from markupsafe import escape
 
 from cpip.core.files import write_atomically
-from cpip.core.periods import UK, Period
+from cpip.core.settings import Settings
 from cpip.core.settings import officer_folder as folder_words
 from cpip.core.templating import environment
-from cpip.core.text import day_in_words, time_in_words
+from cpip.intake import receipt_words as words
 from cpip.intake.model import FAULT_ISSUE
 from cpip.intake.unchanged import unchanged_line
 from cpip.reference.rules import RULES
@@ -89,8 +89,8 @@ def _summary(h) -> tuple[str, str, str, str]:
     if h.issues == [FAULT_ISSUE]:
         tone, headline, summary = "info", "Kept safely, not processed yet", FAULT_ISSUE.message
     elif h.outcome == "rejected":
-        summary = (f"We found {len(errors)} problem{'s' if len(errors) != 1 else ''} in this file, so none of it "
-                   "has been used. The table below says where each one is and what to do.")
+        summary = (f"We found {len(errors)} problem{'s' if len(errors) != 1 else ''} in this file, so nothing from "
+                   "it counts yet: none of it has been used. The table below says where each one is and what to do.")
     n = len(h.issues)
     explained = sum(1 for i in h.issues if i.explained)
     if h.outcome == "rejected":
@@ -112,26 +112,24 @@ def summary_of(h) -> tuple[str, str]:
     return headline, summary.replace("The table below says", "The list below says")
 
 
-def render_receipt(h, rules_page: Path | None, due_days: int, programme: str,
-                   officer_folder: str = "") -> str:
+def render_receipt(h, settings: Settings, rules_page: Path | None = None) -> str:
     """The receipt page. ``rules_page`` None: for an email, where the rule ids are not links."""
     tone, headline, summary, caption = _summary(h)
     faulted = h.issues == [FAULT_ISSUE]
     n, explained = len(h.issues), sum(1 for i in h.issues if i.explained)
-    period = Period.parse(h.period)
-    due = day_in_words(period.due_date(due_days)) if period else ""
+    due_days = settings.cycle.due_days
     rec = h.record
-    received = rec.received.astimezone(UK)
     listed, more = listed_issues(h.issues)
     return _receipt_template().render(
-        name=rec.name, folder=drop_folder(h, officer_folder), open_queries=n - explained,
-        received=f"{time_in_words(received)} (UK time)", partner=h.partner_code, period=h.period,
-        late=h.late, due=due, number=rec.number, sha256=rec.sha256, outcome=h.outcome, tone=tone,
-        headline=headline, summary=summary, caption=caption,
-        issues=[] if faulted else [{**i.to_json(), "explanation": i.explanation} for i in listed],
+        name=rec.name, folder=drop_folder(h, settings.intake.officer_folder), open_queries=n - explained,
+        received=words.when(rec.received), partner=words.partner_words(h), period=words.period_line(h.period),
+        on_time=words.on_time(h, due_days), resend=words.resend(h, due_days), duplicate=words.duplicate(h),
+        help=words.help_line(settings.intake.help_contact), number=rec.number, sha256=rec.sha256,
+        outcome=h.outcome, tone=tone, headline=headline, summary=summary, caption=caption,
+        issues=[] if faulted else words.issue_rows(listed),
         more=[] if faulted else sorted(more.items()), listed_per_rule=LISTED_PER_RULE,
         rules_href=os.path.relpath(rules_page, Path(h.receipt_html).parent) if rules_page else None,
-        programme=programme, unchanged=unchanged_line(getattr(h, "unchanged_rows", 0)),
+        programme=settings.briefing.programme, unchanged=unchanged_line(getattr(h, "unchanged_rows", 0)),
     )
 
 
@@ -153,13 +151,12 @@ def plain_receipt(h) -> str:
             + "".join(f"<p>{escape(i.message)}</p>" for i in h.issues) + "</main></body></html>\n")
 
 
-def with_rendered(h, rules_page: Path, due_days: int, programme: str, officer_folder: str = "",
-                  fallback: bool = False):
+def with_rendered(h, settings: Settings, rules_page: Path, fallback: bool = False):
     """The handling with its receipt's HTML (``rendered``), made before its file's rows are committed
     so that a receipt that cannot be made faults its file. ``fallback`` (a file already faulted):
     a receipt that needs no template when the template itself fails."""
     try:
-        html = render_receipt(h, rules_page, due_days, programme, officer_folder)
+        html = render_receipt(h, settings, rules_page)
     except Exception:
         if not fallback:
             raise
@@ -167,9 +164,9 @@ def with_rendered(h, rules_page: Path, due_days: int, programme: str, officer_fo
     return dataclasses.replace(h, rendered=html)
 
 
-def write_receipt(h, rules_page: Path, due_days: int, programme: str, officer_folder: str = "") -> None:
+def write_receipt(h, settings: Settings, rules_page: Path) -> None:
     """Write the receipt (HTML and JSON): the HTML rendered at load time when there is one."""
-    write_atomically(Path(h.receipt_html), h.rendered or render_receipt(h, rules_page, due_days, programme, officer_folder))
+    write_atomically(Path(h.receipt_html), h.rendered or render_receipt(h, settings, rules_page))
     write_atomically(Path(h.receipt_json), json.dumps(receipt_json(h), indent=2, ensure_ascii=False) + "\n")
 
 

@@ -23,11 +23,13 @@ from cpip.intake import readers
 from cpip.intake.archive import Archive, Record
 from cpip.intake.checks import Checked, FileContext, Plan, cross_check, plan
 from cpip.intake.checks.columns import ColumnFailure, run_column_rules
+from cpip.intake.decide import Known
 from cpip.core.faults import STEP_WORDS, fault
 from cpip.intake.model import FAULT_ISSUE, FileRejected, Issue, ReturnFile
 from cpip.core.periods import iso
 from cpip.intake.receipts import receipt_paths, write_receipt, write_rule_catalogue
 from cpip.intake.unchanged import unchanged_counts
+from cpip.intake.where import with_duplicate_facts
 from cpip.reference.tables import Reference
 from cpip.core.settings import Settings
 from cpip.warehouse import db as wh
@@ -69,6 +71,11 @@ class Handling:
     receipt_json: str | None = None
     rendered: str | None = None  # the receipt's HTML, rendered before the file's load is committed
     unchanged_rows: int = 0  # rows unchanged since last quarter (cpip.intake.unchanged); in no JSON
+    # What the receipt names (:mod:`cpip.intake.where`): the partner's name; for a duplicate, the
+    # earlier file it matches (name, received at) and what is on file now ((part, name, received at), …).
+    partner_name: str | None = None
+    earlier: tuple | None = None
+    on_file: tuple | None = None
 
     def to_json(self) -> dict:
         return {
@@ -127,7 +134,7 @@ def unwritten_receipts(settings: Settings) -> list[Handling]:
                if path and not os.path.exists(path)]
         rows = con.execute(wh.sql("queries/receipts_of"), {"ids": ids}).fetchall() if ids else []
         counts = unchanged_counts(con, ids)
-    return _receipts_from_rows(settings, rows, counts)
+        return _receipts_from_rows(settings, con, rows, counts)
 
 
 def receipt_emails_owed(settings: Settings) -> list[tuple[str, list[str], Handling]]:
@@ -140,7 +147,7 @@ def receipt_emails_owed(settings: Settings) -> list[tuple[str, list[str], Handli
         ids = sorted({n for _, n, _ in owed})
         rows = con.execute(wh.sql("queries/receipts_of"), {"ids": ids}).fetchall() if ids else []
         counts = unchanged_counts(con, ids)
-    by_number = {h.record.number: h for h in _receipts_from_rows(settings, rows, counts)}
+        by_number = {h.record.number: h for h in _receipts_from_rows(settings, con, rows, counts)}
     return [(key, list(to), by_number[n]) for key, n, to in owed if n in by_number]
 
 
@@ -156,24 +163,29 @@ def write_receipts(settings: Settings, handled: list[Handling]) -> None:
 def _write_each(settings: Settings, rules_page, handled: list[Handling]) -> None:
     for h in handled:
         try:
-            write_receipt(h, rules_page, settings.cycle.due_days, settings.briefing.programme,
-                          settings.intake.officer_folder)
+            write_receipt(h, settings, rules_page)
         except Exception as exc:
             log.error("could not write the receipt for file %d (%s): %s; the next run writes it",
                       h.record.number, h.record.inbox_path, fault(exc))
 
 
-def _receipts_from_rows(settings: Settings, rows: list, unchanged: dict[int, int]) -> list[Handling]:
+def _receipts_from_rows(settings: Settings, con, rows: list, unchanged: dict[int, int]) -> list[Handling]:
     """Handlings made again from the warehouse (queries/receipts_of, and each file's rows unchanged
-    since last quarter) and the archive records."""
+    since last quarter) and the archive records; a duplicate's earlier file and what is on file now
+    as the warehouse holds them now."""
     archive = Archive(settings.archive)
     out = []
-    for number, partner, period, outcome, late, html, js, issues in rows:
+    for number, partner, period, outcome, late, html, js, issues, duplicate_of, partner_name in rows:
         if not (archive.records / f"{number:08d}.json").exists():
             continue
         out.append(Handling(archive.read_record(number), partner_code=partner, period=period, outcome=outcome,
-                            late=late, receipt_html=html, receipt_json=js,
-                            issues=[Issue(**i) for i in (issues or [])], unchanged_rows=unchanged.get(number, 0)))
+                            late=late, receipt_html=html, receipt_json=js, duplicate_of=duplicate_of,
+                            partner_name=partner_name, issues=[Issue(**i) for i in (issues or [])],
+                            unchanged_rows=unchanged.get(number, 0)))
+    duplicates = [h for h in out if h.outcome == "duplicate"]
+    if duplicates:
+        known = Known.fetch(con, duplicates)
+        out = [with_duplicate_facts(h, known) for h in out]
     return out
 
 

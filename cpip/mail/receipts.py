@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import logging
 
-from cpip.core.periods import UK, Period
 from cpip.core.settings import Settings
-from cpip.core.text import day_in_words, one_line, time_in_words
+from cpip.core.text import one_line
+from cpip.intake import receipt_words as words
 from cpip.intake import receipts as intake_receipts
 from cpip.intake.model import FAULT_ISSUE
 from cpip.intake.unchanged import unchanged_line
@@ -49,36 +49,36 @@ def subject(h) -> str:
 
 
 def plain_text(settings: Settings, h) -> str:
-    """The receipt as plain text, for the officer: what happened, the facts, each issue, what to do."""
+    """The receipt as plain text, for the officer: what happened, the facts, each issue, what to do.
+    It says what the page says (:mod:`cpip.intake.receipt_words` words both)."""
     rec = h.record
+    due_days = settings.cycle.due_days
     folder = intake_receipts.drop_folder(h, settings.intake.officer_folder)
-    received = rec.received.astimezone(UK)
     headline, summary = intake_receipts.summary_of(h)
-    lines = ["Dear colleague,", "", f"{headline}. {summary}".strip(), "",
-             f"File: {_clean(rec.name)}", f"Dropped into: {folder}",
-             f"Received: {time_in_words(received)} (UK time)",
-             f"Partner: {h.partner_code or 'not known'}", f"Period: {h.period or 'not known'}"]
+    resend = words.resend(h, due_days)
+    lines = ["Dear colleague,", "", f"{headline}. {summary}".strip()] + ([resend] if resend else [])
     if h.unchanged_rows:  # rows unchanged since last quarter, just after the summary: a reminder, not a rule
-        at = lines.index(f"{headline}. {summary}".strip()) + 1
-        lines[at:at] = ["", unchanged_line(h.unchanged_rows)]
-    period = Period.parse(h.period)
-    if h.late is not None and period:
-        due = day_in_words(period.due_date(settings.cycle.due_days))
-        lines.append(f"On time? {'Late: received after the due date of ' + due if h.late else 'Yes: due by ' + due}")
+        lines += ["", unchanged_line(h.unchanged_rows)]
+    lines += ["", f"File: {_clean(rec.name)}", f"Dropped into: {folder}", f"Received: {words.when(rec.received)}",
+              f"Partner: {_clean(words.partner_words(h))}", f"Period: {_clean(words.period_line(h.period))}"]
+    on_time = words.on_time(h, due_days)
+    if on_time:
+        lines.append(f"On time? {on_time}")
     lines.append(f"Receipt number: {rec.number}")
+    lines += _duplicate_lines(words.duplicate(h))
     issues, more = ([], {}) if h.issues == [FAULT_ISSUE] else intake_receipts.listed_issues(h.issues)
     if issues:
         rejected = h.outcome == "rejected"
         lines += ["", "What to fix:" if rejected else "Queries to look at:"]
-        for n, i in enumerate(issues, start=1):
-            where = ", ".join(x for x in (i.sheet and f"sheet {i.sheet}", i.row is not None and f"row {i.row}",
-                                           i.column and f"column {i.column}") if x)
-            kind = "error" if i.severity == "error" else ("query, answered" if i.explained else "query, open")
-            lines.append(f"{n}. {i.rule} ({kind}){': ' + where if where else ''}"
-                         + (f"; you entered: {_clean(i.value, 200)}" if i.value not in (None, "") else ""))
-            lines.append(f"   {_clean(i.message)}")
-            if i.explained:
-                lines.append(f"   Your explanation: {_clean(i.explanation)}")
+        for n, i in enumerate(words.issue_rows(issues), start=1):
+            where = ": ".join(x for x in (i["cell"], i["place"]) if x)
+            kind = "error" if i["severity"] == "error" else ("query, answered" if i["explanation"] else "query, open")
+            lines.append(f"{n}. {i['rule']} ({kind}){' at ' + where if where else ''}"
+                         + (f"; item: {_clean(i['item'])}" if i["item"] else "")
+                         + (f"; you entered: {_clean(i['value'], 200)}" if i["value"] not in (None, "") else ""))
+            lines.append(f"   {_clean(i['message'])}")
+            if i["explanation"] is not None:
+                lines.append(f"   Your explanation: {_clean(i['explanation'])}")
         lines += [f"And {n:,} more under rule {rule}, not listed here: only the first "
                   f"{intake_receipts.LISTED_PER_RULE} of each rule are." for rule, n in sorted(more.items())]
         if rejected:
@@ -90,17 +90,33 @@ def plain_text(settings: Settings, h) -> str:
                           f"Then drop the return into {folder} again: the new file replaces this one, and the "
                           "briefing shows your answer beside the query. If the figure is wrong, correct it and send "
                           "the return again. Or leave it: the query is then listed as open in the quarterly briefing."]
-    lines += ["", "We keep a copy of every file you send, whatever the outcome. The rules are explained in "
-                  "rules.html in the returns outbox.", "", f"{settings.briefing.programme} returns team", ""]
+    help_line = words.help_line(settings.intake.help_contact)
+    lines += ([""] + [_clean(help_line)] if help_line else []) + [
+        "", "We keep a copy of every file you send, whatever the outcome. The rules are explained in "
+            "rules.html in the returns outbox.", "", f"{settings.briefing.programme} returns team", ""]
     return "\n".join(lines)
+
+
+def _duplicate_lines(dup: dict | None) -> list[str]:
+    """A duplicate's earlier file and what is on file now, as the page's "What we already have"."""
+    if dup is None:
+        return []
+    lines = ["", "What we already have:"]
+    if dup["earlier"]:
+        lines.append(f"This file is identical to {_clean(dup['earlier'])}.")
+    if dup["known"] and dup["on_file"]:
+        lines += [f"On file now for {_clean(dup['whose'])}:"] + [f"- {_clean(x)}" for x in dup["on_file"]]
+    elif dup["known"]:
+        lines.append(f"Nothing has been accepted yet for {_clean(dup['whose'])}. If the earlier file was not "
+                     "accepted, its receipt says what to fix.")
+    return lines
 
 
 def message(settings: Settings, key: str, to: list[str], h) -> Outgoing:
     """The email of one receipt: plain text and HTML, no attachment."""
     msg = headed(settings.email, subject(h), ", ".join(to))
     msg.set_content(plain_text(settings, h))
-    html = intake_receipts.render_receipt(h, None, settings.cycle.due_days, settings.briefing.programme,
-                                          settings.intake.officer_folder)
+    html = intake_receipts.render_receipt(h, settings)
     msg.add_alternative(html, subtype="html")
     return Outgoing(key, msg)
 

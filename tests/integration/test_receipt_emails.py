@@ -107,7 +107,10 @@ def test_a_batch_gives_one_email_per_receipt_to_the_right_addresses(home, server
     text = msg.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
     html = msg.get_body(preferencelist=("html",)).get_content()
     assert text.startswith("Dear colleague,\n\nNot accepted: please fix and resend. We found 1 problem")
-    assert "P05 (error): sheet Progress, row 2, column status; you entered: Amber" in text
+    assert ("P05 (error) at Progress!B2: sheet Progress, row 2, column Status (status); item: Leadership and "
+            "Workforce Development action 2 (A-LEAD-2); you entered: Amber") in text
+    assert "Partner: Scottish Social Services Council (SSSC)\nPeriod: July to September 2026 (2026-Q3)\n" in text
+    assert "Resend by 28 October 2026 (13 days left)." in text
     assert r"drop the corrected file into \\council-share\cpip\SSSC again" in text
     assert "Receipt for your return" in html and "Amber" in html and 'href="' not in html
     assert msg["To"] == f"returns@sssc.example.org, {home.officers[1]}"

@@ -186,13 +186,13 @@ def cross_check(rf: ReturnFile, pl: Plan, ref: Reference, ctx: FileContext,
             sheet, row, col = _cover_place(rf, "signed_off_on")
             if signed is not None and wellformed is not None and signed < wellformed.first_day:
                 issues.append(make_issue(
-                    "C04", f"The sign-off date {signed:%d/%m/%Y} is before the period {wellformed} began "
-                           f"({wellformed.first_day:%d/%m/%Y}).", sheet=sheet, row=row, column=col,
+                    "C04", f"The sign-off date {day_in_words(signed)} is before the period {wellformed} began "
+                           f"({day_in_words(wellformed.first_day)}).", sheet=sheet, row=row, column=col,
                     value=rf.cover_value("signed_off_on")))
             elif signed is not None and signed > received_day:
                 issues.append(make_issue(
-                    "C04", f"The sign-off date {signed:%d/%m/%Y} is after the day the file was received "
-                           f"({received_day:%d/%m/%Y}).", sheet=sheet, row=row, column=col,
+                    "C04", f"The sign-off date {day_in_words(signed)} is after the day the file was received "
+                           f"({day_in_words(received_day)}).", sheet=sheet, row=row, column=col,
                     value=rf.cover_value("signed_off_on")))
 
     if "progress" in pl.parts and rf.progress is not None:

@@ -20,7 +20,7 @@ from importlib import resources
 from typing import Any
 
 from cpip.core.faults import fault
-from cpip.intake.model import COVER_FIELDS, INDICATOR_COLUMNS, PROGRESS_COLUMNS, ReturnFile
+from cpip.intake.model import COVER_FIELDS, DATE_COLUMNS, INDICATOR_COLUMNS, PROGRESS_COLUMNS, ReturnFile
 from cpip.reference.tables import Reference
 from cpip.core.values import QUOTE_LIMIT, canonical_date, canonical_number, cut, display, is_blank, text
 
@@ -29,7 +29,7 @@ log = logging.getLogger("cpip.intake.checks")
 SUITES = ("cover", "progress", "indicators")
 
 # How each staged column is made from a raw cell.
-_DATE_COLS = {"signed_off_on", "milestone_due", "forecast_completion"}
+_DATE_COLS = DATE_COLUMNS
 _NUMBER_COLS = {"percent_complete", "value"}
 _EMPTY_NOT_NULL = {"item_id", "status", "percent_complete", "indicator_id"}  # blanks must fail in-set / regex
 

@@ -19,6 +19,7 @@ from datetime import date
 
 from cpip.intake.model import Issue, ReturnFile, canonical_status, make_issue
 from cpip.reference.tables import Reference
+from cpip.core.text import day_in_words
 from cpip.core.values import is_blank, read_date, text, whole_number
 from cpip.core.vocabulary import BEHIND, COMPLETE
 
@@ -89,8 +90,8 @@ def _row_warnings(sheet, n: int, values: dict, ref: Reference, last: LastPeriod,
     slip = _slippage(values, ref)
     if slip is not None and slip not in confirmed:
         out.append(make_issue(
-            "P11", f"Item {item_id} is forecast to complete on {slip.forecast_completion:%d/%m/%Y}, after its "
-                   f"target date of {slip.target_date:%d/%m/%Y}.", sheet=sheet, row=n,
+            "P11", f"Item {item_id} is forecast to complete on {day_in_words(slip.forecast_completion)}, after its "
+                   f"target date of {day_in_words(slip.target_date)}.", sheet=sheet, row=n,
             column="forecast_completion", value=values.get("forecast_completion")))
     before = (last.progress or {}).get(item_id or "")
     if before:

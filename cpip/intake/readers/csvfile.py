@@ -77,6 +77,7 @@ def read_csv(data: bytes) -> ReturnFile:
 
     part = Part(name="indicators" if is_indicators else "progress", sheet=None)
     part.columns = {c for c in positions if c in columns}
+    part.positions = {c: i for c, i in positions.items() if c in columns}
     cover_present = [c for c in cover_cols if c in positions]
     for n, rec in enumerate(records[1:], start=2):
         values = {col: (rec[idx] if idx < len(rec) else None) for col, idx in positions.items()}

@@ -64,6 +64,7 @@ def read_table(sheet, name: str, names: dict[str, str]) -> Part:
         if col and col not in positions:
             positions[col] = idx
     part.columns = set(positions)
+    part.positions = dict(positions)
     if not positions:
         return part
     for n, row in enumerate(it, start=2):
