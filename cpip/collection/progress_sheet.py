@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from cpip.core.text import safe_text
 from cpip.core.values import EARLIEST_DATE, LATEST_DATE
 from cpip.core.vocabulary import AT_RISK, COLOUR, COMPLETE, OFF_TRACK, STATUSES, TEXT_LIMITS
-from cpip.intake.model import PROGRESS_COLUMNS, heading
+from cpip.intake.model import DATE_COLUMNS, PROGRESS_COLUMNS, heading
 
 DATE_FORMAT = "dd/mm/yyyy"
 FILL_IN = COLOUR.cream[1:]  # the cells an officer fills in
@@ -32,7 +32,6 @@ NO_TARGET = "None set"  # the register gives no target date
 SHOWN_DATE_FORMAT = "d mmmm yyyy"  # a date shown for reference, as receipts write it: 7 December 2026
 # The fields whose last accepted value is shown beside the cell to fill in.
 SHOWN_FROM_LAST = ("status", "percent_complete", "forecast_completion")
-DATES = ("milestone_due", "forecast_completion")
 WRAPPED = ("milestone", "narrative", "risks", "recovery_action", "ask", "explanation")
 WIDTHS = {"item_id": 12, "status": 14, "percent_complete": 11, "milestone": 30, "milestone_due": 13,
           "forecast_completion": 13, "narrative": 60, "risks": 40, "recovery_action": 50, "ask": 40,
@@ -104,7 +103,7 @@ def write_progress(wb, ref, partner_code: str, previous: str, last_rows: dict[st
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
             if c.key in ("target", "last:forecast_completion"):
                 cell.number_format = SHOWN_DATE_FORMAT
-            elif c.key in DATES:
+            elif c.key in DATE_COLUMNS:
                 cell.number_format = DATE_FORMAT
     last_row = max(len(items) + 1, 2)
     for dv in _validations(lambda k: f"{letter[k]}2:{letter[k]}{last_row}", previous):
