@@ -52,21 +52,21 @@ def status(period: str = typer.Option(..., "--period", help="The quarter, e.g. 2
     emit(out, as_json, "\n".join(lines))
 
 
-@app.command()
+# Typer keeps a docstring's line breaks, so the help is written as the paragraphs it prints.
+REMIND_HELP = ("Send the period's reminders now, as the scheduled flow does: to every partner without an accepted "
+               "return, once per period and kind.\n\nReasons: nothing_received, or all_rejected (files sent, none "
+               "accepted). --json lists the reminders this run sent; those sent earlier are counted, not sent again. "
+               "Sent after the due date, a reminder says the return is overdue, whatever its kind.")
+
+
+@app.command(help=REMIND_HELP)
 def remind(period: str = typer.Option(..., "--period", help="The quarter to chase, e.g. 2026-Q3."),
-           kind: str = typer.Option(..., "--kind", help="'before' the due date (it is due on ...) or 'after' it "
-                                                        "(it was due on ...)."),
+           kind: str = typer.Option(..., "--kind", help="'before' or 'after' the due date: which of the "
+                                                        "period's two reminders this is (each goes once)."),
            home: Optional[Path] = HomeOpt,
            as_json: bool = typer.Option(False, "--json", help="Print one JSON document: the list of reminders "
                                                               "this run sent, each {partner_code, to, reason}.")) -> None:
-    """Send the period's reminders now, as the scheduled reminders flow does.
-
-    To every partner without an accepted progress part (reason nothing_received, or all_rejected: it
-    sent files but none gave an accepted progress part), each partner once per period and kind. --json
-    lists only the reminders this run sent (none when cpip.toml has no email section); those sent by an
-    earlier run are not sent or listed again, and the text output counts them. The words follow the
-    calendar: sent after the due date, a reminder says the return is overdue, whatever its kind.
-    """
+    """``cpip remind``: :data:`REMIND_HELP` says what it does."""
     settings, _ = period_command(home, period)
     out = run_flow(settings, reminders_flow.reminders, kind=kind, period=period, home=str(settings.home))
     sent = out["reminders"]
