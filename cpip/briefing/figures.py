@@ -41,6 +41,7 @@ from typing import Any
 
 from cpip.briefing.disclosure import SUPPRESSED
 from cpip.briefing.public import DEFAULT_CONTACT
+from cpip.briefing.words import human_time
 from cpip.core.files import write_atomically
 from cpip.core.periods import Period, period_short_words, period_words
 from cpip.core.text import csv_cell, safe_text
@@ -192,7 +193,7 @@ def write_xlsx(path: Path, doc: dict, annex: dict, form: str, mode: int | None =
         (f"{annex['programme']}: figures from the quarterly briefing, {period_words(doc['period'])}", True),
         ("Restricted version: handle as marked." if form == "restricted" else
          "Publication version: small numbers are suppressed.", False),
-        (f"Data received up to {annex['data_cutoff'] or 'no files received'}; generated {annex['generated_at']}"
+        (f"Data received up to {human_time(annex['data_cutoff'])}; made {human_time(annex['generated_at'])}"
          + (f"; run {annex['run_id']}." if form == "restricted" else "."), False),
         ("Tables in this workbook", True),
     ] + [(f"{t.sheet}: {t.title}", False) for t in ts] + [

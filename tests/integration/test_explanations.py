@@ -164,7 +164,7 @@ def test_an_explanation_over_1000_characters_is_p09(home):
     r = home.one()
     assert r["outcome"] == "rejected"
     assert [(i["rule"], i["row"], i["column"]) for i in r["issues"]] == [("P09", 3, "explanation")]
-    assert "explanation is 1001 characters long; the limit is 1,000" in r["issues"][0]["message"]
+    assert "explanation is 1,001 characters long; the limit is 1,000" in r["issues"][0]["message"]
     ret.progress[1]["explanation"] = "x" * 1000
     home.drop_progress_csv(ret, name="ok.csv")
     assert home.one()["outcome"] == "accepted"

@@ -99,8 +99,8 @@ def test_over_the_limit_is_p09_with_the_limit_in_the_message(home, fmt):
     assert r["outcome"] == "rejected"
     assert [(i["rule"], i["row"], i["column"]) for i in r["issues"]] == [("P09", 2, "recovery_action"), ("P09", 2, "ask")]
     recovery, ask = (i["message"] for i in r["issues"])
-    assert f"The recovery action is {limit_r + 1} characters long; the limit is {limit_r:,}" in recovery
-    assert f"is {limit_a + 1} characters long; the limit is {limit_a:,}" in ask and "ask" in ask.lower()
+    assert f"The recovery action is {limit_r + 1:,} characters long; the limit is {limit_r:,}" in recovery
+    assert f"is {limit_a + 1:,} characters long; the limit is {limit_a:,}" in ask and "ask" in ask.lower()
     assert home.query("SELECT count(*) FROM progress_rows") == [(0,)]
 
 

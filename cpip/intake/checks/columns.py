@@ -218,7 +218,7 @@ def run_column_rules(batch: list[tuple[int, ReturnFile, set[str]]], ref: Referen
                 idx, row, raw = staged.where[name][rid]
                 raw_value = raw.get(column)
                 shown = display(raw_value).strip() if raw_value is not None else ""
-                what = meta["what"].format(value=cut(shown, QUOTE_LIMIT), length=len(shown))
+                what = meta["what"].format(value=cut(shown, QUOTE_LIMIT), length=f"{len(shown):,}")
                 if name == "cover":
                     row = None  # filled in from the cover cell by the caller
                 failures.append(ColumnFailure(idx, name, row, column, meta["rule"], what, raw_value))
