@@ -43,12 +43,6 @@ def returns_picture(con, settings: Settings, period: Period) -> dict:
                           "files": int(r["files"])} for r in rows]}
 
 
-def not_submitted(status_doc: dict) -> list[str]:
-    """The partners from whom no file for the period has arrived at all (state ``missing``): the
-    status page's "Nothing received", and the reminders' ``nothing_received``."""
-    return [p["partner_code"] for p in status_doc["partners"] if p["state"] == "missing"]
-
-
 # Why a partner is reminded (``cpip remind --json``'s ``reason``), by its state for the period.
 NOTHING_RECEIVED, ALL_REJECTED = "nothing_received", "all_rejected"
 REMINDER_REASONS = {"missing": NOTHING_RECEIVED, "rejected_only": ALL_REJECTED}

@@ -32,7 +32,7 @@ import os
 from datetime import date, datetime
 from pathlib import Path
 
-from cpip.collection.picture import not_submitted, returns_picture
+from cpip.collection.picture import returns_picture
 from cpip.core.faults import fault
 from cpip.core.files import write_atomically
 from cpip.core.periods import Period, iso, period_words, uk_date
@@ -112,7 +112,6 @@ def gather(con, settings: Settings, ref: Reference, period: Period) -> dict:
                      "latest_received_words": uk_time_words(received), "receipt": href,
                      "open_queries": int(open_q or 0), "contact_email": partner.contact_email if partner else ""})
     counts = {s: sum(1 for r in rows if r["state"] == s) for s in STATE_WORDS}
-    counts["missing"] = len(not_submitted(doc))  # the reminders' "nothing received"
     today = uk_date(settings.now)
     due = date.fromisoformat(doc["due_date"])
     return {"period": doc["period"], "due_date": doc["due_date"], "due_words": day_in_words(due),
@@ -134,7 +133,7 @@ def status_lines(doc: dict, ref: Reference, now: datetime) -> list[str]:
              f"{due_words(due, today)}):",
              f"  {len(states)} expected; {states.count('accepted') + states.count('late')} accepted "
              f"({states.count('late')} late); {states.count('rejected_only')} only rejected files; "
-             f"{len(not_submitted(doc))} nothing received.", ""]
+             f"{states.count('missing')} nothing received.", ""]
     width = 48
     for p in doc["partners"]:
         partner = ref.partners.get(p["partner_code"])

@@ -120,16 +120,22 @@ def on_time(h, due_days: int) -> str | None:
 
 
 def duplicate(h) -> dict | None:
-    """For a duplicate: the earlier file it matches, and what is on file now for its partner and
-    period (each part's accepted return, or none: ``on_file`` empty)."""
+    """For a duplicate, the sentences of "What we already have": the earlier file it matches
+    (``identical``), and what is on file now for its partner and period (``standing``, then each
+    part's accepted return in ``on_file``; or that nothing is accepted yet). None for other files."""
     if h.outcome != "duplicate":
         return None
-    earlier = f"{h.earlier[0]}, received {when(h.earlier[1])}" if h.earlier else None
-    period = Period.parse(h.period)
-    return {"earlier": earlier, "known": bool(h.partner_code and period) and h.on_file is not None,
-            "whose": f"{partner_words(h)}, {period_line(h.period)}",
-            "on_file": [f"{PART_WORDS.get(part, part)}: {name}, received {when(at)}"
-                        for part, name, at in (h.on_file or ())]}
+    identical = f"This file is identical to {h.earlier[0]}, received {when(h.earlier[1])}." if h.earlier else None
+    whose = f"{partner_words(h)}, {period_line(h.period)}"
+    on_file = [f"{PART_WORDS.get(part, part)}: {name}, received {when(at)}" for part, name, at in (h.on_file or ())]
+    if not (h.partner_code and Period.parse(h.period)) or h.on_file is None:
+        standing = None
+    elif on_file:
+        standing = f"On file now for {whose}:"
+    else:
+        standing = (f"Nothing has been accepted yet for {whose}. If the earlier file was not accepted, its "
+                    "receipt says what to fix.")
+    return {"identical": identical, "standing": standing, "on_file": on_file}
 
 
 def help_line(help_contact: str) -> str | None:

@@ -129,7 +129,7 @@ def render_receipt(h, settings: Settings, rules_page: Path | None = None) -> str
         issues=[] if faulted else words.issue_rows(listed),
         more=[] if faulted else sorted(more.items()), listed_per_rule=LISTED_PER_RULE,
         rules_href=os.path.relpath(rules_page, Path(h.receipt_html).parent) if rules_page else None,
-        programme=settings.briefing.programme, unchanged=unchanged_line(getattr(h, "unchanged_rows", 0)),
+        programme=settings.briefing.programme, unchanged=unchanged_line(h.unchanged_rows),
     )
 
 

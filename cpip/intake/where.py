@@ -26,13 +26,10 @@ COVER_VALUE_COLUMN = 1  # returns.md §4: on the Cover, labels in column A and v
 
 
 def column_letter(index: int) -> str:
-    """The spreadsheet's name of a column: 0 is A, 25 is Z, 26 is AA."""
-    letters = ""
-    n = index + 1
-    while n:
-        n, r = divmod(n - 1, 26)
-        letters = chr(ord("A") + r) + letters
-    return letters
+    """The spreadsheet's name of a column: 0 is A, 25 is Z, 26 is AA (openpyxl's, counted from 0)."""
+    from openpyxl.utils import get_column_letter  # only a workbook's issues have cells: openpyxl is loaded then
+
+    return get_column_letter(index + 1)
 
 
 def cell_of(rf: ReturnFile, issue: Issue) -> str | None:

@@ -101,15 +101,8 @@ def _duplicate_lines(dup: dict | None) -> list[str]:
     """A duplicate's earlier file and what is on file now, as the page's "What we already have"."""
     if dup is None:
         return []
-    lines = ["", "What we already have:"]
-    if dup["earlier"]:
-        lines.append(f"This file is identical to {_clean(dup['earlier'])}.")
-    if dup["known"] and dup["on_file"]:
-        lines += [f"On file now for {_clean(dup['whose'])}:"] + [f"- {_clean(x)}" for x in dup["on_file"]]
-    elif dup["known"]:
-        lines.append(f"Nothing has been accepted yet for {_clean(dup['whose'])}. If the earlier file was not "
-                     "accepted, its receipt says what to fix.")
-    return lines
+    return ["", "What we already have:"] + [_clean(x) for x in (dup["identical"], dup["standing"]) if x] + [
+        f"- {_clean(x)}" for x in dup["on_file"]]
 
 
 def message(settings: Settings, key: str, to: list[str], h) -> Outgoing:
