@@ -24,7 +24,6 @@ from cpip.app.demo import build_demo
 from cpip.app.home import init_home
 from cpip.app.serve import serve_forever, start_local_server
 from cpip.core.lock import home_lock
-from cpip.core.periods import parse_period
 from cpip.flows import cycle as cycle_flow, intake as intake_flow, templates as templates_flow
 from cpip.intake.checks import suites
 from cpip.intake.rebuild import rebuild_warehouse
@@ -152,10 +151,8 @@ def approve(period: str = typer.Option(..., "--period", help="The quarter whose 
                                                                      "opens page 1."),
             home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
     """Approve the latest draft of P: render the final forms, record it, deliver it once."""
-    setup_logging()
-    settings = settings_of(home)
+    settings, quarter = period_command(home, period)
     with clear_failures():
-        quarter = parse_period(period)
         text = review.read_note(note)
         result = review.approve(settings, quarter, by, _decision_code(code), text)
         run = result.pop("flow_run_id", None)
@@ -219,10 +216,8 @@ def reject(period: str = typer.Option(..., "--period", help="The quarter whose l
            code: Optional[str] = CodeOpt,
            home: Optional[Path] = HomeOpt, as_json: bool = JsonOpt) -> None:
     """Record that changes were asked for: the draft stays a draft and nothing is delivered."""
-    setup_logging()
-    settings = settings_of(home)
+    settings, quarter = period_command(home, period)
     with clear_failures():
-        quarter = parse_period(period)
         result = review.reject(settings, quarter, by, _decision_code(code), reason)
         run = result.pop("flow_run_id", None)
         prefect_api.resume_waiting_run(settings, run, {"approver": result["returned_by"], "decision": RETURN,

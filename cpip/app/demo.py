@@ -176,7 +176,7 @@ def _add_queries(ref, ret: samples.SampleReturn, rng: random.Random) -> None:
 
 
 # The file that marks a folder as a demo home, which a later `cpip demo` may delete and make again; and the
-# first line of the cpip.toml demo homes had before they were marked.
+# first line of a demo home's cpip.toml (which also marked demo homes made before the file did).
 DEMO_MARK = ".cpip-demo"
 OLD_DEMO_TOML = "# Demonstration home made by `cpip demo`."
 
@@ -213,7 +213,7 @@ def build_demo(target: Path) -> str:
     (target / DEMO_MARK).write_text("A demonstration home made by `cpip demo`, which may delete and make it again.\n",
                                     encoding="utf-8")
     (target / "cpip.toml").write_text(
-        "# Demonstration home made by `cpip demo`.\n[intake]\nsettle_seconds = 0.2\n\n[cycle]\ndue_days = 28\n")
+        f"{OLD_DEMO_TOML}\n[intake]\nsettle_seconds = 0.2\n\n[cycle]\ndue_days = 28\n")
     settings = load_settings(target, {})
     init_home(settings)
     ref = load_reference(settings)

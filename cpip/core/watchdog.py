@@ -32,8 +32,10 @@ class Budget:
     seconds: float
     memory_bytes: int
 
-    def words(self) -> str:
-        return f"{self.seconds:g} s and {self.memory_bytes // 2**20:,} MB"
+    @property
+    def memory_words(self) -> str:
+        """The memory budget as the log says it: ``1,024 MB``."""
+        return f"{self.memory_bytes // 2**20:,} MB"
 
 
 class Overrun(Exception):
@@ -48,21 +50,24 @@ class ChildFailed(Exception):
     """The child stopped without a result (killed from outside, or a fault before it could answer)."""
 
 
-def _rss(pid: int) -> int:
-    """The child's resident memory in bytes (0 once it is gone)."""
+def _statm(who: str, field: int) -> int:
+    """A field of ``/proc/<who>/statm`` in bytes (0 once the process is gone): 0 is the whole
+    virtual size, 1 the resident memory."""
     try:
-        with open(f"/proc/{pid}/statm") as fh:
-            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        with open(f"/proc/{who}/statm") as fh:
+            return int(fh.read().split()[field]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
         return 0
+
+
+def _rss(pid: int) -> int:
+    """The child's resident memory in bytes (0 once it is gone)."""
+    return _statm(str(pid), 1)
 
 
 def _vm_size() -> int:
-    try:
-        with open("/proc/self/statm") as fh:
-            return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return 0
+    """This process's virtual size in bytes."""
+    return _statm("self", 0)
 
 
 def _child(fn: Callable, args: tuple, budget: Budget, out: int) -> None:
@@ -126,7 +131,7 @@ def run_within(budget: Budget, fn: Callable, *args: Any) -> Any:
                     break
                 chunks.append(b)
             if _rss(pid) - base > budget.memory_bytes:
-                overrun = f"grew past its memory budget of {budget.memory_bytes // 2**20:,} MB"
+                overrun = f"grew past its memory budget of {budget.memory_words}"
                 break
     finally:
         os.close(read_end)
@@ -142,7 +147,7 @@ def run_within(budget: Budget, fn: Callable, *args: Any) -> Any:
     for record in records:
         logging.getLogger(record.name).handle(record)
     if status == "memory":
-        raise Overrun(f"ran out of memory within its budget of {budget.memory_bytes // 2**20:,} MB")
+        raise Overrun(f"ran out of memory within its budget of {budget.memory_words}")
     if status == "error":
         raise ChildFailed(value)
     return value

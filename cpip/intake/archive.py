@@ -66,10 +66,13 @@ class Archive:
     def object_path(self, sha: str) -> Path:
         return self.objects / sha[:2] / sha
 
+    def head_path(self, sha: str) -> Path:
+        """Where the start of a file kept only in part is kept."""
+        return self.objects / sha[:2] / f"{sha}.head"
+
     def kept_path(self, record: Record) -> Path:
         """Where a record's bytes are kept: the whole file, or the start of one kept only in part."""
-        path = self.object_path(record.sha256)
-        return path if record.kept is None else path.with_name(f"{record.sha256}.head")
+        return self.object_path(record.sha256) if record.kept is None else self.head_path(record.sha256)
 
     def read(self, sha: str, attempts: int = 3) -> bytes:
         """The bytes kept for ``sha``. An I/O error (a flaky share or disk) is retried, then raised:
@@ -131,7 +134,7 @@ class Archive:
                 out.flush()
                 os.fsync(out.fileno())
             sha = digest.hexdigest()
-            target = self.object_path(sha) if keep is None else self.objects / sha[:2] / f"{sha}.head"
+            target = self.object_path(sha) if keep is None else self.head_path(sha)
             if target.exists() and target.stat().st_size == (size if keep is None else min(size, keep)):
                 tmp.unlink()
                 return sha, size

@@ -19,6 +19,7 @@ import dataclasses
 import logging
 from typing import Callable
 
+from cpip.core.faults import STEP_WORDS
 from cpip.core.settings import Settings
 from cpip.core.watchdog import Budget, ChildFailed, Overrun, run_within
 from cpip.intake import steps
@@ -67,22 +68,20 @@ def _guarded(step: str, work: Callable, handled: list, group_of: list[int], b: B
         except (Overrun, ChildFailed) as exc:
             why = exc.what if isinstance(exc, Overrun) else f"stopped: {exc}"
         if len(group) > 1:
-            log.warning("%s %d files together %s; %s them one by one", _WORDS[step][0], len(group), why,
-                        _WORDS[step][1])
+            doing = STEP_WORDS[step].removesuffix(" it")  # "reading", "checking"
+            log.warning("%s %d files together %s; %s them one by one", doing, len(group), why, doing)
             todo = [[i] for i in group] + todo
             continue
         h = handled[group[0]]
         log.error("file %d (%s) %s while %s, and was stopped", h.record.number, h.record.inbox_path, why,
-                  _WORDS[step][2])
+                  STEP_WORDS[step])
         out[group[0]] = h.faulted(step, None, place=f"watchdog: {why}")
     return out
 
 
-_WORDS = {"read": ("reading", "reading", "reading it"), "check": ("checking", "checking", "checking it")}
-
-
 def read_files(settings: Settings, records: list[Record]) -> list:
-    """:func:`steps.read_files`, with the reading in watched children."""
+    """Read each pending file from the archive (:func:`steps.triage`, then :func:`steps.read_one` in
+    watched children) and spot duplicates of earlier files."""
     handled, to_read = steps.triage(settings, records)
     if not to_read:
         return handled

@@ -192,21 +192,13 @@ def _receipts_from_rows(settings: Settings, con, rows: list, unchanged: dict[int
 # --- read ------------------------------------------------------------------------------
 
 
-def read_files(settings: Settings, records: list[Record]) -> list[Handling]:
-    """Read each pending file from the archive; spot duplicates of earlier files (in this process:
-    :mod:`cpip.intake.guard` does the same with the reading in a watched child)."""
-    handled, to_read = triage(settings, records)
-    archive = Archive(settings.archive)
-    read = {i: read_one(archive, handled[i]) for i in to_read}
-    return kept(handled, read)
-
-
 def triage(settings: Settings, records: list[Record]) -> tuple[list[Handling], list[int]]:
     """Each record's handling as far as it goes without reading the file, and which need reading.
 
     Not a regular file, a duplicate of an earlier file (or of one earlier in this run), or over the
     size limit (F02: refused by its recorded size, never read into memory) are settled here; the
-    rest (their indexes) are read by :func:`read_one`. Reads the warehouse, never the files."""
+    rest (their indexes) are read by :func:`read_one` (in watched children:
+    :func:`cpip.intake.guard.read_files`). Reads the warehouse, never the files."""
     known = _known_shas(settings, {r.sha256 for r in records if r.sha256})
     out: list[Handling] = []
     to_read: list[int] = []

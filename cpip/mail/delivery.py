@@ -139,9 +139,8 @@ def deliver_owed(settings: Settings) -> list[dict]:
 
 def _owed(settings: Settings, v: Version, result: dict) -> bool:
     """Whether someone it was owed to at approval (and still in ``briefing_to``) lacks it."""
-    still = {r.lower() for r in settings.email.briefing_to}
-    lacking = {r.lower() for r in undelivered(settings, result)}
-    return any(r.lower() in still and r.lower() in lacking for r in v.deliver_to or [])
+    lacking = {r.lower() for r in undelivered(settings, result)}  # only briefing_to recipients
+    return any(r.lower() in lacking for r in v.deliver_to or [])
 
 
 def tell_reviewers(settings: Settings, outputs: dict) -> dict:
