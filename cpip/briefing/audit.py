@@ -118,7 +118,7 @@ class Knowledge:
         self._seen_rows: set[Row] = set()
         self.rows_of: dict[Key, list[int]] = {}
         self.shown: set[Key] = set()  # printed by a release given with add(..., published=True)
-        self.small: dict[Cell, list[str]] = {}  # each small value, and the releases holding it
+        self.small: set[Cell] = set()  # each small value of any release
         self._witness: dict[Key, list[int]] = {}
         self.components: dict[Key, Any] = {}  # bounds.Component of each unknown, as the last check left them
         self._shown_last: set[Key] | None = None
@@ -137,9 +137,7 @@ class Knowledge:
                     key = out.cells[(q.period, partner, ind)] = Cell(q.period, partner, ind, int(v))
                     self.rows_of.setdefault(key, [])
                     if self.rules.small(v):
-                        names = self.small.setdefault(key, [])
-                        if release.name not in names:
-                            names.append(release.name)
+                        self.small.add(key)
                     if published and (q.shown.get(partner) or {}).get(ind) not in (SUPPRESSED, None):
                         self.shown.add(key)
             for ind in sorted({i for vals in q.values.values() for i in vals}):

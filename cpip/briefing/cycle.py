@@ -84,7 +84,7 @@ def published(settings: Settings) -> list:
         approved = con.execute(APPROVED_VERSIONS).fetchall()
     out = []
     for period, version in approved:
-        final = output_dir(settings, Period.parse(period)) / "versions" / str(version) / "final"
+        final = version_dir(settings, Period.parse(period), version) / "final"
         if (final / "annex.json").is_file() and (final / "publication.json").is_file():
             out.append(release_of(f"{period} version {version}", json.loads((final / "annex.json").read_text("utf-8")),
                                   json.loads((final / "publication.json").read_text("utf-8"))))
@@ -111,6 +111,11 @@ def report_suppression(period: Period, protection: Protection) -> None:
 
 def output_dir(settings: Settings, period: Period) -> Path:
     return settings.outbox / "briefings" / str(period)
+
+
+def version_dir(settings: Settings, period: Period, version: int) -> Path:
+    """Where version N of the period's briefing is kept (its ``draft/`` and ``final/``)."""
+    return output_dir(settings, period) / "versions" / str(version)
 
 
 def write_documents(settings: Settings, period: Period, docs: Documents) -> dict:

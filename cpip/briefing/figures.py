@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from cpip.briefing.disclosure import SUPPRESSED
-from cpip.briefing.public import DEFAULT_CONTACT
+from cpip.briefing.public import contact
 from cpip.briefing.words import human_time
 from cpip.core.files import write_atomically
 from cpip.core.periods import Period, period_short_words, period_words
@@ -171,7 +171,7 @@ def _about(annex: dict) -> list[tuple[str, bool]]:
          "published, in this release or an earlier one.", False),
         ("Revisions: a late or corrected return makes a revised version, which says what it replaces and what "
          "changed; earlier quarters are as held when this version was made.", False),
-        (f"Contact: {annex.get('statistics_contact') or DEFAULT_CONTACT}", False),
+        (f"Contact: {contact(annex)}", False),
     ]
 
 

@@ -39,7 +39,7 @@ def public_context(doc: dict, annex: dict, quarters: list[tuple[str, dict[str, i
     now, before = quarters[-1], quarters[-2] if len(quarters) >= 2 else None
     return {
         "public_title": title(annex["programme"], doc["period"]),
-        "contact": annex.get("statistics_contact") or DEFAULT_CONTACT,
+        "contact": contact(annex),
         "status_rows": [{"status": s, "now": now[1][s],
                          "before": before[1][s] if before else None} for s in CHART_ORDER],
         "before_period": before[0] if before else None,
@@ -62,14 +62,19 @@ def scale_words() -> str:
                           + (" (equal)" if sum(1 for v in SCALE.values() if v == n) > 1 else "") for n in steps)
 
 
+def contact(annex: dict) -> str:
+    """Whom the public writes to about the figures: the version's ``[briefing] statistics_contact``
+    (kept in annex.json), else the setting's default (a version made before it was kept)."""
+    return annex.get("statistics_contact") or DEFAULT_CONTACT
+
+
 def public_review(review: dict, partner_names: dict[str, str]) -> dict:
     """The review context the publication's partials read (the DRAFT line, "Revised: this replaces
     version N", What changed), without a name or account of anyone who approved a version and
     without a partner's file name: each file becomes "A quarterly return" from its partner, by name."""
     if not review:
         return review
-    out = {k: v for k, v in review.items() if k not in ("approved_by", "approved_account")}
-    out["approved_by"] = out["approved_account"] = None
+    out = {**review, "approved_by": None, "approved_account": None}
     if review.get("replaces"):
         out["replaces"] = {**review["replaces"], "approved_by": None}
     files = review.get("files_since") or []

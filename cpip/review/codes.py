@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from cpip.core.errors import NotAsAsked
 from cpip.core.lock import home_lock
 from cpip.core.settings import Settings
-from cpip.review.versions import versions
 from cpip.warehouse import db as wh
 
 MAX_WRONG_CODES = 5
@@ -93,9 +92,10 @@ def issue_code(settings: Settings, period: str, version: int) -> Issued:
     code = new_code()
     stored = hash_code(code)
     with home_lock(settings.lock_path, settings.intake.lock_timeout_seconds), wh.session(settings.warehouse) as con:
-        had = next((v.code_hash for v in versions(con, period) if v.version == version), None)
-        con.execute(SET_CODE, {"period": period, "version": version, "code_hash": stored})
-        now = con.execute(CODE_HASH, {"period": period, "version": version}).fetchall()
+        which = {"period": period, "version": version}
+        had = next(iter(con.execute(CODE_HASH, which).fetchall()), (None,))[0]
+        con.execute(SET_CODE, {**which, "code_hash": stored})
+        now = con.execute(CODE_HASH, which).fetchall()
     if not now or now[0][0] != stored:
         raise NotAsAsked(f"Version {version} of the {period} briefing takes no new approval code: it was decided on "
                          f"(approved, or returned for changes). Run `cpip cycle --period {period}` for a new draft.")

@@ -25,7 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from cpip.briefing.cycle import Documents, output_dir
+from cpip.briefing.cycle import Documents, version_dir
 from cpip.core.files import write_atomically
 from cpip.core.periods import Period, iso
 from cpip.core.settings import Settings
@@ -100,10 +100,6 @@ class Version:
 
     def folder(self, settings: Settings, stage: str) -> Path:
         return version_dir(settings, Period.parse(self.period), self.version) / stage
-
-
-def version_dir(settings: Settings, period: Period, version: int) -> Path:
-    return output_dir(settings, period) / "versions" / str(version)
 
 
 def versions(con, period: Period | str) -> list[Version]:
